@@ -1,0 +1,100 @@
+"""Nära's Chalice application: wiring only. Routes live in chalicelib/api; use cases in chalicelib/services."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from chalice import Chalice, ConvertToMiddleware, Response
+from chalice.app import DynamoDBEvent, SQSEvent, WebsocketEvent
+
+from chalicelib import bootstrap
+from chalicelib.api import chat, citizen, public, staff
+from chalicelib.domain.errors import Unauthenticated
+from chalicelib.domain.events import DomainEvent
+
+settings = bootstrap.settings()
+app = Chalice(app_name="nara")
+app.experimental_feature_flags.update(["WEBSOCKETS"])
+logger = Logger(service="nara")
+metrics = Metrics(namespace="Nara", service="nara")
+
+for blueprint in (public.bp, citizen.bp, staff.bp, chat.bp):
+    app.register_blueprint(blueprint)
+
+if settings.ws_endpoint:
+    # Chalice derives the management endpoint from the event's API id; we configure it explicitly so that
+    # app.websocket_api.send also works outside WebSocket events and against the local gateway.
+    import boto3
+
+    app.websocket_api.session = boto3.session.Session()
+    app.websocket_api._endpoint = settings.ws_endpoint
+
+app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(clear_state=True)))
+
+
+app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
+
+
+@app.middleware("http")
+def correlate(event: Any, get_response: Any) -> Response:
+    headers = event.headers or {}
+    logger.set_correlation_id(headers.get("x-correlation-id") or event.context.get("requestId"))
+    metrics.add_metric(name="ApiRequest", unit=MetricUnit.Count, value=1)
+    response: Response = get_response(event)
+    if response.status_code >= 500:
+        metrics.add_metric(name="ApiServerError", unit=MetricUnit.Count, value=1)
+    return response
+
+
+# --- WebSocket (handlers must live in app.py: Chalice does not wrap blueprint WebSocket handlers) ---
+
+
+@app.on_ws_connect()
+def ws_connect(event: WebsocketEvent) -> dict[str, Any]:
+    raw = event.to_dict()
+    token = (raw.get("queryStringParameters") or {}).get("token")
+    try:
+        bootstrap.container().realtime.connect(event.connection_id, token)
+    except Unauthenticated:
+        return {"statusCode": 401}
+    return {"statusCode": 200}
+
+
+@app.on_ws_message()
+def ws_message(event: WebsocketEvent) -> None:
+    try:
+        body = json.loads(event.body or "{}")
+    except ValueError:
+        body = {}
+    if isinstance(body, dict) and body.get("action") == "ping":
+        app.websocket_api.send(event.connection_id, json.dumps({"type": "pong"}))
+
+
+@app.on_ws_disconnect()
+def ws_disconnect(event: WebsocketEvent) -> None:
+    bootstrap.container().realtime.disconnect(event.connection_id)
+
+
+# --- Events ---
+
+
+@app.on_dynamodb_record(stream_arn=settings.table_stream_arn, batch_size=100, starting_position="TRIM_HORIZON")
+def on_table_change(event: DynamoDBEvent) -> None:
+    records = event.to_dict().get("Records", [])
+    bootstrap.container().events.on_stream_records(records)
+
+
+def _timeline_record(record: SQSRecord) -> None:
+    bootstrap.container().events.record_on_timeline(DomainEvent.from_dict(json.loads(record.body)))
+
+
+@app.on_sqs_message(queue=settings.events_queue_name, batch_size=10)
+def on_domain_event(event: SQSEvent) -> dict[str, Any]:
+    """Consumer that records each domain event on its case's timeline; reports partial batch failures."""
+    processor = BatchProcessor(event_type=EventType.SQS)
+    return process_partial_response(event=event.to_dict(), record_handler=_timeline_record, processor=processor)

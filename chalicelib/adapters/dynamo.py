@@ -1,0 +1,534 @@
+"""DynamoDB persistence with pynamodb: one table per tenant, single-table design.
+
+Every item derives from :class:`Entity` (type discriminator, optimistic-locking version, TTL). Keys come from
+``keys.py`` only; the tenant in each key comes from the caller, who takes it from the authenticated principal.
+Every write here is conditional: creates use ``attribute_not_exists``, updates check the version.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Iterator
+
+from pynamodb.attributes import (
+    DiscriminatorAttribute,
+    JSONAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.adapters import keys, tables
+from chalicelib.domain.errors import Conflict
+from chalicelib.domain.model import Case, CaseStatus, Message, SenderKind
+
+
+class QueueIndex(GlobalSecondaryIndex["Entity"]):
+    class Meta:
+        index_name = tables.QUEUE_INDEX
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class OwnerIndex(GlobalSecondaryIndex["Entity"]):
+    class Meta:
+        index_name = tables.OWNER_INDEX
+        projection = AllProjection()
+
+    gsi2pk = UnicodeAttribute(hash_key=True)
+    gsi2sk = UnicodeAttribute(range_key=True)
+
+
+class Entity(Model):
+    class Meta:
+        table_name = "nara-unconfigured"
+        region = "eu-north-1"
+        host: str | None = None
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    type = DiscriminatorAttribute()
+    version = VersionAttribute()
+    ttl = TTLAttribute(null=True)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    queue_index = QueueIndex()
+    owner_index = OwnerIndex()
+
+
+class CaseItem(Entity, discriminator="case"):
+    tenant = UnicodeAttribute()
+    case_id = UnicodeAttribute()
+    unit_id = UnicodeAttribute()
+    patient_ref = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    free_text = UnicodeAttribute(null=True)
+    priority = UnicodeAttribute()
+    profession = UnicodeAttribute()
+    status = UnicodeAttribute()
+    submitted_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    message_seq = NumberAttribute(default=0)
+    claimed_by = UnicodeAttribute(null=True)
+
+
+class MessageItem(Entity, discriminator="message"):
+    tenant = UnicodeAttribute()
+    case_id = UnicodeAttribute()
+    seq = NumberAttribute()
+    client_id = UnicodeAttribute()
+    sender_kind = UnicodeAttribute()
+    sender_id = UnicodeAttribute()
+    sender_name = UnicodeAttribute()
+    text = UnicodeAttribute()
+    sent_at = UTCDateTimeAttribute()
+
+
+class MessageClientIdItem(Entity, discriminator="message_client_id"):
+    """Marks a client-supplied message id as used, so a retried send never makes a second message."""
+
+    seq = NumberAttribute()
+
+
+class IdempotencyItem(Entity, discriminator="idempotency"):
+    request_hash = UnicodeAttribute()
+    result = JSONAttribute()
+
+
+class ConnectionItem(Entity, discriminator="connection"):
+    tenant = UnicodeAttribute()
+    connection_id = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    connected_at = UTCDateTimeAttribute()
+
+
+class TimelineItem(Entity, discriminator="timeline"):
+    tenant = UnicodeAttribute()
+    case_id = UnicodeAttribute()
+    event_id = UnicodeAttribute()
+    event_type = UnicodeAttribute()
+    occurred_at = UnicodeAttribute()
+    data = JSONAttribute(null=True)
+
+
+class UnitItem(Entity, discriminator="unit"):
+    tenant = UnicodeAttribute()
+    unit_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    details = JSONAttribute()
+
+
+class StaffItem(Entity, discriminator="staff"):
+    tenant = UnicodeAttribute()
+    hsa_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    roles = JSONAttribute()  # [{"unit_id": ..., "role": ...}]
+
+
+class AuditRecordItem(Model):
+    """One access to patient data. Lives in the separate, append-only audit table."""
+
+    class Meta:
+        table_name = "nara-unconfigured-audit"
+        region = "eu-north-1"
+        host: str | None = None
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    tenant = UnicodeAttribute()
+    actor = UnicodeAttribute()
+    actor_name = UnicodeAttribute()
+    actor_roles = JSONAttribute()
+    unit_id = UnicodeAttribute()
+    patient_ref = UnicodeAttribute()
+    case_id = UnicodeAttribute()
+    action = UnicodeAttribute()
+    at = UTCDateTimeAttribute()
+
+
+ENTITY_MODELS: tuple[type[Model], ...] = (
+    Entity,
+    CaseItem,
+    MessageItem,
+    MessageClientIdItem,
+    IdempotencyItem,
+    ConnectionItem,
+    TimelineItem,
+    UnitItem,
+    StaffItem,
+)
+
+
+@dataclass(frozen=True)
+class DynamoSettings:
+    table_name: str
+    audit_table_name: str
+    region: str
+    endpoint: str | None
+
+
+def configure(settings: DynamoSettings) -> Connection:
+    """Point every model at the tenant's tables. Called once by ``bootstrap``."""
+    for model in ENTITY_MODELS:
+        model.Meta.table_name = settings.table_name
+        model.Meta.region = settings.region
+        model.Meta.host = settings.endpoint
+        model._connection = None
+    AuditRecordItem.Meta.table_name = settings.audit_table_name
+    AuditRecordItem.Meta.region = settings.region
+    AuditRecordItem.Meta.host = settings.endpoint
+    AuditRecordItem._connection = None
+    return Connection(region=settings.region, host=settings.endpoint)
+
+
+def _iso(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _case_from_item(item: CaseItem) -> Case:
+    return Case(
+        case_id=item.case_id,
+        tenant=item.tenant,
+        unit_id=item.unit_id,
+        patient_ref=item.patient_ref,
+        reason=item.reason,
+        free_text=item.free_text or "",
+        priority=item.priority,
+        profession=item.profession,
+        status=CaseStatus(item.status),
+        submitted_at=item.submitted_at,
+        version=int(item.version or 0),
+        message_seq=int(item.message_seq or 0),
+        claimed_by=item.claimed_by,
+    )
+
+
+def _item_from_case(case: Case, now: datetime) -> CaseItem:
+    submitted = _iso(case.submitted_at)
+    item = CaseItem(
+        pk=keys.case_pk(case.tenant, case.case_id),
+        sk=keys.CASE_SK,
+        tenant=case.tenant,
+        case_id=case.case_id,
+        unit_id=case.unit_id,
+        patient_ref=case.patient_ref,
+        reason=case.reason,
+        free_text=case.free_text or None,
+        priority=case.priority,
+        profession=case.profession,
+        status=case.status.value,
+        submitted_at=case.submitted_at,
+        updated_at=now,
+        message_seq=case.message_seq,
+        claimed_by=case.claimed_by,
+        gsi2pk=keys.subject_pk(case.tenant, case.patient_ref),
+        gsi2sk=keys.subject_case_sk(submitted, case.case_id),
+    )
+    if case.status is CaseStatus.QUEUED:
+        item.gsi1pk = keys.queue_pk(case.tenant, case.unit_id, case.profession)
+        item.gsi1sk = keys.queue_sk(case.priority, submitted, case.case_id)
+    if case.version:
+        item.version = case.version
+    return item
+
+
+def _message_from_item(item: MessageItem) -> Message:
+    return Message(
+        case_id=item.case_id,
+        seq=int(item.seq),
+        client_id=item.client_id,
+        sender_kind=SenderKind(item.sender_kind),
+        sender_id=item.sender_id,
+        sender_name=item.sender_name,
+        text=item.text,
+        sent_at=item.sent_at,
+    )
+
+
+class DynamoCases:
+    """Cases, their chat messages and timeline, and the staff queue index."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def create(self, case: Case, *, now: datetime, idempotency: tuple[str, str, str, dict[str, Any]]) -> Case:
+        """Store a new case together with its idempotency record, atomically.
+
+        ``idempotency`` is (tenant-scoped subject, key, request hash, result). If the key was used before, the
+        stored result wins and :class:`Conflict` is raised only when the request differs.
+        """
+        tenant_subject, key, request_hash, result = idempotency
+        item = _item_from_case(case, now)
+        marker = IdempotencyItem(
+            pk=keys.idempotency_pk(case.tenant, tenant_subject),
+            sk=key,
+            request_hash=request_hash,
+            result=result,
+            ttl=now + timedelta(days=2),
+        )
+        try:
+            with TransactWrite(connection=self._connection) as tx:
+                tx.save(item, condition=CaseItem.pk.does_not_exist())
+                tx.save(marker, condition=IdempotencyItem.pk.does_not_exist())
+        except TransactWriteError as error:
+            raise Conflict("The case or its idempotency key was stored at the same time.") from error
+        return _case_from_item(item)
+
+    def get(self, tenant: str, case_id: str) -> Case | None:
+        try:
+            item = CaseItem.get(keys.case_pk(tenant, case_id), keys.CASE_SK, consistent_read=True)
+        except CaseItem.DoesNotExist:
+            return None
+        return _case_from_item(item)
+
+    def queue(self, tenant: str, unit_id: str, profession: str, *, limit: int = 200) -> list[Case]:
+        """The queued cases of one unit and profession, most urgent first, then longest waiting."""
+        items = Entity.queue_index.query(keys.queue_pk(tenant, unit_id, profession), limit=limit)
+        return [_case_from_item(i) for i in items if isinstance(i, CaseItem)]
+
+    def of_patient(self, tenant: str, patient_ref: str, *, limit: int = 50) -> list[Case]:
+        items = Entity.owner_index.query(
+            keys.subject_pk(tenant, patient_ref),
+            Entity.gsi2sk.startswith("CASE#"),
+            scan_index_forward=False,
+            limit=limit,
+        )
+        return [_case_from_item(i) for i in items if isinstance(i, CaseItem)]
+
+    def append_message(self, case: Case, message: Message, *, now: datetime) -> tuple[Message, bool]:
+        """Store ``message`` with the case's next sequence number. Returns (message, created).
+
+        The case counter, the message and the client-id marker are written in one transaction: a retry with the
+        same client id returns the stored message instead of writing a second one.
+        """
+        pk = keys.case_pk(case.tenant, case.case_id)
+        marker_sk = keys.message_client_sk(message.sender_id, message.client_id)
+        existing = self._message_by_client_id(pk, marker_sk)
+        if existing is not None:
+            return existing, False
+        tx_case = CaseItem(pk=pk, sk=keys.CASE_SK)
+        tx_case.version = case.version  # the update is conditional on this version
+        msg_item = MessageItem(
+            pk=pk,
+            sk=keys.message_sk(message.seq),
+            tenant=case.tenant,
+            case_id=case.case_id,
+            seq=message.seq,
+            client_id=message.client_id,
+            sender_kind=message.sender_kind.value,
+            sender_id=message.sender_id,
+            sender_name=message.sender_name,
+            text=message.text,
+            sent_at=message.sent_at,
+        )
+        marker = MessageClientIdItem(pk=pk, sk=marker_sk, seq=message.seq)
+        try:
+            with TransactWrite(connection=self._connection) as tx:
+                tx.update(
+                    tx_case,
+                    actions=[CaseItem.message_seq.set(message.seq), CaseItem.updated_at.set(now)],
+                    condition=CaseItem.message_seq == message.seq - 1,
+                )
+                tx.save(msg_item, condition=MessageItem.pk.does_not_exist())
+                tx.save(marker, condition=MessageClientIdItem.pk.does_not_exist())
+        except TransactWriteError as error:
+            # Either this client id was used already (a retry) or another message took the sequence number.
+            existing = self._message_by_client_id(pk, marker_sk)
+            if existing is not None:
+                return existing, False
+            raise Conflict("Another message was posted at the same time; please retry.") from error
+        return message, True
+
+    def _message_by_client_id(self, pk: str, marker_sk: str) -> Message | None:
+        try:
+            marker = MessageClientIdItem.get(pk, marker_sk, consistent_read=True)
+            item = MessageItem.get(pk, keys.message_sk(int(marker.seq)), consistent_read=True)
+        except DoesNotExist:
+            return None
+        return _message_from_item(item)
+
+    def messages(self, tenant: str, case_id: str, *, after: int = 0, limit: int = 500) -> list[Message]:
+        items = MessageItem.query(
+            keys.case_pk(tenant, case_id),
+            MessageItem.sk.between(keys.message_sk(after + 1), keys.message_sk(10**10 - 1)),
+            consistent_read=True,
+            limit=limit,
+        )
+        return [_message_from_item(i) for i in items if isinstance(i, MessageItem)]
+
+    def add_timeline(self, tenant: str, case_id: str, event_id: str, event_type: str, occurred_at: str,
+                     data: dict[str, Any]) -> bool:
+        """Record an event on the case's timeline once; False when it was already there."""
+        item = TimelineItem(
+            pk=keys.case_pk(tenant, case_id),
+            sk=keys.timeline_sk(occurred_at, event_id),
+            tenant=tenant,
+            case_id=case_id,
+            event_id=event_id,
+            event_type=event_type,
+            occurred_at=occurred_at,
+            data=data,
+        )
+        try:
+            item.save(condition=TimelineItem.pk.does_not_exist())
+        except PutError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def timeline(self, tenant: str, case_id: str) -> list[dict[str, Any]]:
+        items = TimelineItem.query(
+            keys.case_pk(tenant, case_id), TimelineItem.sk.startswith(keys.TIMELINE_PREFIX), consistent_read=True
+        )
+        return [
+            {"event_id": i.event_id, "type": i.event_type, "occurred_at": i.occurred_at, "data": i.data or {}}
+            for i in items
+            if isinstance(i, TimelineItem)
+        ]
+
+
+class DynamoIdempotency:
+    """Looks up the stored result of an earlier request with the same idempotency key."""
+
+    def find(self, tenant: str, subject: str, key: str) -> tuple[str, dict[str, Any]] | None:
+        try:
+            item = IdempotencyItem.get(keys.idempotency_pk(tenant, subject), key, consistent_read=True)
+        except IdempotencyItem.DoesNotExist:
+            return None
+        return item.request_hash, dict(item.result)
+
+
+class DynamoConnections:
+    """WebSocket connections, findable by id and by the subject (citizen or staff member) behind them."""
+
+    def add(self, tenant: str, connection_id: str, subject: str, kind: str, *, now: datetime, ttl_seconds: int) -> None:
+        item = ConnectionItem(
+            pk=keys.connection_pk(tenant, connection_id),
+            sk=keys.CONNECTION_SK,
+            tenant=tenant,
+            connection_id=connection_id,
+            subject=subject,
+            kind=kind,
+            connected_at=now,
+            gsi2pk=keys.subject_pk(tenant, subject),
+            gsi2sk=keys.subject_connection_sk(connection_id),
+            ttl=now + timedelta(seconds=ttl_seconds),
+        )
+        item.save(condition=ConnectionItem.pk.does_not_exist())
+
+    def remove(self, tenant: str, connection_id: str) -> None:
+        try:
+            item = ConnectionItem.get(keys.connection_pk(tenant, connection_id), keys.CONNECTION_SK)
+        except ConnectionItem.DoesNotExist:
+            return
+        item.delete(condition=ConnectionItem.pk.exists())
+
+    def of_subject(self, tenant: str, subject: str) -> list[str]:
+        items = Entity.owner_index.query(
+            keys.subject_pk(tenant, subject), Entity.gsi2sk.startswith("CONN#")
+        )
+        return [i.connection_id for i in items if isinstance(i, ConnectionItem)]
+
+    def subject_of(self, tenant: str, connection_id: str) -> str | None:
+        try:
+            item = ConnectionItem.get(keys.connection_pk(tenant, connection_id), keys.CONNECTION_SK)
+        except ConnectionItem.DoesNotExist:
+            return None
+        return item.subject
+
+
+class DynamoDirectory:
+    """Units and staff of the tenant (seeded by onboarding; administered later)."""
+
+    def put_unit(self, tenant: str, unit_id: str, name: str, details: dict[str, Any]) -> None:
+        item = UnitItem(pk=keys.unit_pk(tenant), sk=unit_id, tenant=tenant, unit_id=unit_id, name=name,
+                        details=details)
+        try:
+            item.save(condition=UnitItem.pk.does_not_exist())
+        except PutError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+
+    def units(self, tenant: str) -> list[dict[str, Any]]:
+        return [
+            {"unit_id": i.unit_id, "name": i.name, **dict(i.details)}
+            for i in UnitItem.query(keys.unit_pk(tenant))
+            if isinstance(i, UnitItem)
+        ]
+
+    def put_staff(self, tenant: str, hsa_id: str, name: str, roles: list[dict[str, str]]) -> None:
+        item = StaffItem(pk=keys.staff_pk(tenant, hsa_id), sk=keys.STAFF_SK, tenant=tenant, hsa_id=hsa_id,
+                         name=name, roles=roles)
+        try:
+            item.save(condition=StaffItem.pk.does_not_exist())
+        except PutError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+
+    def staff(self, tenant: str, hsa_id: str) -> dict[str, Any] | None:
+        try:
+            item = StaffItem.get(keys.staff_pk(tenant, hsa_id), keys.STAFF_SK)
+        except StaffItem.DoesNotExist:
+            return None
+        return {"hsa_id": item.hsa_id, "name": item.name, "roles": list(item.roles)}
+
+
+class DynamoAuditLog:
+    """Append-only log of staff access to patient data (patientdatalagen)."""
+
+    def record(self, *, tenant: str, record_id: str, actor: str, actor_name: str, actor_roles: list[str],
+               unit_id: str, patient_ref: str, case_id: str, action: str, at: datetime) -> None:
+        item = AuditRecordItem(
+            pk=keys.audit_pk(tenant, patient_ref),
+            sk=keys.audit_sk(_iso(at), record_id),
+            tenant=tenant,
+            actor=actor,
+            actor_name=actor_name,
+            actor_roles=actor_roles,
+            unit_id=unit_id,
+            patient_ref=patient_ref,
+            case_id=case_id,
+            action=action,
+            at=at,
+        )
+        item.save(condition=AuditRecordItem.pk.does_not_exist())
+
+    def of_patient(self, tenant: str, patient_ref: str) -> Iterator[dict[str, Any]]:
+        for item in AuditRecordItem.query(keys.audit_pk(tenant, patient_ref)):
+            yield {
+                "actor": item.actor, "actor_name": item.actor_name, "unit_id": item.unit_id,
+                "case_id": item.case_id, "action": item.action, "at": _iso(item.at),
+            }
+
+
+def decode_stream_image(image: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A DynamoDB stream image (typed JSON) as a plain dict, for the domain event translator."""
+    if not image:
+        return None
+    out: dict[str, Any] = {}
+    for name, typed in image.items():
+        (kind, value), = typed.items()
+        if kind == "N":
+            out[name] = int(value) if value.lstrip("-").isdigit() else float(value)
+        elif kind in ("S", "BOOL"):
+            out[name] = value
+        elif kind == "NULL":
+            out[name] = None
+        else:
+            out[name] = json.loads(json.dumps(value, default=str))
+    return out

@@ -1,0 +1,65 @@
+"""The one definition of Nära's DynamoDB tables.
+
+Used by the pynamodb models (``dynamo.py``), by the local stack to create tables in the embedded AWS, and by
+``infrastructure/aws`` to render CloudFormation. Change a key or an index here and all three follow.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+MAIN_KEYS = ("pk", "sk")
+QUEUE_INDEX = "gsi1"  # unit + profession -> priority, then submit time (sparse: only queued cases)
+OWNER_INDEX = "gsi2"  # a subject's cases and WebSocket connections
+TTL_ATTRIBUTE = "ttl"
+
+
+def _index(name: str) -> dict[str, Any]:
+    return {
+        "IndexName": name,
+        "KeySchema": [
+            {"AttributeName": f"{name}pk", "KeyType": "HASH"},
+            {"AttributeName": f"{name}sk", "KeyType": "RANGE"},
+        ],
+        "Projection": {"ProjectionType": "ALL"},
+    }
+
+
+def main_table(table_name: str) -> dict[str, Any]:
+    """CreateTable parameters of the tenant's main table (single-table design)."""
+    attrs = ["pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"]
+    return {
+        "TableName": table_name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": a, "AttributeType": "S"} for a in attrs],
+        "KeySchema": [
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        "GlobalSecondaryIndexes": [_index(QUEUE_INDEX), _index(OWNER_INDEX)],
+        "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    }
+
+
+def audit_table(table_name: str) -> dict[str, Any]:
+    """CreateTable parameters of the append-only patient-data access log (PDL log)."""
+    return {
+        "TableName": table_name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        "KeySchema": [
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+    }
+
+
+def ttl_enabled(table_name: str) -> dict[str, Any]:
+    """UpdateTimeToLive parameters for tables that expire items (drafts, connections)."""
+    return {
+        "TableName": table_name,
+        "TimeToLiveSpecification": {"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
+    }

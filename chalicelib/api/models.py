@@ -1,0 +1,134 @@
+"""Request and response bodies of the REST API (pydantic). The OpenAPI document is built from these."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.domain.model import FREE_TEXT_MAX, MESSAGE_MAX, REASON_MAX, Case, Message
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    field: str | None = None
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+class Health(BaseModel):
+    status: str
+    tenant: str
+
+
+class Unit(BaseModel):
+    unit_id: str
+    name: str
+    address: str = ""
+    phone: str = ""
+    opening_hours: dict[str, Any] = Field(default_factory=dict)
+    professions: list[str] = Field(default_factory=list)
+
+
+class UnitList(BaseModel):
+    units: list[Unit]
+
+
+class RoleView(BaseModel):
+    unit_id: str
+    role: str
+
+
+class Me(BaseModel):
+    kind: str
+    display_name: str
+    auth_method: str
+    roles: list[RoleView]
+
+
+class SubmitCase(Strict):
+    unit_id: str = Field(min_length=1, max_length=64)
+    reason: str = Field(min_length=1, max_length=REASON_MAX, description="Sökorsak: the reason for contact")
+    free_text: str = Field(default="", max_length=FREE_TEXT_MAX, description="The citizen's own words")
+
+
+class CaseSummary(BaseModel):
+    case_id: str
+    unit_id: str
+    reason: str
+    priority: str
+    profession: str
+    status: str
+    submitted_at: datetime
+
+    @classmethod
+    def of(cls, case: Case) -> CaseSummary:
+        return cls(case_id=case.case_id, unit_id=case.unit_id, reason=case.reason, priority=case.priority,
+                   profession=case.profession, status=case.status.value, submitted_at=case.submitted_at)
+
+
+class CitizenCase(CaseSummary):
+    free_text: str
+
+    @classmethod
+    def of(cls, case: Case) -> CitizenCase:
+        return cls(**CaseSummary.of(case).model_dump(), free_text=case.free_text)
+
+
+class CaseList(BaseModel):
+    cases: list[CaseSummary]
+
+
+class TimelineEntry(BaseModel):
+    event_id: str
+    type: str
+    occurred_at: str
+    data: dict[str, Any]
+
+
+class StaffCase(CitizenCase):
+    claimed_by: str | None = None
+    message_count: int
+    timeline: list[TimelineEntry]
+
+
+class QueueEntry(CaseSummary):
+    waiting_seconds: int
+
+
+class Queue(BaseModel):
+    unit_id: str
+    cases: list[QueueEntry]
+    counts: dict[str, int]
+
+
+class PostMessage(Strict):
+    text: str = Field(min_length=1, max_length=MESSAGE_MAX)
+    client_id: str = Field(min_length=1, max_length=64, description="Client-made id; a retry never duplicates")
+
+
+class MessageView(BaseModel):
+    case_id: str
+    seq: int
+    client_id: str
+    sender_kind: str
+    sender_name: str
+    text: str
+    sent_at: datetime
+
+    @classmethod
+    def of(cls, m: Message) -> MessageView:
+        return cls(case_id=m.case_id, seq=m.seq, client_id=m.client_id, sender_kind=m.sender_kind.value,
+                   sender_name=m.sender_name, text=m.text, sent_at=m.sent_at)
+
+
+class MessageList(BaseModel):
+    messages: list[MessageView]

@@ -1,0 +1,140 @@
+"""The OpenAPI 3 document, built from the routes registered through :func:`operation` and their models."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from chalice import Blueprint
+from pydantic import BaseModel
+
+from chalicelib.api.http import handle_errors
+from chalicelib.api.models import ErrorBody
+
+F = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    summary: str
+    tag: str
+    auth: bool
+    request: type[BaseModel] | None
+    response: type[BaseModel] | None
+    status: int
+    query: tuple[tuple[str, str, bool], ...] = ()  # (name, description, required)
+    idempotency_key: bool = False
+    errors: tuple[int, ...] = field(default=())
+
+
+REGISTRY: list[Operation] = []
+
+
+def operation(
+    bp: Blueprint,
+    path: str,
+    method: str,
+    *,
+    summary: str,
+    tag: str,
+    auth: bool = True,
+    request: type[BaseModel] | None = None,
+    response: type[BaseModel] | None = None,
+    status: int = 200,
+    query: tuple[tuple[str, str, bool], ...] = (),
+    idempotency_key: bool = False,
+    errors: tuple[int, ...] = (),
+) -> Callable[[F], F]:
+    """Register a Chalice route and describe it for the OpenAPI document in one place."""
+
+    def decorate(fn: F) -> F:
+        REGISTRY.append(
+            Operation(method, path, summary, tag, auth, request, response, status, query, idempotency_key, errors)
+        )
+        bp.route(path, methods=[method])(handle_errors(fn))
+        return fn
+
+    return decorate
+
+
+_ERROR_TEXT = {
+    400: "Bad request",
+    401: "Not logged in or session expired",
+    403: "Not allowed for this role",
+    404: "Not found, or outside your scope",
+    409: "Conflict",
+    413: "Body too large",
+    422: "Invalid input",
+}
+
+
+def _schema_ref(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, sub in schema.pop("$defs", {}).items():
+        components[name] = sub
+    components[model.__name__] = schema
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _path_parameters(path: str) -> list[dict[str, Any]]:
+    names = [part[1:-1] for part in path.split("/") if part.startswith("{") and part.endswith("}")]
+    return [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}} for n in names]
+
+
+def document(*, title: str, version: str, server_url: str = "/api") -> dict[str, Any]:
+    components: dict[str, Any] = {}
+    paths: dict[str, dict[str, Any]] = {}
+    error_ref = _schema_ref(ErrorBody, components)
+    for op in REGISTRY:
+        params = _path_parameters(op.path)
+        params += [
+            {"name": n, "in": "query", "required": req, "description": d, "schema": {"type": "string"}}
+            for n, d, req in op.query
+        ]
+        if op.idempotency_key:
+            params.append({
+                "name": "Idempotency-Key", "in": "header", "required": True,
+                "description": "A new random key per intended action; a retry with the same key is answered "
+                               "with the first result.",
+                "schema": {"type": "string", "minLength": 8, "maxLength": 128},
+            })
+        spec: dict[str, Any] = {
+            "summary": op.summary,
+            "tags": [op.tag],
+            "operationId": f"{op.method.lower()}_{op.path.strip('/').replace('/', '_').replace('{', '').replace('}', '')}",
+            "parameters": params,
+            "responses": {},
+        }
+        if op.request is not None:
+            spec["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": _schema_ref(op.request, components)}},
+            }
+        ok: dict[str, Any] = {"description": "OK"}
+        if op.response is not None:
+            ok["content"] = {"application/json": {"schema": _schema_ref(op.response, components)}}
+        spec["responses"][str(op.status)] = ok
+        codes = set(op.errors)
+        if op.auth:
+            codes |= {401}
+            spec["security"] = [{"session": []}]
+        if op.request is not None or op.query:
+            codes |= {400, 422}
+        for code in sorted(codes):
+            spec["responses"][str(code)] = {
+                "description": _ERROR_TEXT.get(code, "Error"),
+                "content": {"application/json": {"schema": error_ref}},
+            }
+        paths.setdefault(op.path, {})[op.method.lower()] = spec
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": title, "version": version},
+        "servers": [{"url": server_url}],
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {"session": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+        },
+    }

@@ -1,0 +1,135 @@
+"""The composition root: the only module that reads the environment. Builds adapters and services once.
+
+The same code runs in AWS Lambda and in the local stack; only endpoints and credentials differ. Settings:
+
+    NARA_TENANT              the region this deployment serves (one stack per region)
+    NARA_STAGE               "aws" or "local"
+    AWS_REGION               AWS region
+    NARA_TABLE               the tenant's main table;  NARA_AUDIT_TABLE  the access-log table
+    NARA_EVENTS_QUEUE        name of the domain-event queue; NARA_EVENTS_QUEUE_URL its URL
+    NARA_TABLE_STREAM_ARN    the main table's stream (event source of the stream handler)
+    NARA_AWS_ENDPOINT        only locally: the embedded AWS endpoint
+    NARA_WS_ENDPOINT         the WebSocket management API endpoint (https://{api}.execute-api.../{stage})
+    NARA_SESSION_KEY         key that signs session tokens (from the secret store in AWS)
+    NARA_PATIENT_KEY         key of the keyed hash that stands for a personnummer in keys
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+
+from chalicelib.adapters import dynamo
+from chalicelib.adapters.queues import SqsEventPublisher
+from chalicelib.adapters.tokens import SessionTokens
+from chalicelib.adapters.websocket import WebSocketPusher
+from chalicelib.services.audit import AuditService
+from chalicelib.services.cases import CaseService
+from chalicelib.services.chat import ChatService
+from chalicelib.services.events import EventService
+from chalicelib.services.realtime import RealtimeService
+
+
+@dataclass(frozen=True)
+class Settings:
+    tenant: str
+    stage: str
+    region: str
+    table_name: str
+    audit_table_name: str
+    events_queue_name: str
+    events_queue_url: str
+    table_stream_arn: str
+    aws_endpoint: str | None
+    ws_endpoint: str | None
+    session_key: str
+    patient_key: str
+
+    @staticmethod
+    def from_environment() -> Settings:
+        env = os.environ
+        tenant = env.get("NARA_TENANT", "demo")
+        region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "eu-north-1"
+        return Settings(
+            tenant=tenant,
+            stage=env.get("NARA_STAGE", "aws"),
+            region=region,
+            table_name=env.get("NARA_TABLE", f"nara-{tenant}-main"),
+            audit_table_name=env.get("NARA_AUDIT_TABLE", f"nara-{tenant}-audit"),
+            events_queue_name=env.get("NARA_EVENTS_QUEUE", f"nara-{tenant}-events"),
+            events_queue_url=env.get("NARA_EVENTS_QUEUE_URL", ""),
+            table_stream_arn=env.get(
+                "NARA_TABLE_STREAM_ARN",
+                f"arn:aws:dynamodb:{region}:000000000000:table/nara-{tenant}-main/stream/unset",
+            ),
+            aws_endpoint=env.get("NARA_AWS_ENDPOINT") or None,
+            ws_endpoint=env.get("NARA_WS_ENDPOINT") or None,
+            session_key=env.get("NARA_SESSION_KEY", ""),
+            patient_key=env.get("NARA_PATIENT_KEY", ""),
+        )
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True)
+class Container:
+    settings: Settings
+    tokens: SessionTokens
+    directory: dynamo.DynamoDirectory
+    audit_log: dynamo.DynamoAuditLog
+    cases: CaseService
+    chat: ChatService
+    realtime: RealtimeService
+    events: EventService
+
+
+def build(settings: Settings) -> Container:
+    connection = dynamo.configure(
+        dynamo.DynamoSettings(
+            table_name=settings.table_name,
+            audit_table_name=settings.audit_table_name,
+            region=settings.region,
+            endpoint=settings.aws_endpoint,
+        )
+    )
+    case_store = dynamo.DynamoCases(connection)
+    connections = dynamo.DynamoConnections()
+    directory = dynamo.DynamoDirectory()
+    audit_log = dynamo.DynamoAuditLog()
+    audit = AuditService(audit_log, clock=utc_now, ids=new_id)
+    tokens = SessionTokens(tenant=settings.tenant, signing_key=settings.session_key)
+    ws_endpoint = settings.ws_endpoint or "https://websocket-endpoint-not-configured.invalid"
+    pusher = WebSocketPusher(endpoint=ws_endpoint, region=settings.region)
+    publisher = SqsEventPublisher(
+        queue_url=settings.events_queue_url, region=settings.region, endpoint=settings.aws_endpoint
+    )
+    return Container(
+        settings=settings,
+        tokens=tokens,
+        directory=directory,
+        audit_log=audit_log,
+        cases=CaseService(case_store, directory, dynamo.DynamoIdempotency(), audit, clock=utc_now, ids=new_id),
+        chat=ChatService(case_store, connections, pusher, audit, clock=utc_now),
+        realtime=RealtimeService(connections, tokens, tenant=settings.tenant, clock=utc_now),
+        events=EventService(case_store, publisher),
+    )
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    return Settings.from_environment()
+
+
+@lru_cache(maxsize=1)
+def container() -> Container:
+    """Built on first use (Lambda cold start), then reused for the life of the process."""
+    return build(settings())

@@ -1,0 +1,1 @@
+"""Pure domain model of Nära: no AWS, no framework, no environment."""

@@ -1,0 +1,76 @@
+"""Domain events: what happened to a case, as plain data that consumers act on."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+EVENT_TYPES = (
+    "CaseSubmitted",
+    "CaseTriaged",
+    "CaseQueued",
+    "CaseClaimed",
+    "MessagePosted",
+    "TriageOverridden",
+    "CaseReferred",
+    "CaseClosed",
+)
+
+
+@dataclass(frozen=True)
+class DomainEvent:
+    event_id: str  # stable for one change, so consumers can be idempotent
+    type: str
+    tenant: str
+    case_id: str
+    occurred_at: str  # ISO 8601, UTC
+    data: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @staticmethod
+    def from_dict(raw: dict[str, Any]) -> DomainEvent:
+        if raw.get("type") not in EVENT_TYPES:
+            raise ValueError(f"unknown event type {raw.get('type')!r}")
+        return DomainEvent(
+            event_id=str(raw["event_id"]),
+            type=str(raw["type"]),
+            tenant=str(raw["tenant"]),
+            case_id=str(raw["case_id"]),
+            occurred_at=str(raw["occurred_at"]),
+            data=dict(raw.get("data") or {}),
+        )
+
+
+def events_from_change(
+    *, event_id: str, entity: str, old: dict[str, Any] | None, new: dict[str, Any] | None
+) -> list[DomainEvent]:
+    """Translate one stored-item change (a stream record, already decoded) into domain events.
+
+    ``old``/``new`` are the item images as plain dicts; only cases and messages produce events.
+    """
+    if new is None:
+        return []
+    tenant = str(new.get("tenant", ""))
+    case_id = str(new.get("case_id", ""))
+    at = str(new.get("updated_at") or new.get("submitted_at") or new.get("sent_at") or "")
+    if entity == "case":
+        if old is None:
+            return [
+                DomainEvent(event_id, "CaseSubmitted", tenant, case_id, at,
+                            {"unit_id": new.get("unit_id"), "priority": new.get("priority"),
+                             "profession": new.get("profession")}),
+            ]
+        if old.get("status") != new.get("status") and new.get("status") == "claimed":
+            return [DomainEvent(event_id, "CaseClaimed", tenant, case_id, at,
+                                {"claimed_by": new.get("claimed_by")})]
+        if old.get("status") != new.get("status") and new.get("status") == "closed":
+            return [DomainEvent(event_id, "CaseClosed", tenant, case_id, at, {})]
+        return []
+    if entity == "message" and old is None:
+        return [
+            DomainEvent(event_id, "MessagePosted", tenant, case_id, at,
+                        {"seq": new.get("seq"), "sender_kind": new.get("sender_kind")}),
+        ]
+    return []

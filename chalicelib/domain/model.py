@@ -1,0 +1,162 @@
+"""Entities of a case's life: who acts, the case itself and its chat messages.
+
+Only the standard library is imported here; time and ids are passed in by the services.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from chalicelib.domain.errors import Conflict, ValidationFailed
+
+
+class PrincipalKind(str, enum.Enum):
+    CITIZEN = "citizen"
+    STAFF = "staff"
+
+
+@dataclass(frozen=True)
+class UnitRole:
+    """One role a staff member holds at one unit (a person may hold several)."""
+
+    unit_id: str
+    role: str  # a profession id (nurse, doctor, ...) or "admin"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is acting. Built only from a verified session, never from the request body."""
+
+    tenant: str
+    kind: PrincipalKind
+    subject: str  # citizen: keyed hash of the personnummer; staff: HSA-id
+    display_name: str
+    auth_method: str  # bankid, freja, siths, local-demo
+    auth_level: str  # e.g. "loa3"
+    roles: tuple[UnitRole, ...] = ()
+
+    @property
+    def is_staff(self) -> bool:
+        return self.kind is PrincipalKind.STAFF
+
+    @property
+    def units(self) -> frozenset[str]:
+        return frozenset(r.unit_id for r in self.roles)
+
+    def professions_at(self, unit_id: str) -> frozenset[str]:
+        return frozenset(r.role for r in self.roles if r.unit_id == unit_id)
+
+
+class CaseStatus(str, enum.Enum):
+    QUEUED = "queued"
+    CLAIMED = "claimed"
+    CLOSED = "closed"
+
+
+# Queue order: P1 first. The digit is what sorts in the queue index.
+PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
+PROFESSIONS = ("nurse", "doctor", "psychologist", "physiotherapist", "midwife", "medical_secretary")
+
+REASON_MAX = 200
+FREE_TEXT_MAX = 4000
+MESSAGE_MAX = 4000
+
+
+def _clean(text: str, *, field_name: str, max_len: int, required: bool) -> str:
+    text = text.strip()
+    if required and not text:
+        raise ValidationFailed(f"{field_name} must not be empty.", field=field_name)
+    if len(text) > max_len:
+        raise ValidationFailed(
+            f"{field_name} is {len(text)} characters; at most {max_len} are allowed.",
+            field=field_name,
+        )
+    return text
+
+
+@dataclass(frozen=True)
+class Case:
+    """One contact from intake to closing (ärende)."""
+
+    case_id: str
+    tenant: str
+    unit_id: str
+    patient_ref: str
+    reason: str
+    free_text: str
+    priority: str
+    profession: str
+    status: CaseStatus
+    submitted_at: datetime
+    version: int = 0
+    message_seq: int = 0
+    claimed_by: str | None = None
+    events: list[dict[str, Any]] = field(default_factory=list, compare=False, repr=False)
+
+    @staticmethod
+    def submit(
+        *,
+        case_id: str,
+        tenant: str,
+        unit_id: str,
+        patient_ref: str,
+        reason: str,
+        free_text: str,
+        priority: str,
+        profession: str,
+        now: datetime,
+    ) -> Case:
+        if priority not in PRIORITIES:
+            raise ValidationFailed(f"Unknown priority {priority!r}.", field="priority")
+        if profession not in PROFESSIONS:
+            raise ValidationFailed(f"Unknown profession {profession!r}.", field="profession")
+        case = Case(
+            case_id=case_id,
+            tenant=tenant,
+            unit_id=unit_id,
+            patient_ref=patient_ref,
+            reason=_clean(reason, field_name="reason", max_len=REASON_MAX, required=True),
+            free_text=_clean(free_text, field_name="free_text", max_len=FREE_TEXT_MAX, required=False),
+            priority=priority,
+            profession=profession,
+            status=CaseStatus.QUEUED,
+            submitted_at=now,
+        )
+        case.events.append({"type": "CaseSubmitted", "case_id": case_id})
+        return case
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is not CaseStatus.CLOSED
+
+    def next_message_seq(self) -> int:
+        """The sequence number the next chat message of this case gets."""
+        if not self.is_open:
+            raise Conflict("The case is closed; no more messages can be posted.")
+        return self.message_seq + 1
+
+
+class SenderKind(str, enum.Enum):
+    CITIZEN = "citizen"
+    STAFF = "staff"
+
+
+@dataclass(frozen=True)
+class Message:
+    """A chat message, stored before it is pushed; ``seq`` orders a case's messages."""
+
+    case_id: str
+    seq: int
+    client_id: str
+    sender_kind: SenderKind
+    sender_id: str
+    sender_name: str
+    text: str
+    sent_at: datetime
+
+    @staticmethod
+    def validate_text(text: str) -> str:
+        return _clean(text, field_name="text", max_len=MESSAGE_MAX, required=True)

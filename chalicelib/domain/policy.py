@@ -1,0 +1,28 @@
+"""Access policy: who may see or act on a case. Pure functions over Principal and Case.
+
+Out-of-scope access is reported by the services as NotFound, so nothing leaks.
+"""
+
+from __future__ import annotations
+
+from chalicelib.domain.model import Case, Principal, PrincipalKind
+
+
+def can_view_case(principal: Principal, case: Case) -> bool:
+    if principal.tenant != case.tenant:
+        return False
+    if principal.kind is PrincipalKind.CITIZEN:
+        return principal.subject == case.patient_ref
+    # Staff: a care relationship exists through the unit the case was sent to.
+    return case.unit_id in principal.units
+
+
+def can_post_message(principal: Principal, case: Case) -> bool:
+    return can_view_case(principal, case) and case.is_open
+
+
+def queue_scope(principal: Principal, unit_id: str) -> frozenset[str]:
+    """The professions whose queue at ``unit_id`` the principal may see (empty: none)."""
+    if principal.kind is not PrincipalKind.STAFF:
+        return frozenset()
+    return principal.professions_at(unit_id) - {"admin"}

@@ -1,0 +1,41 @@
+"""From stored changes to domain events, and the consumers of those events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from chalicelib.adapters.dynamo import DynamoCases, decode_stream_image
+from chalicelib.domain.events import DomainEvent, events_from_change
+from chalicelib.services.ports import EventPublisher
+
+logger = Logger(child=True)
+
+
+class EventService:
+    def __init__(self, cases: DynamoCases, publisher: EventPublisher) -> None:
+        self._cases = cases
+        self._publisher = publisher
+
+    def on_stream_records(self, records: list[dict[str, Any]]) -> list[DomainEvent]:
+        """Translate a batch of DynamoDB stream records and publish the domain events they mean."""
+        events: list[DomainEvent] = []
+        for record in records:
+            change = record.get("dynamodb", {})
+            new = decode_stream_image(change.get("NewImage"))
+            old = decode_stream_image(change.get("OldImage"))
+            entity = str((new or old or {}).get("type", ""))
+            events.extend(
+                events_from_change(event_id=str(record.get("eventID")), entity=entity, old=old, new=new)
+            )
+        if events:
+            self._publisher.publish(events)
+            logger.info("domain events published", extra={"types": [e.type for e in events]})
+        return events
+
+    def record_on_timeline(self, event: DomainEvent) -> bool:
+        """Consumer: the case timeline shows what happened. Idempotent by event id."""
+        return self._cases.add_timeline(
+            event.tenant, event.case_id, event.event_id, event.type, event.occurred_at, event.data
+        )

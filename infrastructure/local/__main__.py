@@ -1,0 +1,114 @@
+"""``python -m infrastructure.local``: the whole of Nära on one origin, with a demo region.
+
+Starts the embedded AWS (moto server), creates the tenant's resources from the same definitions the AWS stack
+uses, seeds the demo region, starts the event pump, and serves the API, the WebSocket endpoint and both
+frontends. Ctrl-C stops everything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import logging
+import os
+import secrets
+import sys
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import uvicorn
+
+from infrastructure.definitions import TenantResources
+from infrastructure.local import demo_region
+from infrastructure.local.embedded_aws import CREDENTIALS, REGION, EmbeddedAws
+from infrastructure.local.pump import EventPump
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m infrastructure.local", description=__doc__)
+    parser.add_argument("--host", default=os.environ.get("NARA_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("NARA_PORT", "8000")))
+    args = parser.parse_args(argv)
+    started = time.monotonic()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    for noisy in ("werkzeug", "botocore", "urllib3", "pynamodb"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+    aws = EmbeddedAws()
+    aws.start()
+    created = aws.create(TenantResources(demo_region.TENANT))
+    origin = f"http://{args.host}:{args.port}"
+    os.environ.update({
+        "NARA_TENANT": demo_region.TENANT,
+        "NARA_STAGE": "local",
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": CREDENTIALS["aws_access_key_id"],
+        "AWS_SECRET_ACCESS_KEY": CREDENTIALS["aws_secret_access_key"],
+        "NARA_TABLE": created.table_name,
+        "NARA_AUDIT_TABLE": created.audit_table_name,
+        "NARA_EVENTS_QUEUE": TenantResources(demo_region.TENANT).queues[0].name,
+        "NARA_EVENTS_QUEUE_URL": next(iter(created.queue_urls.values())),
+        "NARA_TABLE_STREAM_ARN": created.table_stream_arn,
+        "NARA_AWS_ENDPOINT": aws.endpoint,
+        "NARA_WS_ENDPOINT": origin,
+        "NARA_SESSION_KEY": secrets.token_urlsafe(48),
+        "NARA_PATIENT_KEY": secrets.token_urlsafe(48),
+        "POWERTOOLS_METRICS_NAMESPACE": "Nara",
+        "POWERTOOLS_METRICS_DISABLED": os.environ.get("POWERTOOLS_METRICS_DISABLED", "true"),
+        "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+    })
+    app_module = importlib.import_module("app")
+    from chalicelib import bootstrap
+    from infrastructure.local import demo_login
+    from infrastructure.local.gateway import build_gateway
+
+    container = bootstrap.container()
+    demo_region.seed(container.directory)
+    pump = EventPump.for_app(
+        app_module, aws=aws, region=REGION,
+        stream_arns={created.table_stream_arn: created.table_stream_arn},
+        queue_urls=created.queue_urls,
+    )
+
+    def config_js(request: Any) -> str:
+        ws_scheme = "wss" if request.url.scheme == "https" else "ws"
+        return (
+            "window.NARA_CONFIG = "
+            f'{{"apiBase": "/api", "wsUrl": "{ws_scheme}://{request.url.netloc}/ws", "demoLogin": true, '
+            f'"region": "{demo_region.REGION_NAME}"}};\n'
+        )
+
+    gateway = build_gateway(app_module, config_js=config_js, extra_routes=demo_login.routes(container))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Any) -> AsyncIterator[None]:
+        pump.start()
+        print(
+            f"\nNära is running ({demo_region.REGION_NAME}), started in {time.monotonic() - started:.1f} s\n"
+            f"  Invånare (citizen):   {origin}/citizen/\n"
+            f"  Vårdpersonal (staff): {origin}/staff/\n"
+            f"  API (OpenAPI):        {origin}/api/openapi.json\n"
+            f"  WebSocket:            ws://{args.host}:{args.port}/ws\n"
+            f"  Embedded AWS:         {aws.endpoint}\n"
+            "Stop with Ctrl-C.\n",
+            flush=True,
+        )
+        yield
+        pump.stop()
+
+    gateway.router.lifespan_context = lifespan
+    server = uvicorn.Server(uvicorn.Config(gateway, host=args.host, port=args.port, log_level="warning",
+                                           ws="websockets-sansio", lifespan="on"))
+    try:
+        server.run()
+    finally:
+        aws.stop()
+        print("Nära stopped.", flush=True)
+    return 0 if server.started else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

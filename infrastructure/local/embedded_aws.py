@@ -1,0 +1,85 @@
+"""Embedded AWS: moto's server in this process, on a free local port, with the tenant's resources created."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from infrastructure.definitions import TenantResources
+
+REGION = "eu-north-1"
+CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class CreatedResources:
+    table_name: str
+    audit_table_name: str
+    table_stream_arn: str
+    queue_urls: dict[str, str]
+    dlq_urls: dict[str, str]
+
+
+class EmbeddedAws:
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+
+    def start(self) -> None:
+        self._server.start()
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, region_name=REGION, endpoint_url=self.endpoint, **CREDENTIALS)
+
+    def create(self, resources: TenantResources) -> CreatedResources:
+        ddb = self.client("dynamodb")
+        main = ddb.create_table(**resources.main_table)["TableDescription"]
+        ddb.create_table(**resources.audit_table)
+        for table in resources.ttl_tables:
+            ddb.update_time_to_live(
+                TableName=table,
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": "ttl"},
+            )
+        sqs = self.client("sqs")
+        queue_urls: dict[str, str] = {}
+        dlq_urls: dict[str, str] = {}
+        for queue in resources.queues:
+            dlq_url = sqs.create_queue(QueueName=queue.dlq_name)["QueueUrl"]
+            dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+                "QueueArn"
+            ]
+            url = sqs.create_queue(
+                QueueName=queue.name,
+                Attributes={
+                    "VisibilityTimeout": str(queue.visibility_timeout),
+                    "RedrivePolicy": (
+                        f'{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"{queue.max_receive_count}"}}'
+                    ),
+                },
+            )["QueueUrl"]
+            queue_urls[queue.name] = url
+            dlq_urls[queue.name] = dlq_url
+        s3 = self.client("s3")
+        for bucket in resources.buckets:
+            s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+        return CreatedResources(
+            table_name=main["TableName"],
+            audit_table_name=resources.audit_table["TableName"],
+            table_stream_arn=main["LatestStreamArn"],
+            queue_urls=queue_urls,
+            dlq_urls=dlq_urls,
+        )

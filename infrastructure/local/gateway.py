@@ -1,0 +1,203 @@
+"""One local origin in front of the Chalice app, behaving like API Gateway (REST + WebSocket) and CloudFront.
+
+    /api/...                 REST: the request becomes an API Gateway proxy event for the Chalice app
+    /ws?token=...            WebSocket: $connect (refused unless the app answers 200), $default, $disconnect
+    /@connections/{id}       the management API: POST delivers, GET describes, DELETE closes; unknown id -> 410
+    /citizen/, /staff/       the two static frontends; /config.js tells them where the API is
+    /local/...               the local stack's own pages (demo login); never part of a deployment
+
+Every call into the app runs in a worker thread: the app makes blocking boto3 calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Callable
+
+from chalice.local import LambdaContext, LambdaEventConverter, RouteMatcher
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+log = logging.getLogger("nara.local.gateway")
+
+FRONTEND = Path(__file__).resolve().parents[2] / "frontend"
+API_ID = "localapi"
+STAGE = "api"
+
+
+def _context(name: str) -> LambdaContext:
+    return LambdaContext(function_name=name, memory_size=512, max_runtime_ms=29_000)
+
+
+class Connections:
+    """Open WebSocket connections by id, used by the management API."""
+
+    def __init__(self) -> None:
+        self._sockets: dict[str, WebSocket] = {}
+        self._since: dict[str, datetime] = {}
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def add(self, connection_id: str, ws: WebSocket) -> None:
+        self._sockets[connection_id] = ws
+        self._since[connection_id] = datetime.now(UTC)
+
+    def remove(self, connection_id: str) -> None:
+        self._sockets.pop(connection_id, None)
+        self._since.pop(connection_id, None)
+
+    def get(self, connection_id: str) -> WebSocket | None:
+        return self._sockets.get(connection_id)
+
+    def since(self, connection_id: str) -> datetime | None:
+        return self._since.get(connection_id)
+
+
+def build_gateway(app_module: ModuleType, *, config_js: Callable[[Request], str],
+                  extra_routes: list[Any] | None = None) -> Starlette:
+    chalice_app = app_module.app
+    converter = LambdaEventConverter(RouteMatcher(list(chalice_app.routes)))
+    connections = Connections()
+
+    def _ws_event(route_key: str, event_type: str, connection_id: str, host: str, body: str | None = None,
+                  query: dict[str, str] | None = None) -> dict[str, Any]:
+        now = datetime.now(UTC)
+        return {
+            "requestContext": {
+                "routeKey": route_key, "eventType": event_type, "connectionId": connection_id,
+                "domainName": host, "stage": STAGE, "apiId": API_ID, "requestId": uuid.uuid4().hex,
+                "connectedAt": int(now.timestamp() * 1000), "requestTimeEpoch": int(now.timestamp() * 1000),
+                "messageDirection": "IN",
+            },
+            "queryStringParameters": query or None,
+            "isBase64Encoded": False,
+            "body": body,
+        }
+
+    def _handler_for(route_key: str) -> Callable[[dict[str, Any], Any], Any] | None:
+        entry = chalice_app.websocket_handlers.get(route_key)
+        if entry is None:
+            return None
+        return getattr(app_module, entry.handler_string.split(".")[-1], None)
+
+    async def rest(request: Request) -> Response:
+        path = "/" + request.path_params["path"]
+        if request.url.query:
+            path += "?" + request.url.query
+        headers = {k: v for k, v in request.headers.items()}
+        body = await request.body()
+        try:
+            event = converter.create_lambda_event(request.method, path, headers, body or None)
+        except ValueError:
+            return JSONResponse({"error": {"code": "not_found", "message": "There is no such API route."}},
+                                status_code=404)
+        if event["body"] is not None and isinstance(event["body"], bytes):
+            try:
+                event["body"] = event["body"].decode("utf-8")
+            except UnicodeDecodeError:
+                event["body"] = base64.b64encode(body).decode("ascii")
+                event["isBase64Encoded"] = True
+        event["requestContext"].update({"requestId": uuid.uuid4().hex, "stage": STAGE, "apiId": API_ID})
+        result = await run_in_threadpool(chalice_app, event, _context("api_handler"))
+        out_body = result.get("body") or ""
+        raw = base64.b64decode(out_body) if result.get("isBase64Encoded") else out_body.encode("utf-8")
+        response = Response(content=raw, status_code=int(result.get("statusCode", 200)))
+        for name, value in (result.get("headers") or {}).items():
+            response.headers[name] = value
+        for name, values in (result.get("multiValueHeaders") or {}).items():
+            for value in values:
+                response.headers.append(name, value)
+        return response
+
+    async def websocket(ws: WebSocket) -> None:
+        connection_id = base64.urlsafe_b64encode(uuid.uuid4().bytes[:12]).decode().rstrip("=")
+        host = ws.headers.get("host", "localhost")
+        connections.loop = asyncio.get_running_loop()
+        connect = _handler_for("$connect")
+        if connect is not None:
+            event = _ws_event("$connect", "CONNECT", connection_id, host, query=dict(ws.query_params))
+            result = await run_in_threadpool(connect, event, _context("websocket_connect"))
+            if int((result or {}).get("statusCode", 200)) != 200:
+                await ws.close(code=1008)  # before accept: the handshake is refused with HTTP 403
+                return
+        await ws.accept()
+        connections.add(connection_id, ws)
+        default = _handler_for("$default")
+        try:
+            while True:
+                text = await ws.receive_text()
+                if default is not None:
+                    event = _ws_event("$default", "MESSAGE", connection_id, host, body=text)
+                    await run_in_threadpool(default, event, _context("websocket_message"))
+        except WebSocketDisconnect:
+            pass
+        finally:
+            connections.remove(connection_id)
+            disconnect = _handler_for("$disconnect")
+            if disconnect is not None:
+                event = _ws_event("$disconnect", "DISCONNECT", connection_id, host)
+                try:
+                    await run_in_threadpool(disconnect, event, _context("websocket_disconnect"))
+                except Exception:
+                    log.exception("$disconnect handler failed")
+
+    def _gone(connection_id: str) -> Response:
+        return Response(
+            content=json.dumps({"message": f"Connection {connection_id} is gone"}),
+            status_code=410,
+            headers={"x-amzn-ErrorType": "GoneException", "Content-Type": "application/json"},
+        )
+
+    async def management(request: Request) -> Response:
+        connection_id = request.path_params["connection_id"]
+        ws = connections.get(connection_id)
+        if ws is None:
+            return _gone(connection_id)
+        if request.method == "POST":
+            data = await request.body()
+            try:
+                await ws.send_text(data.decode("utf-8"))
+            except Exception:
+                connections.remove(connection_id)
+                return _gone(connection_id)
+            return Response(status_code=200)
+        if request.method == "DELETE":
+            connections.remove(connection_id)
+            await ws.close(code=1000)
+            return Response(status_code=204)
+        since = connections.since(connection_id)
+        return JSONResponse({
+            "connectedAt": since.isoformat() if since else None,
+            "identity": {"sourceIp": "127.0.0.1"},
+            "lastActiveAt": datetime.now(UTC).isoformat(),
+        })
+
+    async def config(request: Request) -> Response:
+        return Response(config_js(request), media_type="application/javascript")
+
+    async def home(request: Request) -> Response:
+        return RedirectResponse("/citizen/")
+
+    routes: list[Any] = [
+        Route("/", home),
+        Route("/config.js", config),
+        Route("/api/{path:path}", rest, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
+        WebSocketRoute("/ws", websocket),
+        Route("/@connections/{connection_id}", management, methods=["GET", "POST", "DELETE"]),
+        *(extra_routes or []),
+        Mount("/citizen", StaticFiles(directory=FRONTEND / "citizen", html=True), name="citizen"),
+        Mount("/staff", StaticFiles(directory=FRONTEND / "staff", html=True), name="staff"),
+        Mount("/shared", StaticFiles(directory=FRONTEND / "shared"), name="shared"),
+    ]
+    return Starlette(routes=routes)
