@@ -8,9 +8,10 @@ Every write here is conditional: creates use ``attribute_not_exists``, updates c
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Iterator
+from typing import Any
 
 from pynamodb.attributes import (
     DiscriminatorAttribute,

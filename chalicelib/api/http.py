@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from chalice import Response
-from chalice.app import Request
+from chalice.app import Request, Response
 from pydantic import BaseModel, ValidationError
 
 from chalicelib import bootstrap
@@ -95,8 +95,8 @@ def parse_body(model: type[M], request: Request) -> M:
 
 
 def query(request: Request, name: str) -> str | None:
-    params = request.query_params or {}
-    value = params.get(name)
+    params = request.query_params
+    value = params.get(name) if params else None
     return value if value else None
 
 
@@ -110,7 +110,8 @@ def int_query(request: Request, name: str, default: int) -> int:
 
 
 def principal(request: Request) -> Principal:
-    header = (request.headers or {}).get("authorization", "")
+    headers: dict[str, str] = dict(request.headers or {})
+    header = headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Unauthenticated("Log in first: the request has no session token.")
@@ -132,7 +133,8 @@ def staff(request: Request) -> Principal:
 
 
 def idempotency_key(request: Request) -> str:
-    key = (request.headers or {}).get("idempotency-key", "").strip()
+    headers: dict[str, str] = dict(request.headers or {})
+    key = headers.get("idempotency-key", "").strip()
     if not 8 <= len(key) <= 128:
         raise ValidationFailed("Send an Idempotency-Key header of 8–128 characters, new for each action.",
                                field="Idempotency-Key")

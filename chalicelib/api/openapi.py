@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
-from chalice import Blueprint
+from chalice.app import Blueprint
 from pydantic import BaseModel
 
 from chalicelib.api.http import handle_errors
@@ -83,6 +84,11 @@ def _path_parameters(path: str) -> list[dict[str, Any]]:
     return [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}} for n in names]
 
 
+def _operation_id(op: Operation) -> str:
+    words = op.path.strip("/").replace("{", "").replace("}", "").replace(".", "_").split("/")
+    return "_".join([op.method.lower(), *words])
+
+
 def document(*, title: str, version: str, server_url: str = "/api") -> dict[str, Any]:
     components: dict[str, Any] = {}
     paths: dict[str, dict[str, Any]] = {}
@@ -103,7 +109,7 @@ def document(*, title: str, version: str, server_url: str = "/api") -> dict[str,
         spec: dict[str, Any] = {
             "summary": op.summary,
             "tags": [op.tag],
-            "operationId": f"{op.method.lower()}_{op.path.strip('/').replace('/', '_').replace('{', '').replace('}', '')}",
+            "operationId": _operation_id(op),
             "parameters": params,
             "responses": {},
         }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from chalice import Blueprint, Response
+from chalice.app import Blueprint, Response
 
 from chalicelib import bootstrap
 from chalicelib.api import http

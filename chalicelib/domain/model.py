@@ -13,7 +13,7 @@ from typing import Any
 from chalicelib.domain.errors import Conflict, ValidationFailed
 
 
-class PrincipalKind(str, enum.Enum):
+class PrincipalKind(enum.StrEnum):
     CITIZEN = "citizen"
     STAFF = "staff"
 
@@ -50,7 +50,7 @@ class Principal:
         return frozenset(r.role for r in self.roles if r.unit_id == unit_id)
 
 
-class CaseStatus(str, enum.Enum):
+class CaseStatus(enum.StrEnum):
     QUEUED = "queued"
     CLAIMED = "claimed"
     CLOSED = "closed"
@@ -139,7 +139,7 @@ class Case:
         return self.message_seq + 1
 
 
-class SenderKind(str, enum.Enum):
+class SenderKind(enum.StrEnum):
     CITIZEN = "citizen"
     STAFF = "staff"
 

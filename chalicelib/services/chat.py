@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+import time
+
 from aws_lambda_powertools import Logger
 
 from chalicelib.adapters.dynamo import DynamoCases, DynamoConnections
@@ -15,7 +18,7 @@ from chalicelib.services.ports import Clock, Pusher
 logger = Logger(child=True)
 
 CLIENT_ID_MAX = 64
-ATTEMPTS = 5
+ATTEMPTS = 12
 
 
 def message_payload(message: Message) -> dict[str, object]:
@@ -50,10 +53,12 @@ class ChatService:
         text = Message.validate_text(text)
         if not client_id or len(client_id) > CLIENT_ID_MAX:
             raise ValidationFailed(f"client_id must be 1–{CLIENT_ID_MAX} characters.", field="client_id")
-        for _ in range(ATTEMPTS):
-            case = self._case_in_scope(principal, case_id)
-            if principal.is_staff:
-                self._audit.record_case_access(principal, case, "post_message")
+        case = self._case_in_scope(principal, case_id)
+        if principal.is_staff:
+            self._audit.record_case_access(principal, case, "post_message")
+        for attempt in range(ATTEMPTS):
+            if attempt:
+                case = self._case_in_scope(principal, case_id)
             seq = case.next_message_seq()
             message = Message(
                 case_id=case.case_id, seq=seq, client_id=client_id,
@@ -64,7 +69,9 @@ class ChatService:
             try:
                 stored, created = self._cases.append_message(case, message, now=self._clock())
             except Conflict:
-                continue  # someone else took this sequence number; read the case again
+                # Someone else took this sequence number: back off a little (with jitter) and read again.
+                time.sleep(random.uniform(0.005, 0.02) * (attempt + 1))  # noqa: S311 - jitter, not security
+                continue
             if created:
                 self._push(case, stored, principal.subject)
             return stored, created

@@ -16,6 +16,7 @@ import secrets
 import sys
 import time
 from collections.abc import AsyncIterator
+from types import FrameType
 from typing import Any
 
 import uvicorn
@@ -24,6 +25,14 @@ from infrastructure.definitions import TenantResources
 from infrastructure.local import demo_region
 from infrastructure.local.embedded_aws import CREDENTIALS, REGION, EmbeddedAws
 from infrastructure.local.pump import EventPump
+
+
+class _Server(uvicorn.Server):
+    """Ctrl-C (or SIGTERM) stops the stack cleanly and the launcher exits 0 (uvicorn would re-raise it)."""
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        super().handle_exit(sig, frame)
+        self._captured_signals.clear()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         pump.stop()
 
     gateway.router.lifespan_context = lifespan
-    server = uvicorn.Server(uvicorn.Config(gateway, host=args.host, port=args.port, log_level="warning",
+    server = _Server(uvicorn.Config(gateway, host=args.host, port=args.port, log_level="warning",
                                            ws="websockets-sansio", lifespan="on"))
     try:
         server.run()

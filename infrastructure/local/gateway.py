@@ -16,10 +16,11 @@ import base64
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
 from chalice.local import LambdaContext, LambdaEventConverter, RouteMatcher
 from starlette.applications import Starlette
@@ -95,7 +96,7 @@ def build_gateway(app_module: ModuleType, *, config_js: Callable[[Request], str]
         path = "/" + request.path_params["path"]
         if request.url.query:
             path += "?" + request.url.query
-        headers = {k: v for k, v in request.headers.items()}
+        headers = dict(request.headers.items())
         body = await request.body()
         try:
             event = converter.create_lambda_event(request.method, path, headers, body or None)

@@ -1,0 +1,71 @@
+# Nära — two commands:  `make run`  starts the local stack;  `make test`  runs every test tier.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CFN_VENV := .venv-cfn
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: run test setup lint typecheck triage-check test-unit test-integration test-infra test-e2e test-browser \
+        chromium cfn-lint-env bench clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+setup: $(VENV)/.installed
+
+run: setup
+	$(BIN)/python -m infrastructure.local
+
+$(CFN_VENV)/.installed: requirements-cfn.txt
+	test -x $(CFN_VENV)/bin/python || $(PYTHON) -m venv $(CFN_VENV)
+	$(CFN_VENV)/bin/pip install --quiet --upgrade pip
+	$(CFN_VENV)/bin/pip install --quiet -r requirements-cfn.txt
+	touch $@
+
+cfn-lint-env: $(CFN_VENV)/.installed
+
+# Debian's Chromium for the browser tier (never a downloaded browser build).
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; \
+	fi
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy chalicelib
+
+triage-check: setup
+	$(BIN)/python -m chalicelib.triage check
+
+test-unit: setup
+	$(BIN)/pytest -q tests/unit tests/property
+
+test-integration: setup
+	$(BIN)/pytest -q tests/adapters tests/api
+
+test-infra: setup cfn-lint-env
+	$(BIN)/pytest -q tests/infra
+
+test-e2e: setup
+	$(BIN)/pytest -q tests/e2e
+
+test-browser: setup chromium
+	$(BIN)/pytest -q tests/browser
+
+test: lint typecheck triage-check test-unit test-integration test-infra test-e2e test-browser
+	@echo "make test: every tier passed"
+
+bench: setup
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) $(CFN_VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,139 @@
+"""The REST API through Chalice's own test client, against moto in-process."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.api.conftest import UNIT_A, UNIT_B, Api, citizen, staff
+
+ANNA = citizen("191212121212", "Anna")
+BERTIL = citizen("199001012385", "Bertil")
+NURSE_A = staff("SE-S1", (UNIT_A, "nurse"), name="Sjuksköterska A")
+DOCTOR_A = staff("SE-S2", (UNIT_A, "doctor"))
+NURSE_B = staff("SE-S3", (UNIT_B, "nurse"))
+KEY = {"Idempotency-Key": "key-00000001"}
+INTAKE = {"unit_id": UNIT_A, "reason": "Halsont", "free_text": "Ont i halsen sedan tre dagar"}
+
+
+def _submit(api: Api, who: Any = ANNA, key: str = "key-00000001", **body: Any) -> tuple[int, Any]:
+    return api.call("POST", "/citizen/cases", who=who, body={**INTAKE, **body}, headers={"Idempotency-Key": key})
+
+
+def test_citizen_submits_a_case_and_sees_it_in_my_cases(api: Api) -> None:
+    status, case = _submit(api)
+    assert status == 201
+    assert case["status"] == "queued" and case["reason"] == "Halsont"
+    status, mine = api.call("GET", "/citizen/cases", who=ANNA)
+    assert [c["case_id"] for c in mine["cases"]] == [case["case_id"]]
+    assert api.call("GET", "/citizen/cases", who=BERTIL)[1]["cases"] == []
+
+
+def test_a_retried_submit_returns_the_same_case_once(api: Api) -> None:
+    first = _submit(api)[1]
+    again = _submit(api)[1]
+    assert again["case_id"] == first["case_id"]
+    assert len(api.call("GET", "/citizen/cases", who=ANNA)[1]["cases"]) == 1
+
+
+def test_reusing_an_idempotency_key_for_another_case_is_refused(api: Api) -> None:
+    _submit(api)
+    status, body = _submit(api, reason="Ryggont")
+    assert status == 409
+    assert "Idempotency-Key" in body["error"]["message"]
+
+
+def test_submit_without_idempotency_key_says_what_to_send(api: Api) -> None:
+    status, body = api.call("POST", "/citizen/cases", who=ANNA, body=INTAKE)
+    assert status == 422
+    assert body["error"]["field"] == "Idempotency-Key"
+
+
+def test_bad_bodies_get_clear_errors_and_store_nothing(api: Api) -> None:
+    cases = [
+        (b"{not json", 422, "not valid JSON"),
+        (b"[1, 2]", 422, "JSON object"),
+        (b'{"unit_id": "SE-VC-A", "reason": ""}', 422, "reason"),
+        (b'{"unit_id": "SE-VC-A", "reason": "x", "admin": true}', 422, "admin"),
+        (b'{"unit_id": "nope", "reason": "Halsont"}', 422, "no unit"),
+        (b'{"unit_id": "SE-VC-A", "reason": "' + b"x" * 70_000 + b'"}', 413, "at most"),
+    ]
+    for i, (raw, status, words) in enumerate(cases):
+        got, body = api.call("POST", "/citizen/cases", who=ANNA, raw=raw, headers={"Idempotency-Key": f"key-bad-{i:04d}"})
+        assert got == status, raw[:40]
+        assert words in body["error"]["message"], body
+    assert api.call("GET", "/citizen/cases", who=ANNA)[1]["cases"] == []
+
+
+def test_no_session_is_401_and_wrong_kind_of_user_is_403(api: Api) -> None:
+    assert api.call("GET", "/citizen/cases")[0] == 401
+    assert api.call("GET", "/citizen/cases", headers={"Authorization": "Bearer not-a-token"})[0] == 401
+    assert api.call("GET", "/citizen/cases", who=NURSE_A)[0] == 403
+    assert api.call("GET", f"/staff/queue?unit_id={UNIT_A}", who=ANNA)[0] == 403
+
+
+def test_other_citizens_and_other_units_get_404_and_no_data(api: Api) -> None:
+    case_id = _submit(api)[1]["case_id"]
+    for who, path in [(BERTIL, f"/citizen/cases/{case_id}"), (NURSE_B, f"/staff/cases/{case_id}"),
+                      (BERTIL, f"/cases/{case_id}/messages"), (NURSE_B, f"/cases/{case_id}/messages")]:
+        status, body = api.call("GET", path, who=who)
+        assert status == 404
+        assert "Ont i halsen" not in str(body) and case_id not in str(body)
+    status, _ = api.call("POST", f"/cases/{case_id}/messages", who=NURSE_B, body={"text": "hej", "client_id": "x1"})
+    assert status == 404
+
+
+def test_queue_shows_the_units_cases_for_the_staff_members_profession(api: Api) -> None:
+    case_id = _submit(api)[1]["case_id"]
+    _submit(api, who=BERTIL, key="key-00000002", unit_id=UNIT_B)
+    status, queue = api.call("GET", f"/staff/queue?unit_id={UNIT_A}", who=NURSE_A)
+    assert status == 200
+    assert [c["case_id"] for c in queue["cases"]] == [case_id]
+    assert queue["counts"] == {"P3": 1}
+    assert "free_text" not in queue["cases"][0]
+    assert api.call("GET", f"/staff/queue?unit_id={UNIT_A}", who=DOCTOR_A)[1]["cases"] == []
+    assert api.call("GET", f"/staff/queue?unit_id={UNIT_B}", who=NURSE_A)[0] == 404
+    assert api.call("GET", f"/staff/queue?unit_id={UNIT_A}&profession=doctor", who=NURSE_A)[0] == 404
+
+
+def test_staff_opening_a_case_is_written_to_the_access_log_first(api: Api) -> None:
+    case_id = _submit(api)[1]["case_id"]
+    status, case = api.call("GET", f"/staff/cases/{case_id}", who=NURSE_A)
+    assert status == 200 and case["free_text"] == INTAKE["free_text"]
+    log = list(api.container.audit_log.of_patient("testregion", ANNA.subject))
+    assert [(r["actor"], r["action"], r["case_id"]) for r in log] == [("SE-S1", "read_case", case_id)]
+
+
+def test_when_the_access_log_cannot_be_written_no_patient_data_is_returned(api: Api, aws: Any) -> None:
+    case_id = _submit(api)[1]["case_id"]
+    aws["dynamodb"].delete_table(TableName=aws["resources"].audit_table["TableName"])
+    status, body = api.call("GET", f"/staff/cases/{case_id}", who=NURSE_A)
+    assert status == 500
+    assert "Ont i halsen" not in str(body)
+
+
+def test_chat_between_staff_and_citizen_in_order_with_resync(api: Api) -> None:
+    case_id = _submit(api)[1]["case_id"]
+    status, first = api.call("POST", f"/cases/{case_id}/messages", who=NURSE_A,
+                             body={"text": "Hej Anna, hur länge har du haft ont?", "client_id": "n-1"})
+    assert status == 201 and first["seq"] == 1 and first["sender_kind"] == "staff"
+    status, reply = api.call("POST", f"/cases/{case_id}/messages", who=ANNA,
+                             body={"text": "Tre dagar.", "client_id": "a-1"})
+    assert status == 201 and reply["seq"] == 2
+    status, retried = api.call("POST", f"/cases/{case_id}/messages", who=ANNA,
+                               body={"text": "Tre dagar.", "client_id": "a-1"})
+    assert status == 200 and retried["seq"] == 2
+    history = api.call("GET", f"/cases/{case_id}/messages", who=ANNA)[1]["messages"]
+    assert [(m["seq"], m["text"]) for m in history] == [(1, "Hej Anna, hur länge har du haft ont?"),
+                                                        (2, "Tre dagar.")]
+    after = api.call("GET", f"/cases/{case_id}/messages?after=1", who=NURSE_A)[1]["messages"]
+    assert [m["seq"] for m in after] == [2]
+    assert api.call("GET", f"/cases/{case_id}/messages?after=-1", who=ANNA)[0] == 422
+
+
+def test_empty_or_oversize_messages_are_refused(api: Api) -> None:
+    case_id = _submit(api)[1]["case_id"]
+    for text in ("", "   ", "x" * 4001):
+        status, body = api.call("POST", f"/cases/{case_id}/messages", who=ANNA, body={"text": text, "client_id": "c1"})
+        assert status == 422, text[:10]
+        assert body["error"]["field"] == "text"
+    assert api.call("GET", f"/cases/{case_id}/messages", who=ANNA)[1]["messages"] == []

@@ -1,0 +1,143 @@
+"""The real local stack as a subprocess: the vertical slice over HTTP and a real WebSocket."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import httpx
+import pytest
+import websockets
+from botocore.exceptions import ClientError
+
+from tests.stack import RunningStack, start_stack
+
+pytestmark = pytest.mark.e2e
+
+HUSKVARNA = "SE2321000057-VC01"
+NASSJO = "SE2321000057-VC02"
+TOLVAN = "191212121212"
+GRETA = "199001012385"
+ANNA_NURSE = "SE2321000057-S001"
+KARIN_NURSE_NASSJO = "SE2321000057-S006"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    running = start_stack(tmp_path_factory.mktemp("stack"))
+    yield running
+    running.stop()
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _submit(stack: RunningStack, token: str, reason: str = "Halsont") -> dict[str, object]:
+    response = httpx.post(
+        f"{stack.origin}/api/citizen/cases",
+        json={"unit_id": HUSKVARNA, "reason": reason, "free_text": "Ont i halsen sedan i måndags"},
+        headers={**_auth(token), "Idempotency-Key": uuid.uuid4().hex},
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def test_serves_both_frontends_and_the_openapi_document(stack: RunningStack) -> None:
+    for path in ("/citizen/", "/staff/"):
+        page = httpx.get(stack.origin + path)
+        assert page.status_code == 200 and "<html" in page.text.lower()
+    doc = httpx.get(f"{stack.origin}/api/openapi.json").json()
+    assert "/citizen/cases" in doc["paths"]
+    units = httpx.get(f"{stack.origin}/api/units").json()["units"]
+    assert len(units) == 3 and all("Vårdcentralen" in u["name"] for u in units)
+
+
+def test_case_reaches_the_queue_and_staff_message_reaches_the_citizens_websocket(stack: RunningStack) -> None:
+    citizen, nurse = stack.login("citizen", TOLVAN), stack.login("staff", ANNA_NURSE)
+    case = _submit(stack, citizen)
+    queue = httpx.get(f"{stack.origin}/api/staff/queue", params={"unit_id": HUSKVARNA}, headers=_auth(nurse)).json()
+    assert case["case_id"] in [c["case_id"] for c in queue["cases"]]
+
+    async def converse() -> dict[str, object]:
+        async with websockets.connect(f"{stack.ws_url}?token={citizen}") as ws:
+            async with httpx.AsyncClient() as client:
+                posted = await client.post(
+                    f"{stack.origin}/api/cases/{case['case_id']}/messages",
+                    json={"text": "Hej! Har du feber?", "client_id": "nurse-1"}, headers=_auth(nurse),
+                )
+                assert posted.status_code == 201
+            return dict(json.loads(await asyncio.wait_for(ws.recv(), timeout=10)))
+
+    pushed = asyncio.run(converse())
+    assert pushed["type"] == "message"
+    assert pushed["message"] == {**pushed["message"], "seq": 1, "text": "Hej! Har du feber?", "sender_kind": "staff"}
+
+
+def test_table_stream_reaches_the_event_handlers_through_the_pump(stack: RunningStack) -> None:
+    citizen, nurse = stack.login("citizen", GRETA), stack.login("staff", ANNA_NURSE)
+    case = _submit(stack, citizen, reason="Ryggont")
+    httpx.post(f"{stack.origin}/api/cases/{case['case_id']}/messages",
+               json={"text": "Hej Greta", "client_id": "m-1"}, headers=_auth(nurse)).raise_for_status()
+    deadline, types = time.monotonic() + 15, []
+    while time.monotonic() < deadline:
+        opened = httpx.get(f"{stack.origin}/api/staff/cases/{case['case_id']}", headers=_auth(nurse)).json()
+        types = [entry["type"] for entry in opened["timeline"]]
+        if types == ["CaseSubmitted", "MessagePosted"]:
+            break
+        time.sleep(0.2)
+    assert types == ["CaseSubmitted", "MessagePosted"]
+
+
+def test_websocket_handshake_with_a_bad_token_is_refused(stack: RunningStack) -> None:
+    async def attempt(token: str) -> None:
+        async with websockets.connect(f"{stack.ws_url}?token={token}"):
+            pass
+
+    for token in ("", "garbage", stack.login("citizen", TOLVAN)[:-4] + "AAAA"):
+        with pytest.raises(websockets.exceptions.InvalidStatus) as refused:
+            asyncio.run(attempt(token))
+        assert refused.value.response.status_code == 403
+
+
+def test_management_api_delivers_to_open_connections_and_answers_410_for_gone_ones(stack: RunningStack) -> None:
+    client = boto3.client("apigatewaymanagementapi", endpoint_url=stack.origin, region_name="eu-north-1",
+                          aws_access_key_id="local", aws_secret_access_key="local")
+    with pytest.raises(ClientError) as gone:
+        client.post_to_connection(ConnectionId="no-such-connection", Data=b"{}")
+    assert gone.value.response["ResponseMetadata"]["HTTPStatusCode"] == 410
+    assert gone.value.response["Error"]["Code"] == "GoneException"
+
+    async def ping_pong() -> str:
+        async with websockets.connect(f"{stack.ws_url}?token={stack.login('citizen', TOLVAN)}") as ws:
+            await ws.send(json.dumps({"action": "ping"}))
+            return str(await asyncio.wait_for(ws.recv(), timeout=10))
+
+    # $default -> app.websocket_api.send -> management API -> this connection
+    assert json.loads(asyncio.run(ping_pong())) == {"type": "pong"}
+
+
+def test_staff_of_another_unit_cannot_open_the_case(stack: RunningStack) -> None:
+    case = _submit(stack, stack.login("citizen", TOLVAN))
+    other = stack.login("staff", KARIN_NURSE_NASSJO)
+    response = httpx.get(f"{stack.origin}/api/staff/cases/{case['case_id']}", headers=_auth(other))
+    assert response.status_code == 404
+    assert "Ont i halsen" not in response.text
+
+
+def test_stops_cleanly_and_starts_again(tmp_path: Path) -> None:
+    first = start_stack(tmp_path)
+    first.process.send_signal(signal.SIGINT)  # what Ctrl-C sends
+    assert first.process.wait(timeout=20) == 0
+    assert "Nära stopped." in first.log_path.read_text()
+    second = start_stack(tmp_path)
+    try:
+        assert httpx.get(f"{second.origin}/api/health").json()["status"] == "ok"
+    finally:
+        second.stop()

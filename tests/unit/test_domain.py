@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from chalicelib.domain import policy
+from chalicelib.domain.errors import Conflict, ValidationFailed
+from chalicelib.domain.events import DomainEvent, events_from_change
+from chalicelib.domain.identity import mask_personnummer, patient_ref
+from chalicelib.domain.model import Case, CaseStatus, Principal, PrincipalKind, UnitRole
+
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+
+def _case(**overrides: object) -> Case:
+    values: dict[str, object] = {
+        "case_id": "c1", "tenant": "r", "unit_id": "u1", "patient_ref": "p1", "reason": "Halsont",
+        "free_text": "Ont i halsen", "priority": "P3", "profession": "nurse", "now": NOW,
+    }
+    values.update(overrides)
+    return Case.submit(**values)  # type: ignore[arg-type]
+
+
+def _citizen(subject: str = "p1", tenant: str = "r") -> Principal:
+    return Principal(tenant, PrincipalKind.CITIZEN, subject, "Anna", "bankid", "loa3")
+
+
+def _nurse(unit: str = "u1", tenant: str = "r") -> Principal:
+    return Principal(tenant, PrincipalKind.STAFF, "SE-S1", "Nurse", "siths", "loa3", (UnitRole(unit, "nurse"),))
+
+
+def test_submitted_case_is_queued_and_records_that_it_was_submitted() -> None:
+    case = _case()
+    assert case.status is CaseStatus.QUEUED
+    assert [e["type"] for e in case.events] == ["CaseSubmitted"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [({"reason": "   "}, "reason"), ({"reason": "x" * 201}, "reason"), ({"free_text": "x" * 4001}, "free_text"),
+     ({"priority": "P9"}, "priority"), ({"profession": "wizard"}, "profession")],
+)
+def test_bad_intake_is_rejected_with_the_field_named(overrides: dict[str, object], field: str) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        _case(**overrides)
+    assert caught.value.field == field
+
+
+def test_no_messages_on_a_closed_case() -> None:
+    closed = Case(**{**_case().__dict__, "status": CaseStatus.CLOSED})
+    with pytest.raises(Conflict):
+        closed.next_message_seq()
+
+
+def test_citizen_sees_only_own_case_and_staff_only_their_units() -> None:
+    case = _case()
+    assert policy.can_view_case(_citizen("p1"), case)
+    assert not policy.can_view_case(_citizen("someone-else"), case)
+    assert policy.can_view_case(_nurse("u1"), case)
+    assert not policy.can_view_case(_nurse("u2"), case)
+    assert not policy.can_view_case(_nurse("u1", tenant="other-region"), case)
+
+
+def test_queue_scope_is_the_professions_held_at_that_unit() -> None:
+    both = Principal("r", PrincipalKind.STAFF, "S", "Lena", "siths", "loa3",
+                     (UnitRole("u1", "nurse"), UnitRole("u1", "midwife"), UnitRole("u2", "admin")))
+    assert policy.queue_scope(both, "u1") == {"nurse", "midwife"}
+    assert policy.queue_scope(both, "u2") == frozenset()
+    assert policy.queue_scope(_citizen(), "u1") == frozenset()
+
+
+def test_new_case_and_new_message_become_domain_events() -> None:
+    case = {"type": "case", "tenant": "r", "case_id": "c1", "unit_id": "u1", "priority": "P2",
+            "profession": "nurse", "status": "queued", "submitted_at": "2026-11-25T09:00:00+0000"}
+    submitted = events_from_change(event_id="e1", entity="case", old=None, new=case)
+    assert [(e.type, e.data["priority"]) for e in submitted] == [("CaseSubmitted", "P2")]
+    claimed = events_from_change(event_id="e2", entity="case", old=case, new={**case, "status": "claimed"})
+    assert [e.type for e in claimed] == ["CaseClaimed"]
+    counter_only = events_from_change(event_id="e3", entity="case", old=case, new={**case, "message_seq": 2})
+    assert counter_only == []
+    message = {"type": "message", "tenant": "r", "case_id": "c1", "seq": 1, "sender_kind": "staff"}
+    assert [e.type for e in events_from_change(event_id="e4", entity="message", old=None, new=message)] == [
+        "MessagePosted"
+    ]
+
+
+def test_domain_event_round_trips_and_rejects_unknown_types() -> None:
+    event = DomainEvent("e1", "CaseSubmitted", "r", "c1", "2026-11-25T09:00:00Z", {"priority": "P3"})
+    assert DomainEvent.from_dict(event.to_dict()) == event
+    with pytest.raises(ValueError, match="unknown event type"):
+        DomainEvent.from_dict({**event.to_dict(), "type": "Explode"})
+
+
+def test_personnummer_becomes_a_stable_keyed_pseudonym() -> None:
+    ref = patient_ref("19121212-1212", b"key-a")
+    assert ref == patient_ref("191212121212", b"key-a")
+    assert ref != patient_ref("191212121212", b"key-b")
+    assert "1212" not in ref[:4] and len(ref) == 40
+    assert mask_personnummer("19121212-1212") == "19121212-****"
+    with pytest.raises(ValueError):
+        patient_ref("1212", b"k")

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import jwt
+import pytest
+
+from chalicelib.adapters.tokens import SessionTokens
+from chalicelib.domain.errors import Unauthenticated
+from chalicelib.domain.model import Principal, PrincipalKind, UnitRole
+
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+KEY = "k" * 40
+NURSE = Principal("jonkoping", PrincipalKind.STAFF, "SE-S1", "Anna Lind", "siths", "loa3",
+                  (UnitRole("VC01", "nurse"), UnitRole("VC01", "midwife")))
+
+
+def test_a_verified_token_carries_tenant_units_and_roles() -> None:
+    tokens = SessionTokens(tenant="jonkoping", signing_key=KEY)
+    principal = tokens.verify(tokens.issue(NURSE, now=NOW), now=NOW + timedelta(minutes=5))
+    assert principal == NURSE
+    assert principal.professions_at("VC01") == {"nurse", "midwife"}
+
+
+def test_expired_token_is_refused() -> None:
+    tokens = SessionTokens(tenant="jonkoping", signing_key=KEY, ttl=timedelta(hours=1))
+    token = tokens.issue(NURSE, now=NOW)
+    with pytest.raises(Unauthenticated, match="expired"):
+        tokens.verify(token, now=NOW + timedelta(hours=1, seconds=1))
+
+
+def test_token_of_another_region_is_refused() -> None:
+    token = SessionTokens(tenant="kalmar", signing_key=KEY).issue(NURSE, now=NOW)
+    with pytest.raises(Unauthenticated):
+        SessionTokens(tenant="jonkoping", signing_key=KEY).verify(token, now=NOW)
+
+
+def test_token_with_changed_roles_is_refused() -> None:
+    tokens = SessionTokens(tenant="jonkoping", signing_key=KEY)
+    claims = jwt.decode(tokens.issue(NURSE, now=NOW), options={"verify_signature": False})
+    claims["roles"] = [{"unit_id": "VC99", "role": "doctor"}]
+    forged = jwt.encode(claims, "x" * 40, algorithm="HS256")
+    with pytest.raises(Unauthenticated):
+        tokens.verify(forged, now=NOW)
+
+
+def test_unsigned_token_is_refused() -> None:
+    tokens = SessionTokens(tenant="jonkoping", signing_key=KEY)
+    claims = jwt.decode(tokens.issue(NURSE, now=NOW), options={"verify_signature": False})
+    unsigned = jwt.encode(claims, None, algorithm="none")
+    with pytest.raises(Unauthenticated):
+        tokens.verify(unsigned, now=NOW)
+
+
+def test_a_short_signing_key_is_a_configuration_error() -> None:
+    with pytest.raises(ValueError, match="at least 32"):
+        SessionTokens(tenant="jonkoping", signing_key="short")
