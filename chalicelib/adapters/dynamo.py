@@ -465,6 +465,13 @@ class DynamoDirectory:
             if error.cause_response_code != "ConditionalCheckFailedException":
                 raise
 
+    def unit(self, tenant: str, unit_id: str) -> dict[str, Any] | None:
+        try:
+            item = UnitItem.get(keys.unit_pk(tenant), unit_id)
+        except DoesNotExist:
+            return None
+        return {"unit_id": item.unit_id, "name": item.name, **dict(item.details)}
+
     def units(self, tenant: str) -> list[dict[str, Any]]:
         return [
             {"unit_id": i.unit_id, "name": i.name, **dict(i.details)}

@@ -144,3 +144,4 @@ def document(*, title: str, version: str, server_url: str = "/api") -> dict[str,
             "securitySchemes": {"session": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
         },
     }
+

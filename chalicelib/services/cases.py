@@ -38,10 +38,7 @@ class CaseService:
             raise ValidationFailed("Only a citizen can submit a case for themselves.")
         payload = {"unit_id": unit_id, "reason": reason, "free_text": free_text}
         digest = request_hash(payload)
-        earlier = self._replay(principal, idempotency_key, digest)
-        if earlier is not None:
-            return earlier
-        if unit_id not in {u["unit_id"] for u in self._directory.units(principal.tenant)}:
+        if self._directory.unit(principal.tenant, unit_id) is None:
             raise ValidationFailed(f"There is no unit {unit_id!r} in this region.", field="unit_id")
         case = Case.submit(
             case_id=self._ids(), tenant=principal.tenant, unit_id=unit_id, patient_ref=principal.subject,
@@ -54,7 +51,7 @@ class CaseService:
                 idempotency=(principal.subject, idempotency_key, digest, {"case_id": case.case_id}),
             )
         except Conflict:
-            # The same key was used by a parallel request: answer as it was answered.
+            # The key was used before (a retry, or a parallel request): answer as it was answered.
             again = self._replay(principal, idempotency_key, digest)
             if again is None:
                 raise

@@ -44,6 +44,7 @@ class StreamSource:
         self._max_attempts = max_attempts
         self._iterators: dict[str, str | None] = {}
         self._pending: dict[str, tuple[list[dict[str, Any]], str | None, int]] = {}
+        self._next_discovery = 0.0
 
     def _discover(self) -> None:
         shards = self._streams.describe_stream(StreamArn=self._arn)["StreamDescription"]["Shards"]
@@ -55,7 +56,9 @@ class StreamSource:
                 )["ShardIterator"]
 
     def poll(self) -> int:
-        self._discover()
+        if time.monotonic() >= self._next_discovery:
+            self._discover()
+            self._next_discovery = time.monotonic() + 5.0  # new shards are rare; don't ask every poll
         delivered = 0
         for sid, iterator in list(self._iterators.items()):
             if sid in self._pending:
@@ -225,7 +228,7 @@ class ScheduleSource:
 class EventPump:
     """Polls every source in one background thread until stopped."""
 
-    def __init__(self, sources: list[Any], interval: float = 0.1) -> None:
+    def __init__(self, sources: list[Any], interval: float = 0.2) -> None:
         self._sources = sources
         self._interval = interval
         self._stop = threading.Event()

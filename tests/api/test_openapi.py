@@ -33,3 +33,12 @@ def test_every_operation_names_its_models_and_errors(api: Api) -> None:
     intake = schemas["SubmitCase"]
     assert intake["additionalProperties"] is False
     assert set(intake["required"]) == {"unit_id", "reason"}
+
+
+def test_the_documented_copy_in_docs_is_current(api: Api) -> None:
+    import json
+    from pathlib import Path
+
+    copy = json.loads((Path(__file__).resolve().parents[2] / "docs" / "openapi.json").read_text(encoding="utf-8"))
+    served = api.call("GET", "/openapi.json")[1]
+    assert copy == served, "docs/openapi.json is stale: python -m chalicelib.api > docs/openapi.json"

@@ -1,0 +1,82 @@
+"""Benchmark of the vertical slice on the local stack: submit a case, read the queue, deliver a chat message.
+
+Prints each figure with its target and the ratio measured/target (≤ 1.00 meets the target). The local stack runs
+on moto, serialised, on this machine: the figures compare versions of Nära, not AWS latency.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import websockets
+
+from tests.stack import start_stack
+
+HUSKVARNA = "SE2321000057-VC01"
+TARGETS_MS = {"submit case p95": 150.0, "staff queue p95": 100.0, "message to citizen's WebSocket p95": 150.0}
+ROUNDS = 60
+
+
+def _p95(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=20)[18]
+
+
+def run() -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        stack = start_stack(Path(tmp))
+        try:
+            return asyncio.run(_measure(stack))
+        finally:
+            stack.stop()
+
+
+async def _measure(stack: object) -> dict[str, float]:
+    origin, ws_url = stack.origin, stack.ws_url  # type: ignore[attr-defined]
+    citizen = stack.login("citizen", "191212121212")  # type: ignore[attr-defined]
+    nurse = stack.login("staff", "SE2321000057-S001")  # type: ignore[attr-defined]
+    submit, queue, push = [], [], []
+    async with httpx.AsyncClient(base_url=origin) as client, websockets.connect(f"{ws_url}?token={citizen}") as ws:
+        case_id = ""
+        for i in range(ROUNDS):
+            t0 = time.perf_counter()
+            response = await client.post(
+                "/api/citizen/cases",
+                json={"unit_id": HUSKVARNA, "reason": "Halsont", "free_text": f"runda {i}"},
+                headers={"Authorization": f"Bearer {citizen}", "Idempotency-Key": uuid.uuid4().hex},
+            )
+            submit.append((time.perf_counter() - t0) * 1000)
+            case_id = response.json()["case_id"]
+            t0 = time.perf_counter()
+            await client.get("/api/staff/queue", params={"unit_id": HUSKVARNA},
+                             headers={"Authorization": f"Bearer {nurse}"})
+            queue.append((time.perf_counter() - t0) * 1000)
+            t0 = time.perf_counter()
+            await client.post(f"/api/cases/{case_id}/messages", json={"text": "Hej", "client_id": f"b-{i}"},
+                              headers={"Authorization": f"Bearer {nurse}"})
+            while json.loads(await asyncio.wait_for(ws.recv(), 10))["message"]["case_id"] != case_id:
+                pass
+            push.append((time.perf_counter() - t0) * 1000)
+    return {
+        "submit case p95": _p95(submit),
+        "staff queue p95": _p95(queue),
+        "message to citizen's WebSocket p95": _p95(push),
+    }
+
+
+def main() -> None:
+    results = run()
+    print(f"Vertical slice on the local stack ({ROUNDS} rounds; the queue grows to {ROUNDS} cases)")
+    for name, value in results.items():
+        target = TARGETS_MS[name]
+        print(f"  {name:40s} {value:7.1f} ms   target {target:5.0f} ms   ratio {value / target:.2f}")
+
+
+if __name__ == "__main__":
+    main()
