@@ -7,7 +7,7 @@ CFN_VENV := .venv-cfn
 CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: run test setup lint typecheck triage-check test-unit test-integration test-infra test-e2e test-browser \
-        chromium cfn-lint-env bench clean
+        chromium cfn-lint-env openapi bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -63,6 +63,9 @@ test-browser: setup chromium
 
 test: lint typecheck triage-check test-unit test-integration test-infra test-e2e test-browser
 	@echo "make test: every tier passed"
+
+openapi: setup  # regenerate docs/openapi.json after changing routes or models
+	$(BIN)/python -m chalicelib.api > docs/openapi.json
 
 bench: setup
 	$(BIN)/python -m bench

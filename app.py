@@ -9,11 +9,10 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from chalice import Chalice, ConvertToMiddleware, Response
-from chalice.app import DynamoDBEvent, SQSEvent, WebsocketEvent
+from chalice.app import Chalice, ConvertToMiddleware, DynamoDBEvent, Response, SQSEvent, WebsocketEvent
 
 from chalicelib import bootstrap
-from chalicelib.api import chat, citizen, public, staff
+from chalicelib.api import auth, chat, citizen, public, staff
 from chalicelib.domain.errors import Unauthenticated
 from chalicelib.domain.events import DomainEvent
 
@@ -23,7 +22,7 @@ app.experimental_feature_flags.update(["WEBSOCKETS"])
 logger = Logger(service="nara")
 metrics = Metrics(namespace="Nara", service="nara")
 
-for blueprint in (public.bp, citizen.bp, staff.bp, chat.bp):
+for blueprint in (public.bp, auth.bp, citizen.bp, staff.bp, chat.bp):
     app.register_blueprint(blueprint)
 
 if settings.ws_endpoint:
@@ -57,9 +56,9 @@ def correlate(event: Any, get_response: Any) -> Response:
 @app.on_ws_connect()
 def ws_connect(event: WebsocketEvent) -> dict[str, Any]:
     raw = event.to_dict()
-    token = (raw.get("queryStringParameters") or {}).get("token")
+    ticket = (raw.get("queryStringParameters") or {}).get("ticket")
     try:
-        bootstrap.container().realtime.connect(event.connection_id, token)
+        bootstrap.container().realtime.connect(event.connection_id, ticket)
     except Unauthenticated:
         return {"statusCode": 401}
     return {"statusCode": 200}
@@ -97,4 +96,5 @@ def _timeline_record(record: SQSRecord) -> None:
 def on_domain_event(event: SQSEvent) -> dict[str, Any]:
     """Consumer that records each domain event on its case's timeline; reports partial batch failures."""
     processor = BatchProcessor(event_type=EventType.SQS)
-    return process_partial_response(event=event.to_dict(), record_handler=_timeline_record, processor=processor)
+    response = process_partial_response(event=event.to_dict(), record_handler=_timeline_record, processor=processor)
+    return dict(response)

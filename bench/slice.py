@@ -38,11 +38,11 @@ def run() -> dict[str, float]:
 
 
 async def _measure(stack: object) -> dict[str, float]:
-    origin, ws_url = stack.origin, stack.ws_url  # type: ignore[attr-defined]
+    origin = stack.origin  # type: ignore[attr-defined]
     citizen = stack.login("citizen", "191212121212")  # type: ignore[attr-defined]
     nurse = stack.login("staff", "SE2321000057-S001")  # type: ignore[attr-defined]
     submit, queue, push = [], [], []
-    async with httpx.AsyncClient(base_url=origin) as client, websockets.connect(f"{ws_url}?token={citizen}") as ws:
+    async with httpx.AsyncClient(base_url=origin) as client, websockets.connect(stack.ws_connect_url(citizen)) as ws:  # type: ignore[attr-defined]
         case_id = ""
         for i in range(ROUNDS):
             t0 = time.perf_counter()
@@ -54,12 +54,16 @@ async def _measure(stack: object) -> dict[str, float]:
             submit.append((time.perf_counter() - t0) * 1000)
             case_id = response.json()["case_id"]
             t0 = time.perf_counter()
-            await client.get("/api/staff/queue", params={"unit_id": HUSKVARNA},
-                             headers={"Authorization": f"Bearer {nurse}"})
+            await client.get(
+                "/api/staff/queue", params={"unit_id": HUSKVARNA}, headers={"Authorization": f"Bearer {nurse}"}
+            )
             queue.append((time.perf_counter() - t0) * 1000)
             t0 = time.perf_counter()
-            await client.post(f"/api/cases/{case_id}/messages", json={"text": "Hej", "client_id": f"b-{i}"},
-                              headers={"Authorization": f"Bearer {nurse}"})
+            await client.post(
+                f"/api/cases/{case_id}/messages",
+                json={"text": "Hej", "client_id": f"b-{i}"},
+                headers={"Authorization": f"Bearer {nurse}"},
+            )
             while json.loads(await asyncio.wait_for(ws.recv(), 10))["message"]["case_id"] != case_id:
                 pass
             push.append((time.perf_counter() - t0) * 1000)

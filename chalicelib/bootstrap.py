@@ -31,6 +31,7 @@ from chalicelib.services.cases import CaseService
 from chalicelib.services.chat import ChatService
 from chalicelib.services.events import EventService
 from chalicelib.services.realtime import RealtimeService
+from chalicelib.services.sessions import SessionService
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ def new_id() -> str:
 @dataclass(frozen=True)
 class Container:
     settings: Settings
-    tokens: SessionTokens
+    sessions: SessionService
     directory: dynamo.DynamoDirectory
     audit_log: dynamo.DynamoAuditLog
     cases: CaseService
@@ -107,6 +108,7 @@ def build(settings: Settings) -> Container:
     audit_log = dynamo.DynamoAuditLog()
     audit = AuditService(audit_log, clock=utc_now, ids=new_id)
     tokens = SessionTokens(tenant=settings.tenant, signing_key=settings.session_key)
+    sessions = SessionService(dynamo.DynamoSessions(), tokens, tenant=settings.tenant, clock=utc_now, ids=new_id)
     ws_endpoint = settings.ws_endpoint or "https://websocket-endpoint-not-configured.invalid"
     pusher = WebSocketPusher(endpoint=ws_endpoint, region=settings.region)
     publisher = SqsEventPublisher(
@@ -114,12 +116,12 @@ def build(settings: Settings) -> Container:
     )
     return Container(
         settings=settings,
-        tokens=tokens,
+        sessions=sessions,
         directory=directory,
         audit_log=audit_log,
         cases=CaseService(case_store, directory, dynamo.DynamoIdempotency(), audit, clock=utc_now, ids=new_id),
         chat=ChatService(case_store, connections, pusher, audit, clock=utc_now),
-        realtime=RealtimeService(connections, tokens, tenant=settings.tenant, clock=utc_now),
+        realtime=RealtimeService(connections, sessions, tenant=settings.tenant, clock=utc_now),
         events=EventService(case_store, publisher),
     )
 

@@ -12,18 +12,20 @@ from typing import Any
 import pytest
 
 TEST_TENANT = "testregion"
-os.environ.update({
-    "NARA_TENANT": TEST_TENANT,
-    "NARA_STAGE": "test",
-    "AWS_REGION": "eu-north-1",
-    "AWS_DEFAULT_REGION": "eu-north-1",
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "NARA_SESSION_KEY": "test-session-key-of-at-least-32-characters",
-    "NARA_PATIENT_KEY": "test-patient-key",
-    "POWERTOOLS_METRICS_DISABLED": "true",
-    "POWERTOOLS_LOG_LEVEL": "ERROR",
-})
+os.environ.update(
+    {
+        "NARA_TENANT": TEST_TENANT,
+        "NARA_STAGE": "test",
+        "AWS_REGION": "eu-north-1",
+        "AWS_DEFAULT_REGION": "eu-north-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "NARA_SESSION_KEY": "test-session-key-of-at-least-32-characters",
+        "NARA_PATIENT_KEY": "test-patient-key",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "POWERTOOLS_LOG_LEVEL": "ERROR",
+    }
+)
 
 
 @pytest.fixture

@@ -40,6 +40,14 @@ class RunningStack:
         response.raise_for_status()
         return str(response.json()["token"])
 
+    def ws_connect_url(self, token: str) -> str:
+        """The WebSocket URL with a fresh single-use ticket for this session."""
+        response = httpx.post(
+            f"{self.origin}/api/auth/ws-ticket", headers={"Authorization": f"Bearer {token}"}, timeout=10
+        )
+        response.raise_for_status()
+        return f"{self.ws_url}?ticket={response.json()['ticket']}"
+
     def stop(self) -> int:
         self.process.terminate()
         try:
@@ -56,7 +64,11 @@ def start_stack(log_dir: Path, timeout: float = 60.0) -> RunningStack:
     env = {**os.environ, "NARA_PORT": str(port), "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
         [sys.executable, "-m", "infrastructure.local", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     stack = RunningStack(process, port, log_path)
     deadline = time.monotonic() + timeout

@@ -23,7 +23,7 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -140,6 +140,25 @@ class StaffItem(Entity, discriminator="staff"):
     roles = JSONAttribute()  # [{"unit_id": ..., "role": ...}]
 
 
+class SessionItem(Entity, discriminator="session"):
+    tenant = UnicodeAttribute()
+    session_id = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    last_seen = UTCDateTimeAttribute()
+    expires_at = UTCDateTimeAttribute()
+    revoked_at = UTCDateTimeAttribute(null=True)
+
+
+class WsTicketItem(Entity, discriminator="ws_ticket"):
+    """A single-use WebSocket connection ticket; only a hash of the ticket is stored."""
+
+    tenant = UnicodeAttribute()
+    session_id = UnicodeAttribute()
+    token = UnicodeAttribute()
+    expires_at = UTCDateTimeAttribute()
+
+
 class AuditRecordItem(Model):
     """One access to patient data. Lives in the separate, append-only audit table."""
 
@@ -171,6 +190,8 @@ ENTITY_MODELS: tuple[type[Model], ...] = (
     TimelineItem,
     UnitItem,
     StaffItem,
+    SessionItem,
+    WsTicketItem,
 )
 
 
@@ -371,8 +392,9 @@ class DynamoCases:
         )
         return [_message_from_item(i) for i in items if isinstance(i, MessageItem)]
 
-    def add_timeline(self, tenant: str, case_id: str, event_id: str, event_type: str, occurred_at: str,
-                     data: dict[str, Any]) -> bool:
+    def add_timeline(
+        self, tenant: str, case_id: str, event_id: str, event_type: str, occurred_at: str, data: dict[str, Any]
+    ) -> bool:
         """Record an event on the case's timeline once; False when it was already there."""
         item = TimelineItem(
             pk=keys.case_pk(tenant, case_id),
@@ -440,9 +462,7 @@ class DynamoConnections:
         item.delete(condition=ConnectionItem.pk.exists())
 
     def of_subject(self, tenant: str, subject: str) -> list[str]:
-        items = Entity.owner_index.query(
-            keys.subject_pk(tenant, subject), Entity.gsi2sk.startswith("CONN#")
-        )
+        items = Entity.owner_index.query(keys.subject_pk(tenant, subject), Entity.gsi2sk.startswith("CONN#"))
         return [i.connection_id for i in items if isinstance(i, ConnectionItem)]
 
     def subject_of(self, tenant: str, connection_id: str) -> str | None:
@@ -457,8 +477,7 @@ class DynamoDirectory:
     """Units and staff of the tenant (seeded by onboarding; administered later)."""
 
     def put_unit(self, tenant: str, unit_id: str, name: str, details: dict[str, Any]) -> None:
-        item = UnitItem(pk=keys.unit_pk(tenant), sk=unit_id, tenant=tenant, unit_id=unit_id, name=name,
-                        details=details)
+        item = UnitItem(pk=keys.unit_pk(tenant), sk=unit_id, tenant=tenant, unit_id=unit_id, name=name, details=details)
         try:
             item.save(condition=UnitItem.pk.does_not_exist())
         except PutError as error:
@@ -480,8 +499,9 @@ class DynamoDirectory:
         ]
 
     def put_staff(self, tenant: str, hsa_id: str, name: str, roles: list[dict[str, str]]) -> None:
-        item = StaffItem(pk=keys.staff_pk(tenant, hsa_id), sk=keys.STAFF_SK, tenant=tenant, hsa_id=hsa_id,
-                         name=name, roles=roles)
+        item = StaffItem(
+            pk=keys.staff_pk(tenant, hsa_id), sk=keys.STAFF_SK, tenant=tenant, hsa_id=hsa_id, name=name, roles=roles
+        )
         try:
             item.save(condition=StaffItem.pk.does_not_exist())
         except PutError as error:
@@ -496,11 +516,108 @@ class DynamoDirectory:
         return {"hsa_id": item.hsa_id, "name": item.name, "roles": list(item.roles)}
 
 
+@dataclass(frozen=True)
+class SessionRecord:
+    session_id: str
+    subject: str
+    created_at: datetime
+    last_seen: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+
+
+class DynamoSessions:
+    """Server-side sessions (idle/absolute timeout, revocation) and single-use WebSocket tickets."""
+
+    def create(self, tenant: str, session_id: str, subject: str, *, now: datetime, expires_at: datetime) -> None:
+        SessionItem(
+            pk=keys.session_pk(tenant, session_id),
+            sk=keys.SESSION_SK,
+            tenant=tenant,
+            session_id=session_id,
+            subject=subject,
+            created_at=now,
+            last_seen=now,
+            expires_at=expires_at,
+            ttl=expires_at + timedelta(days=1),
+        ).save(condition=SessionItem.pk.does_not_exist())
+
+    def get(self, tenant: str, session_id: str) -> SessionRecord | None:
+        try:
+            item = SessionItem.get(keys.session_pk(tenant, session_id), keys.SESSION_SK, consistent_read=True)
+        except DoesNotExist:
+            return None
+        return SessionRecord(
+            item.session_id, item.subject, item.created_at, item.last_seen, item.expires_at, item.revoked_at
+        )
+
+    def touch(self, tenant: str, session_id: str, *, seen: datetime, previous: datetime) -> None:
+        """Move last_seen forward; a concurrent touch that got there first is fine."""
+        item = SessionItem(pk=keys.session_pk(tenant, session_id), sk=keys.SESSION_SK)
+        try:
+            item.update(
+                actions=[SessionItem.last_seen.set(seen)],
+                condition=(SessionItem.last_seen == previous) & SessionItem.revoked_at.does_not_exist(),
+                add_version_condition=False,
+            )
+        except UpdateError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+
+    def revoke(self, tenant: str, session_id: str, *, now: datetime) -> None:
+        item = SessionItem(pk=keys.session_pk(tenant, session_id), sk=keys.SESSION_SK)
+        try:
+            item.update(
+                actions=[SessionItem.revoked_at.set(now)],
+                condition=SessionItem.pk.exists() & SessionItem.revoked_at.does_not_exist(),
+                add_version_condition=False,
+            )
+        except UpdateError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise  # already revoked (or never existed): logging out twice is fine
+
+    def put_ticket(self, tenant: str, ticket_hash: str, session_id: str, token: str, *, expires_at: datetime) -> None:
+        WsTicketItem(
+            pk=keys.ws_ticket_pk(tenant, ticket_hash),
+            sk=keys.WS_TICKET_SK,
+            tenant=tenant,
+            session_id=session_id,
+            token=token,
+            expires_at=expires_at,
+            ttl=expires_at + timedelta(minutes=5),
+        ).save(condition=WsTicketItem.pk.does_not_exist())
+
+    def take_ticket(self, tenant: str, ticket_hash: str) -> tuple[str, datetime] | None:
+        """Consume a ticket: returns (session token, expiry) once; None if unknown or already used."""
+        try:
+            item = WsTicketItem.get(keys.ws_ticket_pk(tenant, ticket_hash), keys.WS_TICKET_SK, consistent_read=True)
+            item.delete(condition=WsTicketItem.pk.exists())
+        except DoesNotExist:
+            return None
+        except DeleteError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return None  # someone else used it a moment ago
+            raise
+        return item.token, item.expires_at
+
+
 class DynamoAuditLog:
     """Append-only log of staff access to patient data (patientdatalagen)."""
 
-    def record(self, *, tenant: str, record_id: str, actor: str, actor_name: str, actor_roles: list[str],
-               unit_id: str, patient_ref: str, case_id: str, action: str, at: datetime) -> None:
+    def record(
+        self,
+        *,
+        tenant: str,
+        record_id: str,
+        actor: str,
+        actor_name: str,
+        actor_roles: list[str],
+        unit_id: str,
+        patient_ref: str,
+        case_id: str,
+        action: str,
+        at: datetime,
+    ) -> None:
         item = AuditRecordItem(
             pk=keys.audit_pk(tenant, patient_ref),
             sk=keys.audit_sk(_iso(at), record_id),
@@ -519,8 +636,12 @@ class DynamoAuditLog:
     def of_patient(self, tenant: str, patient_ref: str) -> Iterator[dict[str, Any]]:
         for item in AuditRecordItem.query(keys.audit_pk(tenant, patient_ref)):
             yield {
-                "actor": item.actor, "actor_name": item.actor_name, "unit_id": item.unit_id,
-                "case_id": item.case_id, "action": item.action, "at": _iso(item.at),
+                "actor": item.actor,
+                "actor_name": item.actor_name,
+                "unit_id": item.unit_id,
+                "case_id": item.case_id,
+                "action": item.action,
+                "at": _iso(item.at),
             }
 
 
@@ -530,7 +651,7 @@ def decode_stream_image(image: dict[str, Any] | None) -> dict[str, Any] | None:
         return None
     out: dict[str, Any] = {}
     for name, typed in image.items():
-        (kind, value), = typed.items()
+        ((kind, value),) = typed.items()
         if kind == "N":
             out[name] = int(value) if value.lstrip("-").isdigit() else float(value)
         elif kind in ("S", "BOOL"):

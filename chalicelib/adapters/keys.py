@@ -77,3 +77,17 @@ def audit_pk(tenant: str, patient_ref: str) -> str:
 
 def audit_sk(at_iso: str, record_id: str) -> str:
     return f"{at_iso}#{record_id}"
+
+
+def session_pk(tenant: str, session_id: str) -> str:
+    return f"T#{tenant}#SESSION#{session_id}"
+
+
+SESSION_SK = "SESSION"
+
+
+def ws_ticket_pk(tenant: str, ticket_hash: str) -> str:
+    return f"T#{tenant}#WSTICKET#{ticket_hash}"
+
+
+WS_TICKET_SK = "TICKET"

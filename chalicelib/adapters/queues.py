@@ -11,8 +11,9 @@ from chalicelib.domain.events import DomainEvent
 
 
 class SqsEventPublisher:
-    def __init__(self, *, queue_url: str, region: str, endpoint: str | None,
-                 session: boto3.session.Session | None = None) -> None:
+    def __init__(
+        self, *, queue_url: str, region: str, endpoint: str | None, session: boto3.session.Session | None = None
+    ) -> None:
         session = session or boto3.session.Session()
         self._client: Any = session.client("sqs", region_name=region, endpoint_url=endpoint)
         self._queue_url = queue_url

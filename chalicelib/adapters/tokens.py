@@ -1,12 +1,14 @@
-"""Session tokens: short-lived JWTs signed by the tenant's session key (HS256, PyJWT).
+"""Session tokens: JWTs signed with the region's session key (HS256, PyJWT).
 
-Issued after a strong login (BankID, Freja eID+, SITHS — the identity issue) and verified on every REST call
-and on the WebSocket handshake. The principal's tenant, units and roles are read from a verified token only.
+A token names a server-side session (``sid``) and carries the principal: subject, kind, name, authentication
+method and level, and the staff member's roles per unit. It is valid only for this region (``aud``) and until
+the session's absolute expiry (``exp``); idle timeout and logout are enforced on the session itself
+(``services/sessions.py``), so a token of a closed session is worthless even before it expires.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import jwt
@@ -16,28 +18,29 @@ from chalicelib.domain.model import Principal, PrincipalKind, UnitRole
 
 ALGORITHM = "HS256"
 ISSUER = "nara"
+MIN_KEY_LENGTH = 32
 
 
 class SessionTokens:
-    def __init__(self, *, tenant: str, signing_key: str, ttl: timedelta = timedelta(hours=8)) -> None:
-        if len(signing_key) < 32:
-            raise ValueError("the session signing key must be at least 32 characters")
+    def __init__(self, *, tenant: str, signing_key: str) -> None:
+        if len(signing_key) < MIN_KEY_LENGTH:
+            raise ValueError(f"the session signing key must be at least {MIN_KEY_LENGTH} characters")
         self._tenant = tenant
         self._key = signing_key
-        self._ttl = ttl
 
-    def issue(self, principal: Principal, *, now: datetime) -> str:
+    def issue(self, principal: Principal, *, now: datetime, expires_at: datetime) -> str:
         claims: dict[str, Any] = {
             "iss": ISSUER,
             "aud": self._tenant,
             "sub": principal.subject,
+            "sid": principal.session_id,
             "kind": principal.kind.value,
             "name": principal.display_name,
             "amr": principal.auth_method,
             "loa": principal.auth_level,
             "roles": [{"unit_id": r.unit_id, "role": r.role} for r in principal.roles],
             "iat": int(now.timestamp()),
-            "exp": int((now + self._ttl).timestamp()),
+            "exp": int(expires_at.timestamp()),
         }
         return jwt.encode(claims, self._key, algorithm=ALGORITHM)
 
@@ -49,7 +52,7 @@ class SessionTokens:
                 algorithms=[ALGORITHM],
                 audience=self._tenant,
                 issuer=ISSUER,
-                options={"require": ["exp", "iat", "sub", "aud", "iss"], "verify_exp": False},
+                options={"require": ["exp", "iat", "sub", "aud", "iss", "sid"], "verify_exp": False},
             )
         except jwt.PyJWTError as error:
             raise Unauthenticated("The session is not valid; please log in again.") from error
@@ -68,4 +71,5 @@ class SessionTokens:
             auth_method=str(claims.get("amr", "")),
             auth_level=str(claims.get("loa", "")),
             roles=roles,
+            session_id=str(claims["sid"]),
         )

@@ -6,34 +6,66 @@ from chalice.app import Blueprint, Response
 
 from chalicelib import bootstrap
 from chalicelib.api import http
+from chalicelib.api.http import Access
 from chalicelib.api.models import CaseList, CaseSummary, CitizenCase, SubmitCase
 from chalicelib.api.openapi import operation
 
 bp = Blueprint(__name__)
 
 
-@operation(bp, "/citizen/cases", "POST", summary="Submit a new case", tag="citizen", request=SubmitCase,
-           response=CitizenCase, status=201, idempotency_key=True, errors=(403, 409, 413))
+@operation(
+    bp,
+    "/citizen/cases",
+    "POST",
+    summary="Submit a new case",
+    tag="citizen",
+    access=Access.CITIZEN,
+    request=SubmitCase,
+    response=CitizenCase,
+    status=201,
+    idempotency_key=True,
+    errors=(403, 409, 413),
+)
 def submit_case() -> Response:
     request = bp.current_request
-    who = http.citizen(request)
+    who = http.who()
     body = http.parse_body(SubmitCase, request)
     case = bootstrap.container().cases.submit(
-        who, unit_id=body.unit_id, reason=body.reason, free_text=body.free_text,
+        who,
+        unit_id=body.unit_id,
+        reason=body.reason,
+        free_text=body.free_text,
         idempotency_key=http.idempotency_key(request),
     )
     return http.respond(CitizenCase.of(case), status=201)
 
 
-@operation(bp, "/citizen/cases", "GET", summary="My cases", tag="citizen", response=CaseList, errors=(403,))
+@operation(
+    bp,
+    "/citizen/cases",
+    "GET",
+    summary="My cases",
+    tag="citizen",
+    access=Access.CITIZEN,
+    response=CaseList,
+    errors=(403,),
+)
 def my_cases() -> Response:
-    who = http.citizen(bp.current_request)
+    who = http.who()
     cases = bootstrap.container().cases.mine(who)
     return http.respond(CaseList(cases=[CaseSummary.of(c) for c in cases]))
 
 
-@operation(bp, "/citizen/cases/{case_id}", "GET", summary="One of my cases", tag="citizen",
-           response=CitizenCase, errors=(403, 404))
+@operation(
+    bp,
+    "/citizen/cases/{case_id}",
+    "GET",
+    summary="One of my cases",
+    tag="citizen",
+    access=Access.CITIZEN,
+    response=CitizenCase,
+    errors=(403, 404),
+)
 def my_case(case_id: str) -> Response:
-    who = http.citizen(bp.current_request)
+    who = http.who()
     return http.respond(CitizenCase.of(bootstrap.container().cases.get(who, case_id)))

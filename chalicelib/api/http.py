@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextvars
+import enum
 import functools
 import json
 from collections.abc import Callable
@@ -62,21 +64,6 @@ def validation_error_response(error: ValidationError) -> Response:
     return error_response(422, "validation_failed", message, field)
 
 
-def handle_errors(view: Callable[..., Response]) -> Callable[..., Response]:
-    """Turn the domain's errors into HTTP answers; Chalice would make any exception a bare 500."""
-
-    @functools.wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Response:
-        try:
-            return view(*args, **kwargs)
-        except DomainError as error:
-            return domain_error_response(error)
-        except ValidationError as error:
-            return validation_error_response(error)
-
-    return wrapped
-
-
 def respond(model: BaseModel, status: int = 200) -> Response:
     return Response(body=model.model_dump_json(), status_code=status, headers=dict(JSON))
 
@@ -109,33 +96,81 @@ def int_query(request: Request, name: str, default: int) -> int:
     return int(raw)
 
 
-def principal(request: Request) -> Principal:
+class Access(enum.Enum):
+    """Who may call a route. Every route declares one; a test fails on any route without it."""
+
+    PUBLIC = "public"  # anyone, no session
+    ANY = "any"  # a logged-in citizen or staff member
+    CITIZEN = "citizen"
+    STAFF = "staff"
+
+
+_who: contextvars.ContextVar[tuple[Principal, str] | None] = contextvars.ContextVar("principal", default=None)
+
+
+def _bearer(request: Request) -> str:
     headers: dict[str, str] = dict(request.headers or {})
-    header = headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
+    scheme, _, token = headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("Log in first: the request has no session token.")
-    return bootstrap.container().tokens.verify(token.strip(), now=bootstrap.utc_now())
+    return token.strip()
 
 
-def citizen(request: Request) -> Principal:
-    who = principal(request)
-    if who.kind is not PrincipalKind.CITIZEN:
+def authenticate(request: Request, access: Access) -> tuple[Principal, str] | None:
+    """Check the session and the route's access rule; returns (principal, token), None for public routes."""
+    if access is Access.PUBLIC:
+        return None
+    token = _bearer(request)
+    principal = bootstrap.container().sessions.verify(token)
+    if access is Access.CITIZEN and principal.kind is not PrincipalKind.CITIZEN:
         raise Forbidden("This part of the service is for citizens.")
-    return who
-
-
-def staff(request: Request) -> Principal:
-    who = principal(request)
-    if who.kind is not PrincipalKind.STAFF:
+    if access is Access.STAFF and principal.kind is not PrincipalKind.STAFF:
         raise Forbidden("This part of the service is for care staff.")
-    return who
+    return principal, token
+
+
+def guarded(
+    view: Callable[..., Response], access: Access, request_of: Callable[[], Request]
+) -> Callable[..., Response]:
+    """Authenticate per the route's access rule, then run the view; domain errors become HTTP answers."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Response:
+        reset = None
+        try:
+            reset = _who.set(authenticate(request_of(), access))
+            return view(*args, **kwargs)
+        except DomainError as error:
+            return domain_error_response(error)
+        except ValidationError as error:
+            return validation_error_response(error)
+        finally:
+            if reset is not None:
+                _who.reset(reset)
+
+    return wrapped
+
+
+def who() -> Principal:
+    """The authenticated principal of the current request (only inside a guarded, non-public route)."""
+    current = _who.get()
+    if current is None:
+        raise Unauthenticated("Log in first.")
+    return current[0]
+
+
+def session_token() -> str:
+    current = _who.get()
+    if current is None:
+        raise Unauthenticated("Log in first.")
+    return current[1]
 
 
 def idempotency_key(request: Request) -> str:
     headers: dict[str, str] = dict(request.headers or {})
     key = headers.get("idempotency-key", "").strip()
     if not 8 <= len(key) <= 128:
-        raise ValidationFailed("Send an Idempotency-Key header of 8–128 characters, new for each action.",
-                               field="Idempotency-Key")
+        raise ValidationFailed(
+            "Send an Idempotency-Key header of 8–128 characters, new for each action.", field="Idempotency-Key"
+        )
     return key

@@ -71,8 +71,15 @@ class CaseSummary(BaseModel):
 
     @classmethod
     def of(cls, case: Case) -> CaseSummary:
-        return cls(case_id=case.case_id, unit_id=case.unit_id, reason=case.reason, priority=case.priority,
-                   profession=case.profession, status=case.status.value, submitted_at=case.submitted_at)
+        return cls(
+            case_id=case.case_id,
+            unit_id=case.unit_id,
+            reason=case.reason,
+            priority=case.priority,
+            profession=case.profession,
+            status=case.status.value,
+            submitted_at=case.submitted_at,
+        )
 
 
 class CitizenCase(CaseSummary):
@@ -126,9 +133,25 @@ class MessageView(BaseModel):
 
     @classmethod
     def of(cls, m: Message) -> MessageView:
-        return cls(case_id=m.case_id, seq=m.seq, client_id=m.client_id, sender_kind=m.sender_kind.value,
-                   sender_name=m.sender_name, text=m.text, sent_at=m.sent_at)
+        return cls(
+            case_id=m.case_id,
+            seq=m.seq,
+            client_id=m.client_id,
+            sender_kind=m.sender_kind.value,
+            sender_name=m.sender_name,
+            text=m.text,
+            sent_at=m.sent_at,
+        )
 
 
 class MessageList(BaseModel):
     messages: list[MessageView]
+
+
+class LoggedOut(BaseModel):
+    logged_out: bool
+
+
+class WsTicket(BaseModel):
+    ticket: str = Field(description="Give it as ?ticket= when opening the WebSocket; works once")
+    expires_in: int

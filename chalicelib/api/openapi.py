@@ -9,7 +9,7 @@ from typing import Any
 from chalice.app import Blueprint
 from pydantic import BaseModel
 
-from chalicelib.api.http import handle_errors
+from chalicelib.api.http import Access, guarded
 from chalicelib.api.models import ErrorBody
 
 F = Callable[..., Any]
@@ -21,7 +21,7 @@ class Operation:
     path: str
     summary: str
     tag: str
-    auth: bool
+    access: Access
     request: type[BaseModel] | None
     response: type[BaseModel] | None
     status: int
@@ -40,7 +40,7 @@ def operation(
     *,
     summary: str,
     tag: str,
-    auth: bool = True,
+    access: Access,
     request: type[BaseModel] | None = None,
     response: type[BaseModel] | None = None,
     status: int = 200,
@@ -52,9 +52,9 @@ def operation(
 
     def decorate(fn: F) -> F:
         REGISTRY.append(
-            Operation(method, path, summary, tag, auth, request, response, status, query, idempotency_key, errors)
+            Operation(method, path, summary, tag, access, request, response, status, query, idempotency_key, errors)
         )
-        bp.route(path, methods=[method])(handle_errors(fn))
+        bp.route(path, methods=[method])(guarded(fn, access, lambda: bp.current_request))
         return fn
 
     return decorate
@@ -100,12 +100,16 @@ def document(*, title: str, version: str, server_url: str = "/api") -> dict[str,
             for n, d, req in op.query
         ]
         if op.idempotency_key:
-            params.append({
-                "name": "Idempotency-Key", "in": "header", "required": True,
-                "description": "A new random key per intended action; a retry with the same key is answered "
-                               "with the first result.",
-                "schema": {"type": "string", "minLength": 8, "maxLength": 128},
-            })
+            params.append(
+                {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "required": True,
+                    "description": "A new random key per intended action; a retry with the same key is answered "
+                    "with the first result.",
+                    "schema": {"type": "string", "minLength": 8, "maxLength": 128},
+                }
+            )
         spec: dict[str, Any] = {
             "summary": op.summary,
             "tags": [op.tag],
@@ -123,9 +127,12 @@ def document(*, title: str, version: str, server_url: str = "/api") -> dict[str,
             ok["content"] = {"application/json": {"schema": _schema_ref(op.response, components)}}
         spec["responses"][str(op.status)] = ok
         codes = set(op.errors)
-        if op.auth:
+        spec["x-access"] = op.access.value
+        if op.access is not Access.PUBLIC:
             codes |= {401}
             spec["security"] = [{"session": []}]
+        if op.access in (Access.CITIZEN, Access.STAFF):
+            codes |= {403}
         if op.request is not None or op.query:
             codes |= {400, 422}
         for code in sorted(codes):
@@ -144,4 +151,3 @@ def document(*, title: str, version: str, server_url: str = "/api") -> dict[str,
             "securitySchemes": {"session": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
         },
     }
-

@@ -6,6 +6,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib import bootstrap
 from chalicelib.api import http
+from chalicelib.api.http import Access
 from chalicelib.api.models import Health, Me, RoleView, Unit, UnitList
 from chalicelib.api.openapi import document, operation
 
@@ -13,27 +14,29 @@ bp = Blueprint(__name__)
 API_VERSION = "0.1.0"
 
 
-@operation(bp, "/health", "GET", summary="Liveness", tag="meta", auth=False, response=Health)
+@operation(bp, "/health", "GET", summary="Liveness", tag="meta", access=Access.PUBLIC, response=Health)
 def health() -> Response:
     return http.respond(Health(status="ok", tenant=bootstrap.settings().tenant))
 
 
-@operation(bp, "/openapi.json", "GET", summary="This API as OpenAPI 3", tag="meta", auth=False)
+@operation(bp, "/openapi.json", "GET", summary="This API as OpenAPI 3", tag="meta", access=Access.PUBLIC)
 def openapi() -> Response:
     body = document(title="Nära API", version=API_VERSION)
     return Response(body=body, status_code=200, headers=dict(http.JSON))
 
 
-@operation(bp, "/units", "GET", summary="The care units of this region", tag="meta", auth=False,
-           response=UnitList)
+@operation(
+    bp, "/units", "GET", summary="The care units of this region", tag="meta", access=Access.PUBLIC, response=UnitList
+)
 def units() -> Response:
     found = bootstrap.container().directory.units(bootstrap.settings().tenant)
     return http.respond(UnitList(units=[Unit.model_validate(u) for u in found]))
 
 
-@operation(bp, "/me", "GET", summary="The logged-in person and their roles", tag="meta", response=Me)
+@operation(bp, "/me", "GET", summary="The logged-in person and their roles", tag="meta", access=Access.ANY, response=Me)
 def me() -> Response:
-    who = http.principal(bp.current_request)
+    who = http.who()
     roles = [RoleView(unit_id=r.unit_id, role=r.role) for r in who.roles]
-    return http.respond(Me(kind=who.kind.value, display_name=who.display_name, auth_method=who.auth_method,
-                           roles=roles))
+    return http.respond(
+        Me(kind=who.kind.value, display_name=who.display_name, auth_method=who.auth_method, roles=roles)
+    )

@@ -8,37 +8,59 @@ from chalice.app import Blueprint, Response
 
 from chalicelib import bootstrap
 from chalicelib.api import http
+from chalicelib.api.http import Access
 from chalicelib.api.models import CitizenCase, Queue, QueueEntry, StaffCase, TimelineEntry
 from chalicelib.api.openapi import operation
 
 bp = Blueprint(__name__)
 
 
-@operation(bp, "/staff/queue", "GET", summary="The queue of a unit, most urgent first", tag="staff",
-           response=Queue, errors=(403, 404),
-           query=(("unit_id", "the unit whose queue to show", True),
-                  ("profession", "only this profession's cases", False)))
+@operation(
+    bp,
+    "/staff/queue",
+    "GET",
+    summary="The queue of a unit, most urgent first",
+    tag="staff",
+    access=Access.STAFF,
+    response=Queue,
+    errors=(403, 404),
+    query=(("unit_id", "the unit whose queue to show", True), ("profession", "only this profession's cases", False)),
+)
 def queue() -> Response:
     request = bp.current_request
-    who = http.staff(request)
+    who = http.who()
     unit_id = http.query(request, "unit_id") or ""
     cases = bootstrap.container().cases.queue(who, unit_id, http.query(request, "profession"))
     now = bootstrap.utc_now()
     entries = [
-        QueueEntry(**CitizenCase.of(c).model_dump(exclude={"free_text"}),
-                   waiting_seconds=max(0, int((now - c.submitted_at).total_seconds())))
+        QueueEntry(
+            **CitizenCase.of(c).model_dump(exclude={"free_text"}),
+            waiting_seconds=max(0, int((now - c.submitted_at).total_seconds())),
+        )
         for c in cases
     ]
     return http.respond(Queue(unit_id=unit_id, cases=entries, counts=dict(Counter(c.priority for c in cases))))
 
 
-@operation(bp, "/staff/cases/{case_id}", "GET", summary="Open a case (logged in the access log)", tag="staff",
-           response=StaffCase, errors=(403, 404))
+@operation(
+    bp,
+    "/staff/cases/{case_id}",
+    "GET",
+    summary="Open a case (logged in the access log)",
+    tag="staff",
+    access=Access.STAFF,
+    response=StaffCase,
+    errors=(403, 404),
+)
 def open_case(case_id: str) -> Response:
-    who = http.staff(bp.current_request)
+    who = http.who()
     services = bootstrap.container()
     case = services.cases.get(who, case_id)  # writes the access record before returning data
     timeline = [TimelineEntry.model_validate(t) for t in services.cases.timeline(who, case)]
-    view = StaffCase(**CitizenCase.of(case).model_dump(), claimed_by=case.claimed_by,
-                     message_count=case.message_seq, timeline=timeline)
+    view = StaffCase(
+        **CitizenCase.of(case).model_dump(),
+        claimed_by=case.claimed_by,
+        message_count=case.message_seq,
+        timeline=timeline,
+    )
     return http.respond(view)

@@ -1,13 +1,13 @@
 """The domain error tree. Mapped to HTTP in one place: ``chalicelib.api.errors``.
 
-    DomainError
-    ├── NotFound            404  the object does not exist *or is outside the caller's scope*
-    ├── Unauthenticated     401  no valid session
-    ├── Forbidden           403  authenticated, in scope, but the action is not allowed for the role
-    ├── Conflict            409  state or version changed underneath (optimistic locking, lost race)
-    ├── ValidationFailed    400/422  input that a person can fix; carries the field and a message
-    ├── PayloadTooLarge     413
-    └── RateLimited         429
+DomainError
+├── NotFound            404  the object does not exist *or is outside the caller's scope*
+├── Unauthenticated     401  no valid session
+├── Forbidden           403  authenticated, in scope, but the action is not allowed for the role
+├── Conflict            409  state or version changed underneath (optimistic locking, lost race)
+├── ValidationFailed    400/422  input that a person can fix; carries the field and a message
+├── PayloadTooLarge     413
+└── RateLimited         429
 """
 
 from __future__ import annotations

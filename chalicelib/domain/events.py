@@ -58,19 +58,33 @@ def events_from_change(
     if entity == "case":
         if old is None:
             return [
-                DomainEvent(event_id, "CaseSubmitted", tenant, case_id, at,
-                            {"unit_id": new.get("unit_id"), "priority": new.get("priority"),
-                             "profession": new.get("profession")}),
+                DomainEvent(
+                    event_id,
+                    "CaseSubmitted",
+                    tenant,
+                    case_id,
+                    at,
+                    {
+                        "unit_id": new.get("unit_id"),
+                        "priority": new.get("priority"),
+                        "profession": new.get("profession"),
+                    },
+                ),
             ]
         if old.get("status") != new.get("status") and new.get("status") == "claimed":
-            return [DomainEvent(event_id, "CaseClaimed", tenant, case_id, at,
-                                {"claimed_by": new.get("claimed_by")})]
+            return [DomainEvent(event_id, "CaseClaimed", tenant, case_id, at, {"claimed_by": new.get("claimed_by")})]
         if old.get("status") != new.get("status") and new.get("status") == "closed":
             return [DomainEvent(event_id, "CaseClosed", tenant, case_id, at, {})]
         return []
     if entity == "message" and old is None:
         return [
-            DomainEvent(event_id, "MessagePosted", tenant, case_id, at,
-                        {"seq": new.get("seq"), "sender_kind": new.get("sender_kind")}),
+            DomainEvent(
+                event_id,
+                "MessagePosted",
+                tenant,
+                case_id,
+                at,
+                {"seq": new.get("seq"), "sender_kind": new.get("sender_kind")},
+            ),
         ]
     return []

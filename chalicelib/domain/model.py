@@ -37,6 +37,7 @@ class Principal:
     auth_method: str  # bankid, freja, siths, local-demo
     auth_level: str  # e.g. "loa3"
     roles: tuple[UnitRole, ...] = ()
+    session_id: str = ""  # the server-side session this principal acts in (revocable)
 
     @property
     def is_staff(self) -> bool:

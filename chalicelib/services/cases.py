@@ -23,8 +23,16 @@ def request_hash(payload: dict[str, Any]) -> str:
 
 
 class CaseService:
-    def __init__(self, cases: DynamoCases, directory: DynamoDirectory, idempotency: DynamoIdempotency,
-                 audit: AuditService, *, clock: Clock, ids: IdGenerator) -> None:
+    def __init__(
+        self,
+        cases: DynamoCases,
+        directory: DynamoDirectory,
+        idempotency: DynamoIdempotency,
+        audit: AuditService,
+        *,
+        clock: Clock,
+        ids: IdGenerator,
+    ) -> None:
         self._cases = cases
         self._directory = directory
         self._idempotency = idempotency
@@ -32,8 +40,7 @@ class CaseService:
         self._clock = clock
         self._ids = ids
 
-    def submit(self, principal: Principal, *, unit_id: str, reason: str, free_text: str,
-               idempotency_key: str) -> Case:
+    def submit(self, principal: Principal, *, unit_id: str, reason: str, free_text: str, idempotency_key: str) -> Case:
         if principal.kind is not PrincipalKind.CITIZEN:
             raise ValidationFailed("Only a citizen can submit a case for themselves.")
         payload = {"unit_id": unit_id, "reason": reason, "free_text": free_text}
@@ -41,13 +48,20 @@ class CaseService:
         if self._directory.unit(principal.tenant, unit_id) is None:
             raise ValidationFailed(f"There is no unit {unit_id!r} in this region.", field="unit_id")
         case = Case.submit(
-            case_id=self._ids(), tenant=principal.tenant, unit_id=unit_id, patient_ref=principal.subject,
-            reason=reason, free_text=free_text, priority=SLICE_PRIORITY, profession=SLICE_PROFESSION,
+            case_id=self._ids(),
+            tenant=principal.tenant,
+            unit_id=unit_id,
+            patient_ref=principal.subject,
+            reason=reason,
+            free_text=free_text,
+            priority=SLICE_PRIORITY,
+            profession=SLICE_PROFESSION,
             now=self._clock(),
         )
         try:
             return self._cases.create(
-                case, now=self._clock(),
+                case,
+                now=self._clock(),
                 idempotency=(principal.subject, idempotency_key, digest, {"case_id": case.case_id}),
             )
         except Conflict:

@@ -34,8 +34,9 @@ def message_payload(message: Message) -> dict[str, object]:
 
 
 class ChatService:
-    def __init__(self, cases: DynamoCases, connections: DynamoConnections, pusher: Pusher,
-                 audit: AuditService, *, clock: Clock) -> None:
+    def __init__(
+        self, cases: DynamoCases, connections: DynamoConnections, pusher: Pusher, audit: AuditService, *, clock: Clock
+    ) -> None:
         self._cases = cases
         self._connections = connections
         self._pusher = pusher
@@ -61,9 +62,13 @@ class ChatService:
                 case = self._case_in_scope(principal, case_id)
             seq = case.next_message_seq()
             message = Message(
-                case_id=case.case_id, seq=seq, client_id=client_id,
+                case_id=case.case_id,
+                seq=seq,
+                client_id=client_id,
                 sender_kind=SenderKind.STAFF if principal.is_staff else SenderKind.CITIZEN,
-                sender_id=principal.subject, sender_name=principal.display_name, text=text,
+                sender_id=principal.subject,
+                sender_name=principal.display_name,
+                text=text,
                 sent_at=self._clock(),
             )
             try:

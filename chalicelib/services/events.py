@@ -26,9 +26,7 @@ class EventService:
             new = decode_stream_image(change.get("NewImage"))
             old = decode_stream_image(change.get("OldImage"))
             entity = str((new or old or {}).get("type", ""))
-            events.extend(
-                events_from_change(event_id=str(record.get("eventID")), entity=entity, old=old, new=new)
-            )
+            events.extend(events_from_change(event_id=str(record.get("eventID")), entity=entity, old=old, new=new))
         if events:
             self._publisher.publish(events)
             logger.info("domain events published", extra={"types": [e.type for e in events]})

@@ -49,26 +49,28 @@ def main(argv: list[str] | None = None) -> int:
     aws.start()
     created = aws.create(TenantResources(demo_region.TENANT))
     origin = f"http://{args.host}:{args.port}"
-    os.environ.update({
-        "NARA_TENANT": demo_region.TENANT,
-        "NARA_STAGE": "local",
-        "AWS_REGION": REGION,
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": CREDENTIALS["aws_access_key_id"],
-        "AWS_SECRET_ACCESS_KEY": CREDENTIALS["aws_secret_access_key"],
-        "NARA_TABLE": created.table_name,
-        "NARA_AUDIT_TABLE": created.audit_table_name,
-        "NARA_EVENTS_QUEUE": TenantResources(demo_region.TENANT).queues[0].name,
-        "NARA_EVENTS_QUEUE_URL": next(iter(created.queue_urls.values())),
-        "NARA_TABLE_STREAM_ARN": created.table_stream_arn,
-        "NARA_AWS_ENDPOINT": aws.endpoint,
-        "NARA_WS_ENDPOINT": origin,
-        "NARA_SESSION_KEY": secrets.token_urlsafe(48),
-        "NARA_PATIENT_KEY": secrets.token_urlsafe(48),
-        "POWERTOOLS_METRICS_NAMESPACE": "Nara",
-        "POWERTOOLS_METRICS_DISABLED": os.environ.get("POWERTOOLS_METRICS_DISABLED", "true"),
-        "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
-    })
+    os.environ.update(
+        {
+            "NARA_TENANT": demo_region.TENANT,
+            "NARA_STAGE": "local",
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_ACCESS_KEY_ID": CREDENTIALS["aws_access_key_id"],
+            "AWS_SECRET_ACCESS_KEY": CREDENTIALS["aws_secret_access_key"],
+            "NARA_TABLE": created.table_name,
+            "NARA_AUDIT_TABLE": created.audit_table_name,
+            "NARA_EVENTS_QUEUE": TenantResources(demo_region.TENANT).queues[0].name,
+            "NARA_EVENTS_QUEUE_URL": next(iter(created.queue_urls.values())),
+            "NARA_TABLE_STREAM_ARN": created.table_stream_arn,
+            "NARA_AWS_ENDPOINT": aws.endpoint,
+            "NARA_WS_ENDPOINT": origin,
+            "NARA_SESSION_KEY": secrets.token_urlsafe(48),
+            "NARA_PATIENT_KEY": secrets.token_urlsafe(48),
+            "POWERTOOLS_METRICS_NAMESPACE": "Nara",
+            "POWERTOOLS_METRICS_DISABLED": os.environ.get("POWERTOOLS_METRICS_DISABLED", "true"),
+            "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+        }
+    )
     app_module = importlib.import_module("app")
     from chalicelib import bootstrap
     from infrastructure.local import demo_login
@@ -77,7 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     container = bootstrap.container()
     demo_region.seed(container.directory)
     pump = EventPump.for_app(
-        app_module, aws=aws, region=REGION,
+        app_module,
+        aws=aws,
+        region=REGION,
         stream_arns={created.table_stream_arn: created.table_stream_arn},
         queue_urls=created.queue_urls,
     )
@@ -109,8 +113,11 @@ def main(argv: list[str] | None = None) -> int:
         pump.stop()
 
     gateway.router.lifespan_context = lifespan
-    server = _Server(uvicorn.Config(gateway, host=args.host, port=args.port, log_level="warning",
-                                           ws="websockets-sansio", lifespan="on"))
+    server = _Server(
+        uvicorn.Config(
+            gateway, host=args.host, port=args.port, log_level="warning", ws="websockets-sansio", lifespan="on"
+        )
+    )
     try:
         server.run()
     finally:

@@ -43,20 +43,48 @@ UNITS: list[dict[str, Any]] = [
 HUSKVARNA, NASSJO, TENHULT = (u["unit_id"] for u in UNITS)
 
 STAFF: list[dict[str, Any]] = [
-    {"hsa_id": "SE2321000057-S001", "name": "Anna Lind", "title": "Sjuksköterska",
-     "roles": [{"unit_id": HUSKVARNA, "role": "nurse"}]},
-    {"hsa_id": "SE2321000057-S002", "name": "Lena Holm", "title": "Sjuksköterska och barnmorska",
-     "roles": [{"unit_id": HUSKVARNA, "role": "nurse"}, {"unit_id": HUSKVARNA, "role": "midwife"}]},
-    {"hsa_id": "SE2321000057-S003", "name": "Erik Berg", "title": "Läkare",
-     "roles": [{"unit_id": HUSKVARNA, "role": "doctor"}, {"unit_id": TENHULT, "role": "doctor"}]},
-    {"hsa_id": "SE2321000057-S004", "name": "Omar Haddad", "title": "Psykolog",
-     "roles": [{"unit_id": NASSJO, "role": "psychologist"}]},
-    {"hsa_id": "SE2321000057-S005", "name": "Sara Nyström", "title": "Fysioterapeut",
-     "roles": [{"unit_id": TENHULT, "role": "physiotherapist"}]},
-    {"hsa_id": "SE2321000057-S006", "name": "Karin Sjöberg", "title": "Sjuksköterska",
-     "roles": [{"unit_id": NASSJO, "role": "nurse"}, {"unit_id": TENHULT, "role": "nurse"}]},
-    {"hsa_id": "SE2321000057-S007", "name": "Johan Ek", "title": "Medicinsk sekreterare",
-     "roles": [{"unit_id": HUSKVARNA, "role": "medical_secretary"}]},
+    {
+        "hsa_id": "SE2321000057-S001",
+        "name": "Anna Lind",
+        "title": "Sjuksköterska",
+        "roles": [{"unit_id": HUSKVARNA, "role": "nurse"}],
+    },
+    {
+        "hsa_id": "SE2321000057-S002",
+        "name": "Lena Holm",
+        "title": "Sjuksköterska och barnmorska",
+        "roles": [{"unit_id": HUSKVARNA, "role": "nurse"}, {"unit_id": HUSKVARNA, "role": "midwife"}],
+    },
+    {
+        "hsa_id": "SE2321000057-S003",
+        "name": "Erik Berg",
+        "title": "Läkare",
+        "roles": [{"unit_id": HUSKVARNA, "role": "doctor"}, {"unit_id": TENHULT, "role": "doctor"}],
+    },
+    {
+        "hsa_id": "SE2321000057-S004",
+        "name": "Omar Haddad",
+        "title": "Psykolog",
+        "roles": [{"unit_id": NASSJO, "role": "psychologist"}],
+    },
+    {
+        "hsa_id": "SE2321000057-S005",
+        "name": "Sara Nyström",
+        "title": "Fysioterapeut",
+        "roles": [{"unit_id": TENHULT, "role": "physiotherapist"}],
+    },
+    {
+        "hsa_id": "SE2321000057-S006",
+        "name": "Karin Sjöberg",
+        "title": "Sjuksköterska",
+        "roles": [{"unit_id": NASSJO, "role": "nurse"}, {"unit_id": TENHULT, "role": "nurse"}],
+    },
+    {
+        "hsa_id": "SE2321000057-S007",
+        "name": "Johan Ek",
+        "title": "Medicinsk sekreterare",
+        "roles": [{"unit_id": HUSKVARNA, "role": "medical_secretary"}],
+    },
 ]
 
 CITIZENS: list[dict[str, str]] = [

@@ -85,9 +85,7 @@ class EmbeddedAws:
         dlq_urls: dict[str, str] = {}
         for queue in resources.queues:
             dlq_url = sqs.create_queue(QueueName=queue.dlq_name)["QueueUrl"]
-            dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
-                "QueueArn"
-            ]
+            dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
             url = sqs.create_queue(
                 QueueName=queue.name,
                 Attributes={

@@ -65,20 +65,33 @@ class Connections:
         return self._since.get(connection_id)
 
 
-def build_gateway(app_module: ModuleType, *, config_js: Callable[[Request], str],
-                  extra_routes: list[Any] | None = None) -> Starlette:
+def build_gateway(
+    app_module: ModuleType, *, config_js: Callable[[Request], str], extra_routes: list[Any] | None = None
+) -> Starlette:
     chalice_app = app_module.app
     converter = LambdaEventConverter(RouteMatcher(list(chalice_app.routes)))
     connections = Connections()
 
-    def _ws_event(route_key: str, event_type: str, connection_id: str, host: str, body: str | None = None,
-                  query: dict[str, str] | None = None) -> dict[str, Any]:
+    def _ws_event(
+        route_key: str,
+        event_type: str,
+        connection_id: str,
+        host: str,
+        body: str | None = None,
+        query: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
         now = datetime.now(UTC)
         return {
             "requestContext": {
-                "routeKey": route_key, "eventType": event_type, "connectionId": connection_id,
-                "domainName": host, "stage": STAGE, "apiId": API_ID, "requestId": uuid.uuid4().hex,
-                "connectedAt": int(now.timestamp() * 1000), "requestTimeEpoch": int(now.timestamp() * 1000),
+                "routeKey": route_key,
+                "eventType": event_type,
+                "connectionId": connection_id,
+                "domainName": host,
+                "stage": STAGE,
+                "apiId": API_ID,
+                "requestId": uuid.uuid4().hex,
+                "connectedAt": int(now.timestamp() * 1000),
+                "requestTimeEpoch": int(now.timestamp() * 1000),
                 "messageDirection": "IN",
             },
             "queryStringParameters": query or None,
@@ -101,8 +114,9 @@ def build_gateway(app_module: ModuleType, *, config_js: Callable[[Request], str]
         try:
             event = converter.create_lambda_event(request.method, path, headers, body or None)
         except ValueError:
-            return JSONResponse({"error": {"code": "not_found", "message": "There is no such API route."}},
-                                status_code=404)
+            return JSONResponse(
+                {"error": {"code": "not_found", "message": "There is no such API route."}}, status_code=404
+            )
         if event["body"] is not None and isinstance(event["body"], bytes):
             try:
                 event["body"] = event["body"].decode("utf-8")
@@ -178,11 +192,13 @@ def build_gateway(app_module: ModuleType, *, config_js: Callable[[Request], str]
             await ws.close(code=1000)
             return Response(status_code=204)
         since = connections.since(connection_id)
-        return JSONResponse({
-            "connectedAt": since.isoformat() if since else None,
-            "identity": {"sourceIp": "127.0.0.1"},
-            "lastActiveAt": datetime.now(UTC).isoformat(),
-        })
+        return JSONResponse(
+            {
+                "connectedAt": since.isoformat() if since else None,
+                "identity": {"sourceIp": "127.0.0.1"},
+                "lastActiveAt": datetime.now(UTC).isoformat(),
+            }
+        )
 
     async def config(request: Request) -> Response:
         return Response(config_js(request), media_type="application/javascript")

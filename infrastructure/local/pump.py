@@ -33,8 +33,16 @@ def _context(name: str) -> LambdaContext:
 
 
 class StreamSource:
-    def __init__(self, streams: Any, stream_arn: str, handler: Handler, name: str, batch_size: int,
-                 region: str, max_attempts: int = 10) -> None:
+    def __init__(
+        self,
+        streams: Any,
+        stream_arn: str,
+        handler: Handler,
+        name: str,
+        batch_size: int,
+        region: str,
+        max_attempts: int = 10,
+    ) -> None:
         self._streams = streams
         self._arn = stream_arn
         self._handler = handler
@@ -102,8 +110,9 @@ class StreamSource:
 
 
 class QueueSource:
-    def __init__(self, sqs: Any, queue_url: str, queue_arn: str, handler: Handler, name: str, batch_size: int,
-                 region: str) -> None:
+    def __init__(
+        self, sqs: Any, queue_url: str, queue_arn: str, handler: Handler, name: str, batch_size: int, region: str
+    ) -> None:
         self._sqs = sqs
         self._url = queue_url
         self._arn = queue_arn
@@ -114,8 +123,11 @@ class QueueSource:
 
     def poll(self) -> int:
         received = self._sqs.receive_message(
-            QueueUrl=self._url, MaxNumberOfMessages=self._batch, WaitTimeSeconds=0,
-            AttributeNames=["All"], MessageAttributeNames=["All"],
+            QueueUrl=self._url,
+            MaxNumberOfMessages=self._batch,
+            WaitTimeSeconds=0,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
         ).get("Messages", [])
         if not received:
             return 0
@@ -214,9 +226,15 @@ class ScheduleSource:
         if not self._due():
             return 0
         event = {
-            "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
-            "account": "000000000000", "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "region": self._region, "resources": [], "detail": {},
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": "000000000000",
+            "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": self._region,
+            "resources": [],
+            "detail": {},
         }
         try:
             self._handler(event, _context(self._name))
@@ -235,8 +253,9 @@ class EventPump:
         self._thread = threading.Thread(target=self._run, name="event-pump", daemon=True)
 
     @staticmethod
-    def for_app(app_module: ModuleType, *, aws: Any, region: str, stream_arns: dict[str, str],
-                queue_urls: dict[str, str]) -> EventPump:
+    def for_app(
+        app_module: ModuleType, *, aws: Any, region: str, stream_arns: dict[str, str], queue_urls: dict[str, str]
+    ) -> EventPump:
         """Build sources from the Chalice app's own event-source declarations."""
         app = app_module.app
         sources: list[Any] = []
@@ -245,8 +264,9 @@ class EventPump:
             handler = getattr(app_module, name)
             if isinstance(config, DynamoDBEventConfig):
                 arn = stream_arns[config.stream_arn]
-                sources.append(StreamSource(aws.client("dynamodbstreams"), arn, handler, name, config.batch_size,
-                                            region))
+                sources.append(
+                    StreamSource(aws.client("dynamodbstreams"), arn, handler, name, config.batch_size, region)
+                )
             elif isinstance(config, SQSEventConfig):
                 url = queue_urls[config.queue]
                 sqs = aws.client("sqs")

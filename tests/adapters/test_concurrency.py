@@ -14,8 +14,17 @@ NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 def test_parallel_posts_never_share_or_skip_a_sequence_number(server_container: Any) -> None:
     tenant = server_container.settings.tenant
     cases = server_container.cases._cases
-    case = Case.submit(case_id="c1", tenant=tenant, unit_id="u1", patient_ref="p1", reason="Halsont",
-                       free_text="", priority="P3", profession="nurse", now=NOW)
+    case = Case.submit(
+        case_id="c1",
+        tenant=tenant,
+        unit_id="u1",
+        patient_ref="p1",
+        reason="Halsont",
+        free_text="",
+        priority="P3",
+        profession="nurse",
+        now=NOW,
+    )
     cases.create(case, now=NOW, idempotency=("p1", "key-c1", "h", {}))
     nurse = Principal(tenant, PrincipalKind.STAFF, "SE-S1", "Anna", "siths", "loa3", (UnitRole("u1", "nurse"),))
     errors: list[Exception] = []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,10 +20,26 @@ def cases(container: Any) -> dynamo.DynamoCases:
     return container.cases._cases  # the adapter the service uses, configured by bootstrap
 
 
-def _case(case_id: str, *, priority: str = "P3", at: datetime = NOW, unit: str = "u1",
-          profession: str = "nurse", patient: str = "p1") -> Case:
-    return Case.submit(case_id=case_id, tenant=T, unit_id=unit, patient_ref=patient, reason="Halsont",
-                       free_text="", priority=priority, profession=profession, now=at)
+def _case(
+    case_id: str,
+    *,
+    priority: str = "P3",
+    at: datetime = NOW,
+    unit: str = "u1",
+    profession: str = "nurse",
+    patient: str = "p1",
+) -> Case:
+    return Case.submit(
+        case_id=case_id,
+        tenant=T,
+        unit_id=unit,
+        patient_ref=patient,
+        reason="Halsont",
+        free_text="",
+        priority=priority,
+        profession=profession,
+        now=at,
+    )
 
 
 def _store(cases: dynamo.DynamoCases, case: Case) -> Case:
@@ -41,10 +56,12 @@ def test_models_match_the_one_table_definition(aws: Any) -> None:
     assert {k["AttributeName"]: k["KeyType"] for k in schema["key_schema"]} == {
         k["AttributeName"]: k["KeyType"] for k in defined["KeySchema"]
     }
-    model_indexes = {i["index_name"]: [k["AttributeName"] for k in i["key_schema"]]
-                     for i in schema["global_secondary_indexes"]}
-    table_indexes = {i["IndexName"]: [k["AttributeName"] for k in i["KeySchema"]]
-                     for i in defined["GlobalSecondaryIndexes"]}
+    model_indexes = {
+        i["index_name"]: [k["AttributeName"] for k in i["key_schema"]] for i in schema["global_secondary_indexes"]
+    }
+    table_indexes = {
+        i["IndexName"]: [k["AttributeName"] for k in i["KeySchema"]] for i in defined["GlobalSecondaryIndexes"]
+    }
     assert model_indexes == table_indexes
 
 
@@ -123,8 +140,18 @@ def test_connections_are_found_by_subject_and_forgotten(container: Any) -> None:
 
 def test_audit_records_are_append_only(container: Any) -> None:
     log = dynamo.DynamoAuditLog()
-    record = {"tenant": T, "record_id": "r1", "actor": "SE-S1", "actor_name": "Anna", "actor_roles": ["nurse"],
-              "unit_id": "u1", "patient_ref": "p1", "case_id": "c1", "action": "read_case", "at": NOW}
+    record = {
+        "tenant": T,
+        "record_id": "r1",
+        "actor": "SE-S1",
+        "actor_name": "Anna",
+        "actor_roles": ["nurse"],
+        "unit_id": "u1",
+        "patient_ref": "p1",
+        "case_id": "c1",
+        "action": "read_case",
+        "at": NOW,
+    }
     log.record(**record)
     with pytest.raises(Exception, match="ConditionalCheckFailed"):
         log.record(**{**record, "action": "overwritten"})

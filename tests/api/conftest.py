@@ -20,12 +20,19 @@ class Api:
     container: Any
 
     def token(self, principal: Principal) -> str:
-        from chalicelib.bootstrap import utc_now
+        """A live session for the principal, as a strong login would open it."""
+        return str(self.container.sessions.open(principal))
 
-        return str(self.container.tokens.issue(principal, now=utc_now()))
-
-    def call(self, method: str, path: str, *, who: Principal | None = None, body: Any = None,
-             headers: dict[str, str] | None = None, raw: bytes | None = None) -> tuple[int, Any]:
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        who: Principal | None = None,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        raw: bytes | None = None,
+    ) -> tuple[int, Any]:
         sent = dict(headers or {})
         if who is not None:
             sent["Authorization"] = f"Bearer {self.token(who)}"
@@ -41,13 +48,15 @@ class Api:
 
 
 def citizen(personnummer: str, name: str = "Test Testsson") -> Principal:
-    return Principal("testregion", PrincipalKind.CITIZEN, patient_ref(personnummer, b"test-patient-key"), name,
-                     "bankid", "loa3")
+    return Principal(
+        "testregion", PrincipalKind.CITIZEN, patient_ref(personnummer, b"test-patient-key"), name, "bankid", "loa3"
+    )
 
 
 def staff(hsa: str, *roles: tuple[str, str], name: str = "Vårdare") -> Principal:
-    return Principal("testregion", PrincipalKind.STAFF, hsa, name, "siths", "loa3",
-                     tuple(UnitRole(u, r) for u, r in roles))
+    return Principal(
+        "testregion", PrincipalKind.STAFF, hsa, name, "siths", "loa3", tuple(UnitRole(u, r) for u, r in roles)
+    )
 
 
 @pytest.fixture

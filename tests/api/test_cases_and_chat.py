@@ -58,7 +58,9 @@ def test_bad_bodies_get_clear_errors_and_store_nothing(api: Api) -> None:
         (b'{"unit_id": "SE-VC-A", "reason": "' + b"x" * 70_000 + b'"}', 413, "at most"),
     ]
     for i, (raw, status, words) in enumerate(cases):
-        got, body = api.call("POST", "/citizen/cases", who=ANNA, raw=raw, headers={"Idempotency-Key": f"key-bad-{i:04d}"})
+        got, body = api.call(
+            "POST", "/citizen/cases", who=ANNA, raw=raw, headers={"Idempotency-Key": f"key-bad-{i:04d}"}
+        )
         assert got == status, raw[:40]
         assert words in body["error"]["message"], body
     assert api.call("GET", "/citizen/cases", who=ANNA)[1]["cases"] == []
@@ -73,8 +75,12 @@ def test_no_session_is_401_and_wrong_kind_of_user_is_403(api: Api) -> None:
 
 def test_other_citizens_and_other_units_get_404_and_no_data(api: Api) -> None:
     case_id = _submit(api)[1]["case_id"]
-    for who, path in [(BERTIL, f"/citizen/cases/{case_id}"), (NURSE_B, f"/staff/cases/{case_id}"),
-                      (BERTIL, f"/cases/{case_id}/messages"), (NURSE_B, f"/cases/{case_id}/messages")]:
+    for who, path in [
+        (BERTIL, f"/citizen/cases/{case_id}"),
+        (NURSE_B, f"/staff/cases/{case_id}"),
+        (BERTIL, f"/cases/{case_id}/messages"),
+        (NURSE_B, f"/cases/{case_id}/messages"),
+    ]:
         status, body = api.call("GET", path, who=who)
         assert status == 404
         assert "Ont i halsen" not in str(body) and case_id not in str(body)
@@ -113,18 +119,23 @@ def test_when_the_access_log_cannot_be_written_no_patient_data_is_returned(api: 
 
 def test_chat_between_staff_and_citizen_in_order_with_resync(api: Api) -> None:
     case_id = _submit(api)[1]["case_id"]
-    status, first = api.call("POST", f"/cases/{case_id}/messages", who=NURSE_A,
-                             body={"text": "Hej Anna, hur länge har du haft ont?", "client_id": "n-1"})
+    status, first = api.call(
+        "POST",
+        f"/cases/{case_id}/messages",
+        who=NURSE_A,
+        body={"text": "Hej Anna, hur länge har du haft ont?", "client_id": "n-1"},
+    )
     assert status == 201 and first["seq"] == 1 and first["sender_kind"] == "staff"
-    status, reply = api.call("POST", f"/cases/{case_id}/messages", who=ANNA,
-                             body={"text": "Tre dagar.", "client_id": "a-1"})
+    status, reply = api.call(
+        "POST", f"/cases/{case_id}/messages", who=ANNA, body={"text": "Tre dagar.", "client_id": "a-1"}
+    )
     assert status == 201 and reply["seq"] == 2
-    status, retried = api.call("POST", f"/cases/{case_id}/messages", who=ANNA,
-                               body={"text": "Tre dagar.", "client_id": "a-1"})
+    status, retried = api.call(
+        "POST", f"/cases/{case_id}/messages", who=ANNA, body={"text": "Tre dagar.", "client_id": "a-1"}
+    )
     assert status == 200 and retried["seq"] == 2
     history = api.call("GET", f"/cases/{case_id}/messages", who=ANNA)[1]["messages"]
-    assert [(m["seq"], m["text"]) for m in history] == [(1, "Hej Anna, hur länge har du haft ont?"),
-                                                        (2, "Tre dagar.")]
+    assert [(m["seq"], m["text"]) for m in history] == [(1, "Hej Anna, hur länge har du haft ont?"), (2, "Tre dagar.")]
     after = api.call("GET", f"/cases/{case_id}/messages?after=1", who=NURSE_A)[1]["messages"]
     assert [m["seq"] for m in after] == [2]
     assert api.call("GET", f"/cases/{case_id}/messages?after=-1", who=ANNA)[0] == 422

@@ -66,11 +66,12 @@ def test_case_reaches_the_queue_and_staff_message_reaches_the_citizens_websocket
     assert case["case_id"] in [c["case_id"] for c in queue["cases"]]
 
     async def converse() -> dict[str, object]:
-        async with websockets.connect(f"{stack.ws_url}?token={citizen}") as ws:
+        async with websockets.connect(stack.ws_connect_url(citizen)) as ws:
             async with httpx.AsyncClient() as client:
                 posted = await client.post(
                     f"{stack.origin}/api/cases/{case['case_id']}/messages",
-                    json={"text": "Hej! Har du feber?", "client_id": "nurse-1"}, headers=_auth(nurse),
+                    json={"text": "Hej! Har du feber?", "client_id": "nurse-1"},
+                    headers=_auth(nurse),
                 )
                 assert posted.status_code == 201
             return dict(json.loads(await asyncio.wait_for(ws.recv(), timeout=10)))
@@ -83,8 +84,11 @@ def test_case_reaches_the_queue_and_staff_message_reaches_the_citizens_websocket
 def test_table_stream_reaches_the_event_handlers_through_the_pump(stack: RunningStack) -> None:
     citizen, nurse = stack.login("citizen", GRETA), stack.login("staff", ANNA_NURSE)
     case = _submit(stack, citizen, reason="Ryggont")
-    httpx.post(f"{stack.origin}/api/cases/{case['case_id']}/messages",
-               json={"text": "Hej Greta", "client_id": "m-1"}, headers=_auth(nurse)).raise_for_status()
+    httpx.post(
+        f"{stack.origin}/api/cases/{case['case_id']}/messages",
+        json={"text": "Hej Greta", "client_id": "m-1"},
+        headers=_auth(nurse),
+    ).raise_for_status()
     deadline, types = time.monotonic() + 15, []
     while time.monotonic() < deadline:
         opened = httpx.get(f"{stack.origin}/api/staff/cases/{case['case_id']}", headers=_auth(nurse)).json()
@@ -95,27 +99,41 @@ def test_table_stream_reaches_the_event_handlers_through_the_pump(stack: Running
     assert types == ["CaseSubmitted", "MessagePosted"]
 
 
-def test_websocket_handshake_with_a_bad_token_is_refused(stack: RunningStack) -> None:
-    async def attempt(token: str) -> None:
-        async with websockets.connect(f"{stack.ws_url}?token={token}"):
+def test_websocket_handshake_without_a_valid_single_use_ticket_is_refused(stack: RunningStack) -> None:
+    async def attempt(url: str) -> None:
+        async with websockets.connect(url):
             pass
 
-    for token in ("", "garbage", stack.login("citizen", TOLVAN)[:-4] + "AAAA"):
+    token = stack.login("citizen", TOLVAN)
+    used = stack.ws_connect_url(token)
+    asyncio.run(attempt(used))  # the first use opens the connection
+    refused_urls = [
+        used,  # a ticket works once
+        stack.ws_url,  # no ticket
+        f"{stack.ws_url}?ticket=garbage",
+        f"{stack.ws_url}?token={token}",  # a session token is not a ticket
+    ]
+    for url in refused_urls:
         with pytest.raises(websockets.exceptions.InvalidStatus) as refused:
-            asyncio.run(attempt(token))
+            asyncio.run(attempt(url))
         assert refused.value.response.status_code == 403
 
 
 def test_management_api_delivers_to_open_connections_and_answers_410_for_gone_ones(stack: RunningStack) -> None:
-    client = boto3.client("apigatewaymanagementapi", endpoint_url=stack.origin, region_name="eu-north-1",
-                          aws_access_key_id="local", aws_secret_access_key="local")
+    client = boto3.client(
+        "apigatewaymanagementapi",
+        endpoint_url=stack.origin,
+        region_name="eu-north-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
     with pytest.raises(ClientError) as gone:
         client.post_to_connection(ConnectionId="no-such-connection", Data=b"{}")
     assert gone.value.response["ResponseMetadata"]["HTTPStatusCode"] == 410
     assert gone.value.response["Error"]["Code"] == "GoneException"
 
     async def ping_pong() -> str:
-        async with websockets.connect(f"{stack.ws_url}?token={stack.login('citizen', TOLVAN)}") as ws:
+        async with websockets.connect(stack.ws_connect_url(stack.login("citizen", TOLVAN))) as ws:
             await ws.send(json.dumps({"action": "ping"}))
             return str(await asyncio.wait_for(ws.recv(), timeout=10))
 

@@ -15,8 +15,15 @@ NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
 def _case(**overrides: object) -> Case:
     values: dict[str, object] = {
-        "case_id": "c1", "tenant": "r", "unit_id": "u1", "patient_ref": "p1", "reason": "Halsont",
-        "free_text": "Ont i halsen", "priority": "P3", "profession": "nurse", "now": NOW,
+        "case_id": "c1",
+        "tenant": "r",
+        "unit_id": "u1",
+        "patient_ref": "p1",
+        "reason": "Halsont",
+        "free_text": "Ont i halsen",
+        "priority": "P3",
+        "profession": "nurse",
+        "now": NOW,
     }
     values.update(overrides)
     return Case.submit(**values)  # type: ignore[arg-type]
@@ -38,8 +45,13 @@ def test_submitted_case_is_queued_and_records_that_it_was_submitted() -> None:
 
 @pytest.mark.parametrize(
     ("overrides", "field"),
-    [({"reason": "   "}, "reason"), ({"reason": "x" * 201}, "reason"), ({"free_text": "x" * 4001}, "free_text"),
-     ({"priority": "P9"}, "priority"), ({"profession": "wizard"}, "profession")],
+    [
+        ({"reason": "   "}, "reason"),
+        ({"reason": "x" * 201}, "reason"),
+        ({"free_text": "x" * 4001}, "free_text"),
+        ({"priority": "P9"}, "priority"),
+        ({"profession": "wizard"}, "profession"),
+    ],
 )
 def test_bad_intake_is_rejected_with_the_field_named(overrides: dict[str, object], field: str) -> None:
     with pytest.raises(ValidationFailed) as caught:
@@ -63,16 +75,31 @@ def test_citizen_sees_only_own_case_and_staff_only_their_units() -> None:
 
 
 def test_queue_scope_is_the_professions_held_at_that_unit() -> None:
-    both = Principal("r", PrincipalKind.STAFF, "S", "Lena", "siths", "loa3",
-                     (UnitRole("u1", "nurse"), UnitRole("u1", "midwife"), UnitRole("u2", "admin")))
+    both = Principal(
+        "r",
+        PrincipalKind.STAFF,
+        "S",
+        "Lena",
+        "siths",
+        "loa3",
+        (UnitRole("u1", "nurse"), UnitRole("u1", "midwife"), UnitRole("u2", "admin")),
+    )
     assert policy.queue_scope(both, "u1") == {"nurse", "midwife"}
     assert policy.queue_scope(both, "u2") == frozenset()
     assert policy.queue_scope(_citizen(), "u1") == frozenset()
 
 
 def test_new_case_and_new_message_become_domain_events() -> None:
-    case = {"type": "case", "tenant": "r", "case_id": "c1", "unit_id": "u1", "priority": "P2",
-            "profession": "nurse", "status": "queued", "submitted_at": "2026-11-25T09:00:00+0000"}
+    case = {
+        "type": "case",
+        "tenant": "r",
+        "case_id": "c1",
+        "unit_id": "u1",
+        "priority": "P2",
+        "profession": "nurse",
+        "status": "queued",
+        "submitted_at": "2026-11-25T09:00:00+0000",
+    }
     submitted = events_from_change(event_id="e1", entity="case", old=None, new=case)
     assert [(e.type, e.data["priority"]) for e in submitted] == [("CaseSubmitted", "P2")]
     claimed = events_from_change(event_id="e2", entity="case", old=case, new={**case, "status": "claimed"})

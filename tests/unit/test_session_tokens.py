@@ -11,33 +11,42 @@ from chalicelib.domain.model import Principal, PrincipalKind, UnitRole
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 KEY = "k" * 40
-NURSE = Principal("jonkoping", PrincipalKind.STAFF, "SE-S1", "Anna Lind", "siths", "loa3",
-                  (UnitRole("VC01", "nurse"), UnitRole("VC01", "midwife")))
+NURSE = Principal(
+    "jonkoping",
+    PrincipalKind.STAFF,
+    "SE-S1",
+    "Anna Lind",
+    "siths",
+    "loa3",
+    (UnitRole("VC01", "nurse"), UnitRole("VC01", "midwife")),
+    session_id="s-1",
+)
+LATER = NOW + timedelta(hours=8)
 
 
 def test_a_verified_token_carries_tenant_units_and_roles() -> None:
     tokens = SessionTokens(tenant="jonkoping", signing_key=KEY)
-    principal = tokens.verify(tokens.issue(NURSE, now=NOW), now=NOW + timedelta(minutes=5))
+    principal = tokens.verify(tokens.issue(NURSE, now=NOW, expires_at=LATER), now=NOW + timedelta(minutes=5))
     assert principal == NURSE
     assert principal.professions_at("VC01") == {"nurse", "midwife"}
 
 
 def test_expired_token_is_refused() -> None:
-    tokens = SessionTokens(tenant="jonkoping", signing_key=KEY, ttl=timedelta(hours=1))
-    token = tokens.issue(NURSE, now=NOW)
+    tokens = SessionTokens(tenant="jonkoping", signing_key=KEY)
+    token = tokens.issue(NURSE, now=NOW, expires_at=NOW + timedelta(hours=1))
     with pytest.raises(Unauthenticated, match="expired"):
         tokens.verify(token, now=NOW + timedelta(hours=1, seconds=1))
 
 
 def test_token_of_another_region_is_refused() -> None:
-    token = SessionTokens(tenant="kalmar", signing_key=KEY).issue(NURSE, now=NOW)
+    token = SessionTokens(tenant="kalmar", signing_key=KEY).issue(NURSE, now=NOW, expires_at=LATER)
     with pytest.raises(Unauthenticated):
         SessionTokens(tenant="jonkoping", signing_key=KEY).verify(token, now=NOW)
 
 
 def test_token_with_changed_roles_is_refused() -> None:
     tokens = SessionTokens(tenant="jonkoping", signing_key=KEY)
-    claims = jwt.decode(tokens.issue(NURSE, now=NOW), options={"verify_signature": False})
+    claims = jwt.decode(tokens.issue(NURSE, now=NOW, expires_at=LATER), options={"verify_signature": False})
     claims["roles"] = [{"unit_id": "VC99", "role": "doctor"}]
     forged = jwt.encode(claims, "x" * 40, algorithm="HS256")
     with pytest.raises(Unauthenticated):
@@ -46,7 +55,7 @@ def test_token_with_changed_roles_is_refused() -> None:
 
 def test_unsigned_token_is_refused() -> None:
     tokens = SessionTokens(tenant="jonkoping", signing_key=KEY)
-    claims = jwt.decode(tokens.issue(NURSE, now=NOW), options={"verify_signature": False})
+    claims = jwt.decode(tokens.issue(NURSE, now=NOW, expires_at=LATER), options={"verify_signature": False})
     unsigned = jwt.encode(claims, None, algorithm="none")
     with pytest.raises(Unauthenticated):
         tokens.verify(unsigned, now=NOW)
