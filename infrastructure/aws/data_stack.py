@@ -1,0 +1,256 @@
+"""The region's data stack: CloudFormation rendered from ``TenantResources``, the same definitions as the local stack.
+
+Everything that holds patient data lives here, apart from the code: the tables, the queues (each with a DLQ), the
+photo bucket, the customer-managed KMS key that encrypts all of them, and the two application secrets. Data
+resources are retained when the stack or the resource goes away. The app stack reads what it needs from this
+stack's exports (:func:`export_name`), so the two can be deployed and rolled back separately.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from chalicelib.adapters import tables
+from infrastructure.definitions import QueueDef, TenantResources
+
+TENANT_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,29}$")  # it becomes part of bucket, table and export names
+WORK_QUEUE_RETENTION_SECONDS = 4 * 24 * 3600  # the SQS default, explicit: a long weekend of a stuck consumer
+DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # the SQS maximum: time to notice, fix and redrive
+RETAIN = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
+KEY_ARN = {"Fn::GetAtt": ["DataKey", "Arn"]}
+# The CreateTable parameters this renderer understands; anything else in ``tables.py`` must be taught here first.
+_TABLE_KEYS = {
+    "TableName",
+    "BillingMode",
+    "AttributeDefinitions",
+    "KeySchema",
+    "GlobalSecondaryIndexes",
+    "StreamSpecification",
+}
+
+
+def stack_name(tenant: str) -> str:
+    return f"nara-{tenant}-data"
+
+
+def export_name(tenant: str, output: str) -> str:
+    """The name under which the data stack exports ``output``; the app stack imports it by this name."""
+    return f"{stack_name(tenant)}-{output}"
+
+
+def check_tenant(tenant: str) -> str:
+    if not TENANT_PATTERN.match(tenant):
+        raise ValueError(f"tenant {tenant!r} must match {TENANT_PATTERN.pattern}")
+    return tenant
+
+
+def logical_id(resources: TenantResources, name: str) -> str:
+    """``nara-jonkoping-events`` -> ``Events``: the CloudFormation name part of a resource name."""
+    short = name.removeprefix(f"nara-{resources.tenant}-")
+    return "".join(part.capitalize() for part in short.split("-"))
+
+
+def stream_dlq_name(table_name: str) -> str:
+    """Where the stream handler's failed batches are recorded (a Lambda on-failure destination)."""
+    return f"{table_name}-stream-dlq"
+
+
+def render(resources: TenantResources) -> dict[str, Any]:
+    """The data stack's template as a dict (``json.dumps`` it to deploy)."""
+    check_tenant(resources.tenant)
+    template: dict[str, Any] = {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": f"Nara data stack of region {resources.tenant}: tables, queues, buckets, key, secrets",
+        "Resources": {},
+        "Outputs": {},
+    }
+    res, out = template["Resources"], template["Outputs"]
+    res["DataKey"] = _key(resources)
+    res["DataKeyAlias"] = {
+        "Type": "AWS::KMS::Alias",
+        "Properties": {"AliasName": f"alias/nara-{resources.tenant}-data", "TargetKeyId": {"Ref": "DataKey"}},
+    }
+    out["Tenant"] = resources.tenant
+    out["DataKeyArn"] = KEY_ARN
+
+    for params in (resources.main_table, resources.audit_table):
+        name = logical_id(resources, params["TableName"]) + "Table"
+        res[name] = _table(params, ttl=params["TableName"] in resources.ttl_tables)
+        out[f"{name}Name"] = {"Ref": name}
+        out[f"{name}Arn"] = {"Fn::GetAtt": [name, "Arn"]}
+        if params.get("StreamSpecification", {}).get("StreamEnabled"):
+            out[f"{name}StreamArn"] = {"Fn::GetAtt": [name, "StreamArn"]}
+            res[f"{name}StreamDlq"] = _dlq(stream_dlq_name(params["TableName"]))
+            out[f"{name}StreamDlqArn"] = {"Fn::GetAtt": [f"{name}StreamDlq", "Arn"]}
+
+    for queue in resources.queues:
+        name = logical_id(resources, queue.name)
+        res[f"{name}Dlq"] = _dlq(queue.dlq_name, serves=queue.name)
+        res[f"{name}Queue"] = _work_queue(queue, dlq=f"{name}Dlq")
+        out[f"{name}QueueName"] = {"Fn::GetAtt": [f"{name}Queue", "QueueName"]}
+        out[f"{name}QueueUrl"] = {"Ref": f"{name}Queue"}
+        out[f"{name}QueueArn"] = {"Fn::GetAtt": [f"{name}Queue", "Arn"]}
+        out[f"{name}DlqArn"] = {"Fn::GetAtt": [f"{name}Dlq", "Arn"]}
+
+    for bucket in resources.buckets:
+        name = logical_id(resources, bucket) + "Bucket"
+        res[name] = _bucket(bucket)
+        res[f"{name}Policy"] = _tls_only_bucket_policy(name)
+        out[f"{name}Name"] = {"Ref": name}
+        out[f"{name}Arn"] = {"Fn::GetAtt": [name, "Arn"]}
+
+    for name, secret, why in (
+        ("SessionKeySecret", "session-key", "Signs session tokens. Rotating it signs everybody out."),
+        ("PatientKeySecret", "patient-key", "Keys the hash standing for a personnummer in keys. NEVER rotate it."),
+    ):
+        res[name] = _secret(f"nara/{resources.tenant}/{secret}", why)
+        out[f"{name}Arn"] = {"Ref": name}
+
+    template["Outputs"] = {
+        key: {"Value": value, "Export": {"Name": export_name(resources.tenant, key)}} for key, value in out.items()
+    }
+    return template
+
+
+def _key(resources: TenantResources) -> dict[str, Any]:
+    account_root = {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}
+    return {
+        "Type": "AWS::KMS::Key",
+        **RETAIN,
+        "Properties": {
+            "Description": f"Encrypts the data of Nara region {resources.tenant}",
+            "EnableKeyRotation": True,
+            "PendingWindowInDays": 30,
+            "KeyPolicy": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        # The account (and so IAM policies in it) manages and uses the key; without this
+                        # statement the key could become unmanageable. In a key policy "*" means "this key".
+                        "Sid": "AccountManagesKeyThroughIam",
+                        "Effect": "Allow",
+                        "Principal": {"AWS": account_root},
+                        "Action": "kms:*",
+                        "Resource": "*",
+                    }
+                ],
+            },
+        },
+    }
+
+
+def _table(params: dict[str, Any], *, ttl: bool) -> dict[str, Any]:
+    unknown = set(params) - _TABLE_KEYS
+    if unknown:
+        raise ValueError(f"{params['TableName']}: no CloudFormation rendering for {sorted(unknown)}")
+    props = {key: params[key] for key in _TABLE_KEYS - {"StreamSpecification"} if key in params}
+    stream = params.get("StreamSpecification", {})
+    if stream.get("StreamEnabled"):
+        props["StreamSpecification"] = {"StreamViewType": stream["StreamViewType"]}
+    props["SSESpecification"] = {"SSEEnabled": True, "SSEType": "KMS", "KMSMasterKeyId": KEY_ARN}
+    props["PointInTimeRecoverySpecification"] = {"PointInTimeRecoveryEnabled": True}
+    props["DeletionProtectionEnabled"] = True
+    if ttl:
+        props["TimeToLiveSpecification"] = {"AttributeName": tables.TTL_ATTRIBUTE, "Enabled": True}
+    return {"Type": "AWS::DynamoDB::Table", **RETAIN, "Properties": dict(sorted(props.items()))}
+
+
+def _queue(name: str, **props: Any) -> dict[str, Any]:
+    encrypted = {"KmsMasterKeyId": KEY_ARN, "KmsDataKeyReusePeriodSeconds": 300}
+    # Retained like the tables: a replaced or deleted queue would lose domain events still in it.
+    return {"Type": "AWS::SQS::Queue", **RETAIN, "Properties": {"QueueName": name, **encrypted, **props}}
+
+
+def _work_queue(queue: QueueDef, dlq: str) -> dict[str, Any]:
+    redrive = {"deadLetterTargetArn": {"Fn::GetAtt": [dlq, "Arn"]}, "maxReceiveCount": queue.max_receive_count}
+    return _queue(
+        queue.name,
+        VisibilityTimeout=queue.visibility_timeout,
+        MessageRetentionPeriod=WORK_QUEUE_RETENTION_SECONDS,
+        RedrivePolicy=redrive,
+    )
+
+
+def _dlq(name: str, *, serves: str | None = None) -> dict[str, Any]:
+    props: dict[str, Any] = {"MessageRetentionPeriod": DLQ_RETENTION_SECONDS}
+    if serves is not None:
+        # Only the queue it serves may use this DLQ (its ARN by name: a Ref would make a cycle).
+        source = {"Fn::Sub": f"arn:${{AWS::Partition}}:sqs:${{AWS::Region}}:${{AWS::AccountId}}:{serves}"}
+        props["RedriveAllowPolicy"] = {"redrivePermission": "byQueue", "sourceQueueArns": [source]}
+    return _queue(name, **props)
+
+
+def _bucket(name: str) -> dict[str, Any]:
+    return {
+        "Type": "AWS::S3::Bucket",
+        **RETAIN,
+        "Properties": {
+            "BucketName": name,
+            "BucketEncryption": {
+                "ServerSideEncryptionConfiguration": [
+                    {
+                        "ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": KEY_ARN},
+                        "BucketKeyEnabled": True,
+                    }
+                ]
+            },
+            "PublicAccessBlockConfiguration": {
+                "BlockPublicAcls": True,
+                "BlockPublicPolicy": True,
+                "IgnorePublicAcls": True,
+                "RestrictPublicBuckets": True,
+            },
+            "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+            "VersioningConfiguration": {"Status": "Enabled"},
+            "LifecycleConfiguration": {
+                "Rules": [
+                    {
+                        "Id": "abort-incomplete-uploads",
+                        "Status": "Enabled",
+                        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+                    },
+                    {
+                        "Id": "expire-replaced-versions",
+                        "Status": "Enabled",
+                        "NoncurrentVersionExpiration": {"NoncurrentDays": 30},
+                    },
+                ]
+            },
+        },
+    }
+
+
+def _tls_only_bucket_policy(bucket: str) -> dict[str, Any]:
+    return {
+        "Type": "AWS::S3::BucketPolicy",
+        "Properties": {
+            "Bucket": {"Ref": bucket},
+            "PolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "DenyPlainHttp",
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "s3:*",
+                        "Resource": [{"Fn::GetAtt": [bucket, "Arn"]}, {"Fn::Sub": f"${{{bucket}.Arn}}/*"}],
+                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                    }
+                ],
+            },
+        },
+    }
+
+
+def _secret(name: str, description: str) -> dict[str, Any]:
+    return {
+        "Type": "AWS::SecretsManager::Secret",
+        **RETAIN,
+        "Properties": {
+            "Name": name,
+            "Description": description,
+            "KmsKeyId": KEY_ARN,
+            "GenerateSecretString": {"PasswordLength": 64, "ExcludePunctuation": True},
+        },
+    }

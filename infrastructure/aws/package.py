@@ -1,0 +1,171 @@
+"""Renders a region's two stacks: the data stack, and the app stack (``chalice package`` plus what Chalice can't say).
+
+``.chalice/config.json`` and ``.chalice/policy-<stage>.json`` are tenant-neutral. Where they need a resource they
+write a ``${Name}`` placeholder, in CloudFormation's ``Fn::Sub`` syntax:
+
+- ``${MainTableArn}``, ``${EventsQueueUrl}``, ... name an output of the data stack: the merge turns them into
+  ``Fn::ImportValue`` of that output's export;
+- ``${WebsocketAPI}``, ``${AWS::Region}``, ... name a resource of the app stack or a pseudo parameter: CloudFormation
+  resolves them itself once the string is wrapped in ``Fn::Sub``.
+
+Any other name is an error here, not at deploy time. The merge also wires what Chalice cannot express: the stream
+handler's on-failure destination and retry limits, and partial batch failures on the SQS event source. (An SQS
+event source has no on-failure destination: a message that keeps failing goes to the queue's own DLQ through the
+queue's RedrivePolicy, in the data stack.)
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from infrastructure.aws import data_stack
+from infrastructure.definitions import TenantResources
+
+ROOT = Path(__file__).resolve().parents[2]
+STAGE = "prod"
+DEFAULT_REGION = "eu-north-1"
+STREAM_MAX_RETRIES = 10  # then the batch's position goes to the stream DLQ and the shard moves on
+PLACEHOLDER = re.compile(r"\$\{([^}!][^}]*)\}")  # ${Name}, ${Name.Attr}, ${AWS::Region}; not ${!Literal}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    data_stack: Path
+    app_stack: Path
+    code: tuple[Path, ...]  # deployment.zip (app code) and layer-deployment.zip (requirements.txt)
+
+
+def chalice_package(workdir: Path, *, stage: str = STAGE, region: str = DEFAULT_REGION) -> dict[str, Any]:
+    """Runs the venv's ``chalice package`` into ``workdir`` and returns its ``sam.json``."""
+    chalice = Path(sys.executable).parent / "chalice"
+    if not chalice.exists():
+        raise RuntimeError(f"no chalice next to {sys.executable}: run with the project's .venv/bin/python")
+    env = {
+        **os.environ,
+        "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", region),  # Chalice insists, though unused
+        # Chalice zips chalicelib/ whole and keys its cache on it: bytecode written while it imports app.py would
+        # ship in the zip and make every run a cache miss.
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    result = subprocess.run(
+        [str(chalice), "package", "--stage", stage, str(workdir)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"chalice package failed ({result.returncode}):\n{result.stdout}{result.stderr}")
+    template: dict[str, Any] = json.loads((workdir / "sam.json").read_text())
+    return template
+
+
+def merge(app: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """The app stack: Chalice's template with the data stack's outputs and the event-source settings merged in."""
+    template = copy.deepcopy(app)
+    imports = {name: {"Fn::ImportValue": output["Export"]["Name"]} for name, output in data["Outputs"].items()}
+    names = _Names(imports, set(template["Resources"]))
+    for resource in template["Resources"].values():
+        props = resource.get("Properties", {})
+        if resource["Type"] == "AWS::IAM::Role":
+            for policy in props.get("Policies", []):
+                policy["PolicyDocument"] = names.resolve(policy["PolicyDocument"])
+        elif resource["Type"] == "AWS::Serverless::Function":
+            if "Environment" in props:
+                props["Environment"]["Variables"] = names.resolve(props["Environment"]["Variables"])
+            for event in props.get("Events", {}).values():
+                _wire_event_source(event, names)
+    _repair_log_groups(template["Resources"])
+    template["Description"] = f"Nara app stack of region {data['Outputs']['Tenant']['Value']}: APIs and functions"
+    return template
+
+
+def _repair_log_groups(resources: dict[str, Any]) -> None:
+    """Chalice 1.34 renames the REST handler to ``APIHandler`` after naming it ``${ApiHandler}`` in its log group."""
+    by_lower = {name.lower(): name for name in resources}
+    for resource in resources.values():
+        if resource["Type"] != "AWS::Logs::LogGroup":
+            continue
+        props = resource["Properties"]
+        function = props["LogGroupName"]["Fn::Sub"].removeprefix("/aws/lambda/${").removesuffix("}")
+        if function not in resources and function.lower() in by_lower:
+            props["LogGroupName"] = {"Fn::Sub": f"/aws/lambda/${{{by_lower[function.lower()]}}}"}
+
+
+def _wire_event_source(event: dict[str, Any], names: _Names) -> None:
+    props = event["Properties"]
+    if event["Type"] == "DynamoDB":
+        stream = names.output_of(props["Stream"], suffix="StreamArn")
+        props["Stream"] = names.imports[stream]
+        props["MaximumRetryAttempts"] = STREAM_MAX_RETRIES
+        props["BisectBatchOnFunctionError"] = True  # isolate a poison record instead of blocking the shard
+        failures = names.imports[stream.removesuffix("Arn") + "DlqArn"]
+        props["DestinationConfig"] = {"OnFailure": {"Destination": failures}}
+    elif event["Type"] == "SQS":
+        queue = names.output_of(props["Queue"], suffix="QueueName")
+        props["Queue"] = names.imports[queue.removesuffix("Name") + "Arn"]
+        props["FunctionResponseTypes"] = ["ReportBatchItemFailures"]
+    else:
+        event["Properties"] = names.resolve(props)
+
+
+class _Names:
+    """Resolves ``${Name}`` placeholders against the data stack's exports and the app stack's own resources."""
+
+    def __init__(self, imports: dict[str, Any], resources: set[str]) -> None:
+        self.imports = imports
+        self._resources = resources
+
+    def resolve(self, node: Any) -> Any:
+        if isinstance(node, dict):
+            if set(node) == {"Fn::Sub"}:
+                return self._sub(node["Fn::Sub"])
+            return {key: self.resolve(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [self.resolve(item) for item in node]
+        if isinstance(node, str) and PLACEHOLDER.search(node):
+            if PLACEHOLDER.fullmatch(node) and node[2:-1] in self.imports:
+                return self.imports[node[2:-1]]
+            return self._sub(node)
+        return node
+
+    def output_of(self, node: Any, *, suffix: str) -> str:
+        """The one data-stack output an event source names, e.g. ``MainTableStreamArn``."""
+        text = node["Fn::Sub"] if isinstance(node, dict) else node
+        found: list[str] = [n for n in PLACEHOLDER.findall(text) if n in self.imports and n.endswith(suffix)]
+        if len(found) != 1:
+            raise ValueError(f"event source {node!r} must name one data-stack output ending in {suffix}")
+        return found[0]
+
+    def _sub(self, value: str | list[Any]) -> dict[str, Any]:
+        text, variables = (value, {}) if isinstance(value, str) else (value[0], dict(value[1]))
+        for name in PLACEHOLDER.findall(text):
+            if name in self.imports:
+                variables[name] = self.imports[name]
+            elif not (name.startswith("AWS::") or name.split(".")[0] in self._resources or name in variables):
+                raise ValueError(f"unknown placeholder ${{{name}}} in {text!r}")
+        return {"Fn::Sub": [text, variables] if variables else text}
+
+
+def package(tenant: str, out: Path, *, stage: str = STAGE, region: str = DEFAULT_REGION) -> Rendered:
+    """Writes ``data-stack.json``, ``app-stack.json`` and the zips the app stack's functions and layer use."""
+    data = data_stack.render(TenantResources(tenant))
+    with tempfile.TemporaryDirectory(prefix="nara-chalice-") as tmp:
+        app = merge(chalice_package(Path(tmp), stage=stage, region=region), data)
+        out.mkdir(parents=True, exist_ok=True)
+        code = tuple(Path(shutil.copy2(z, out / z.name)) for z in sorted(Path(tmp).glob("*.zip")))
+    rendered = Rendered(out / "data-stack.json", out / "app-stack.json", code)
+    rendered.data_stack.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    rendered.app_stack.write_text(json.dumps(app, indent=2, ensure_ascii=False) + "\n")
+    return rendered
