@@ -1,0 +1,292 @@
+// The frame both frontends share: configuration, session, API client, realtime connection, hash router,
+// header (language switch, who is logged in, log out) and the login panel (demo people or the coming strong login).
+
+import { createApi } from "./api.js";
+import { clear, errorMessage, h } from "./dom.js";
+import { bind, initI18n, mountLanguageSwitch, onLanguageChange, t } from "./i18n.js";
+import { Realtime } from "./realtime.js";
+
+export const config = { apiBase: "/api", wsUrl: "", demoLogin: false, region: "", ...(window.NARA_CONFIG || {}) };
+
+/** The login lives in sessionStorage, one per frontend, so it ends with the tab. */
+export class Session {
+  constructor(kind) {
+    this.key = `nara.session.${kind}`;
+    try {
+      this.data = JSON.parse(sessionStorage.getItem(this.key) || "null");
+    } catch {
+      this.data = null;
+    }
+  }
+
+  get token() {
+    return this.data?.token || null;
+  }
+
+  get name() {
+    return this.data?.name || "";
+  }
+
+  save(data) {
+    this.data = { token: data.token, name: data.name, kind: data.kind };
+    sessionStorage.setItem(this.key, JSON.stringify(this.data));
+  }
+
+  clear() {
+    this.data = null;
+    sessionStorage.removeItem(this.key);
+  }
+}
+
+/**
+ * Starts a frontend. routes: [{path: /^\/arenden\/([^/]+)$/, auth: true, view: (ctx, ...params) => cleanup?}].
+ * loginView(ctx) renders the logged-out start; nav: [{href: "#/...", t: "nav.key"}] shows when logged in.
+ */
+export function startApp({ kind, titleKey, routes, loginView, nav = [] }) {
+  initI18n();
+  mountLanguageSwitch(document.getElementById("lang-switch"));
+  wireSkipLink();
+
+  const main = document.getElementById("main");
+  const session = new Session(kind);
+  let realtime = null;
+  let cleanup = null;
+  let notice = null; // a one-time message for the next page, e.g. "you have been logged out"
+  let pageKey = null;
+  let pageVars = {};
+  let rendered = false;
+  let renders = 0;
+  let unitsPromise = null;
+  let mePromise = null;
+
+  const api = createApi({ base: config.apiBase, getToken: () => session.token, onUnauthenticated: () => expire() });
+  const local = createApi({ base: "/local" });
+
+  const ctx = {
+    kind, config, api, local, session, main,
+    realtime() {
+      if (!realtime && session.token && config.wsUrl) {
+        realtime = new Realtime({
+          url: config.wsUrl,
+          getTicket: () => api.post("/auth/ws-ticket", {}).then((body) => body.ticket),
+        }).start();
+      }
+      return realtime;
+    },
+    /** Like navigate, but replaces the history entry (for redirects). */
+    redirect(path) {
+      if (location.hash === `#${path}`) render();
+      else location.replace(`#${path}`);
+    },
+    navigate(path) {
+      if (location.hash === `#${path}`) render();
+      else location.hash = path;
+    },
+    setTitle(key, vars = {}) {
+      pageKey = key;
+      pageVars = vars;
+      updateTitle();
+    },
+    /** GET /me once per login (the roles do not change within a session). */
+    me() {
+      mePromise ||= api.get("/me");
+      mePromise.catch(() => { mePromise = null; });
+      return mePromise;
+    },
+    units() {
+      unitsPromise ||= api.get("/units").then((body) => new Map(body.units.map((u) => [u.unit_id, u])));
+      unitsPromise.catch(() => { unitsPromise = null; });
+      return unitsPromise;
+    },
+    loggedIn(data) {
+      session.save(data);
+      renderHeader();
+      render();
+    },
+    logout,
+    takeNotice() {
+      const taken = notice;
+      notice = null;
+      return taken;
+    },
+    render: () => render(),
+  };
+
+  function updateTitle() {
+    const app = t(titleKey);
+    document.title = pageKey ? t("page.title", { page: t(pageKey, pageVars) }) : app;
+  }
+
+  function stopRealtime() {
+    realtime?.stop();
+    realtime = null;
+  }
+
+  function endSession() {
+    stopRealtime();
+    session.clear();
+    unitsPromise = null;
+    mePromise = null;
+    renderHeader();
+  }
+
+  function logout() {
+    const token = session.token;
+    endSession();
+    ctx.navigate("/");
+    // end the session on the server too; best effort, the token is already forgotten here
+    createApi({ base: config.apiBase, getToken: () => token, retries: 1 }).post("/auth/logout", {}).catch(() => {});
+  }
+
+  /** The server said 401: log in again on the same page, which then shows what was asked for. */
+  function expire() {
+    if (!session.token) return;
+    notice = "session.expired";
+    endSession();
+    render();
+  }
+
+  function renderHeader() {
+    const userArea = document.getElementById("user-area");
+    const navEl = document.getElementById("nav");
+    if (!session.token) {
+      clear(userArea);
+      if (navEl) navEl.hidden = true;
+      return;
+    }
+    clear(userArea,
+      h("span", { class: "user-name", t: "session.loggedInAs", vars: { name: session.name } }),
+      h("button", { type: "button", class: "button-link", t: "session.logout", on: { click: logout } }));
+    if (navEl && nav.length) {
+      navEl.hidden = false;
+      clear(navEl.querySelector("ul"), nav.map((item) => h("li", {}, h("a", { href: item.href, t: item.t }))));
+      markCurrentNav();
+    }
+  }
+
+  function markCurrentNav() {
+    const hash = location.hash || "#/";
+    for (const a of document.querySelectorAll("#nav a")) {
+      const href = a.getAttribute("href");
+      const current = hash === href || (href !== "#/" && hash.startsWith(`${href}/`));
+      if (current) a.setAttribute("aria-current", "page");
+      else a.removeAttribute("aria-current");
+    }
+  }
+
+  async function render() {
+    if (cleanup) {
+      try {
+        cleanup();
+      } catch (error) {
+        console.error(error);
+      }
+      cleanup = null;
+    }
+    pageKey = null;
+    pageVars = {};
+    const path = location.hash.replace(/^#/, "") || "/";
+    const route = routes.map((r) => ({ r, match: path.match(r.path) })).find((x) => x.match);
+    // Each render gets its own container: a view still awaiting the server when the user moves on
+    // then writes into a detached element instead of into the next page.
+    const generation = ++renders;
+    const view = h("div", { class: "view" });
+    clear(main, view);
+    const viewCtx = Object.create(ctx, { main: { value: view } });
+    markCurrentNav();
+    let done;
+    try {
+      if (!route) {
+        view.append(h("h1", { tabindex: "-1", t: "error.pageNotFound" }));
+      } else if (route.r.auth && !session.token) {
+        done = await loginView(viewCtx);
+      } else {
+        done = await route.r.view(viewCtx, ...route.match.slice(1).map(decodeURIComponent));
+      }
+    } catch (error) {
+      view.append(errorMessage(error));
+    }
+    if (generation !== renders) {
+      if (typeof done === "function") done(); // overtaken by a newer render
+      return;
+    }
+    cleanup = typeof done === "function" ? done : null;
+    updateTitle();
+    if (rendered) main.querySelector("h1")?.focus(); // tell screen readers the page changed; not on first load
+    rendered = true;
+  }
+
+  const footer = document.getElementById("footer-text");
+  if (footer && config.region) bind(footer, "app.footer", { region: config.region });
+  onLanguageChange(updateTitle);
+  window.addEventListener("hashchange", render);
+  renderHeader();
+  render();
+  return ctx;
+}
+
+function wireSkipLink() {
+  // The router owns the hash, so the skip link moves focus itself instead of navigating to #main.
+  const skip = document.querySelector(".skip-link");
+  skip?.addEventListener("click", (event) => {
+    event.preventDefault();
+    const target = document.getElementById("main");
+    target.focus();
+    target.scrollIntoView();
+  });
+}
+
+/**
+ * The login panel. With demoLogin (local stack only) it lists the demo people; otherwise it shows the strong
+ * login that is coming (BankID for residents, SITHS for staff) as a disabled button with a note.
+ */
+export async function loginPanel(ctx, { headingLevel = "h2" } = {}) {
+  const isCitizen = ctx.kind === "citizen";
+  const section = h("section", { class: "card login", "aria-labelledby": "login-heading" },
+    h(headingLevel, { id: "login-heading", tabindex: "-1", t: "login.title" }),
+    h("p", { t: isCitizen ? "login.citizenLead" : "login.staffLead" }));
+  const notice = ctx.takeNotice();
+  if (notice) section.append(h("p", { class: "notice", role: "status", t: notice }));
+
+  if (!ctx.config.demoLogin) {
+    section.append(
+      h("button", { type: "button", class: "button", disabled: true, "aria-describedby": "login-soon",
+        t: isCitizen ? "login.bankid" : "login.siths" }),
+      h("p", { id: "login-soon", class: "hint", t: isCitizen ? "login.bankidSoon" : "login.sithsSoon" }));
+    return section;
+  }
+
+  const status = h("div", { "aria-live": "polite" });
+  section.append(h("h3", { t: "login.demoTitle" }), h("p", { class: "hint", t: "login.demoNote" }), status);
+  let people;
+  try {
+    people = await ctx.local.get("/demo-people");
+  } catch (error) {
+    status.append(errorMessage(error));
+    return section;
+  }
+  const unitNames = isCitizen ? new Map() : await ctx.units().catch(() => new Map());
+  const list = isCitizen ? people.citizens : people.staff;
+  const listEl = h("ul", { class: "people",
+    attrs: { "aria-label": isCitizen ? "login.citizensLabel" : "login.staffLabel" } });
+  for (const person of list) {
+    const detail = isCitizen
+      ? person.masked
+      : [person.title, ...new Set(person.roles.map((r) => unitNames.get(r.unit_id)?.name || r.unit_id))].join(" · ");
+    const button = h("button", { type: "button", class: "person" },
+      h("span", { class: "person-name" }, person.name), h("span", { class: "person-detail" }, detail));
+    button.addEventListener("click", async () => {
+      for (const b of listEl.querySelectorAll("button")) b.disabled = true;
+      clear(status);
+      try {
+        ctx.loggedIn(await ctx.local.post("/login", { kind: ctx.kind, id: person.id }));
+      } catch (error) {
+        status.append(errorMessage(error));
+        for (const b of listEl.querySelectorAll("button")) b.disabled = false;
+      }
+    });
+    listEl.append(h("li", {}, button));
+  }
+  section.append(listEl);
+  return section;
+}

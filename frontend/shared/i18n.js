@@ -1,0 +1,130 @@
+// Language: Swedish by default, English on request; the choice persists in localStorage.
+// Translated text is *bound*: an element carries data-i18n (+ data-i18n-vars), so switching language re-translates
+// the page in place — nothing is re-rendered, and half-filled forms keep their input.
+
+import { STRINGS } from "./strings.js";
+
+export const LANGUAGES = ["sv", "en"];
+const DEFAULT_LANGUAGE = "sv";
+const STORAGE_KEY = "nara.lang";
+const LOCALES = { sv: "sv-SE", en: "en-GB" };
+
+const listeners = new Set();
+let current = readStoredLanguage();
+
+function readStoredLanguage() {
+  try {
+    const stored = localStorage.getItem(STORAGE_KEY);
+    return LANGUAGES.includes(stored) ? stored : DEFAULT_LANGUAGE;
+  } catch {
+    return DEFAULT_LANGUAGE; // storage may be blocked; the default still works
+  }
+}
+
+export function language() {
+  return current;
+}
+
+/** Parses the server's ISO times, including the "+0000" offset form that Date.parse does not promise to read. */
+export function parseTime(iso) {
+  if (iso instanceof Date) return iso;
+  return new Date(String(iso).replace(/([+-]\d\d)(\d\d)$/, "$1:$2"));
+}
+
+function formatters(lang) {
+  const locale = LOCALES[lang];
+  return {
+    datetime: (iso) => new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" })
+      .format(parseTime(iso)),
+    time: (iso) => new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit" }).format(parseTime(iso)),
+    duration: (seconds) => formatDuration(seconds, lang),
+  };
+}
+
+function formatDuration(seconds, lang) {
+  const s = Math.max(0, Math.floor(Number(seconds) || 0));
+  const minutes = Math.floor(s / 60) % 60;
+  const hours = Math.floor(s / 3600) % 24;
+  const days = Math.floor(s / 86400);
+  const h = lang === "sv" ? "tim" : "h";
+  if (s < 60) return "< 1 min";
+  if (days > 0) return `${days} d ${hours} ${h}`;
+  if (hours > 0) return `${hours} ${h} ${minutes} min`;
+  return `${minutes} min`;
+}
+
+/** The text for a key in the current language (falls back to Swedish, then to vars.fallback or the key). */
+export function t(key, vars = {}) {
+  const entry = STRINGS[current][key] ?? STRINGS[DEFAULT_LANGUAGE][key];
+  if (entry === undefined) return vars.fallback ?? key;
+  if (typeof entry === "function") return entry(vars, formatters(current));
+  return entry.replace(/\{(\w+)\}/g, (match, name) => (name in vars ? String(vars[name]) : match));
+}
+
+/** Binds an element's text (and optionally attributes) to keys, and translates it now. */
+export function bind(el, key, vars) {
+  el.dataset.i18n = key;
+  if (vars && Object.keys(vars).length) el.dataset.i18nVars = JSON.stringify(vars);
+  else delete el.dataset.i18nVars;
+  el.textContent = t(key, vars);
+  return el;
+}
+
+/** Binds attributes: bindAttrs(input, {placeholder: "key"}) — values may be [key, vars]. */
+export function bindAttrs(el, attrs) {
+  el.dataset.i18nAttrs = JSON.stringify(attrs);
+  translateAttrs(el);
+  return el;
+}
+
+function translateAttrs(el) {
+  const attrs = JSON.parse(el.dataset.i18nAttrs);
+  for (const [name, spec] of Object.entries(attrs)) {
+    const [key, vars] = Array.isArray(spec) ? spec : [spec, {}];
+    el.setAttribute(name, t(key, vars));
+  }
+}
+
+/** Re-translates every bound element under root. */
+export function translate(root = document) {
+  for (const el of root.querySelectorAll("[data-i18n]")) {
+    const vars = el.dataset.i18nVars ? JSON.parse(el.dataset.i18nVars) : {};
+    el.textContent = t(el.dataset.i18n, vars);
+  }
+  for (const el of root.querySelectorAll("[data-i18n-attrs]")) translateAttrs(el);
+}
+
+export function setLanguage(lang) {
+  if (!LANGUAGES.includes(lang)) throw new Error(`unknown language ${lang}`);
+  current = lang;
+  try {
+    localStorage.setItem(STORAGE_KEY, lang);
+  } catch {
+    // not persisted; the page still switches
+  }
+  document.documentElement.lang = lang;
+  translate(document);
+  for (const listener of listeners) listener(lang);
+}
+
+export function onLanguageChange(listener) {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+/** Makes a button the language switch: it names the other language, in that language. */
+export function mountLanguageSwitch(button) {
+  const label = () => {
+    button.textContent = t("lang.switch");
+    button.lang = t("lang.switchCode");
+  };
+  label();
+  button.addEventListener("click", () => setLanguage(current === "sv" ? "en" : "sv"));
+  onLanguageChange(label);
+}
+
+/** Applies the stored language to the static page; call once at start-up. */
+export function initI18n() {
+  document.documentElement.lang = current;
+  translate(document);
+}

@@ -1,0 +1,100 @@
+"""Browser tier: the real local stack, driven in Debian's Chromium (never a downloaded browser).
+
+Fixtures: ``stack`` (the local stack, once per session), ``browser`` (one headless Chromium), and ``open_page``,
+which opens a page in a fresh browser context (its own sessionStorage, so a citizen and a staff member can be
+logged in side by side) and records console errors, page errors and failed requests on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.stack import RunningStack, start_stack
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+@dataclass
+class PageProblems:
+    """What went wrong on a page that a user or the console would show."""
+
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+
+    def watch(self, page: Any) -> None:
+        page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
+        page.on("pageerror", lambda e: self.page_errors.append(str(e)))
+        page.on("requestfailed", lambda r: self.failed_requests.append(f"{r.method} {r.url}: {r.failure}"))
+        page.on(
+            "response",
+            lambda r: r.status >= 400 and self.failed_requests.append(f"{r.request.method} {r.url}: HTTP {r.status}"),
+        )
+
+    def assert_none(self) -> None:
+        assert self == PageProblems(), f"problems on the page: {self}"
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    running = start_stack(tmp_path_factory.mktemp("browser-stack"))
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"Debian's Chromium is not installed at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    try:
+        yield chromium
+    finally:
+        chromium.close()
+        playwright.stop()
+
+
+OpenPage = Callable[..., tuple[Any, PageProblems]]
+
+
+@pytest.fixture
+def open_page(browser: Any, stack: RunningStack) -> Iterator[OpenPage]:
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=10_000)
+    contexts: list[Any] = []
+
+    def open_(path: str, *, width: int = 1200, height: int = 900, context: Any = None) -> tuple[Any, PageProblems]:
+        if context is None:
+            context = browser.new_context(
+                viewport={"width": width, "height": height}, locale="sv-SE", timezone_id="Europe/Stockholm"
+            )
+            contexts.append(context)
+        page = context.new_page()
+        problems = PageProblems()
+        problems.watch(page)
+        page.goto(stack.origin + path)
+        return page, problems
+
+    yield open_
+    for context in contexts:
+        context.close()
