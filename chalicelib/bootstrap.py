@@ -12,6 +12,11 @@ The same code runs in AWS Lambda and in the local stack; only endpoints and cred
     NARA_WS_ENDPOINT         the WebSocket management API endpoint (https://{api}.execute-api.../{stage})
     NARA_SESSION_KEY         key that signs session tokens (from the secret store in AWS)
     NARA_PATIENT_KEY         key of the keyed hash that stands for a personnummer in keys
+    NARA_PUBLIC_ORIGIN       where citizens and staff reach Nära (https://...); login redirects come back here
+    NARA_BANKID_URL          BankID RP API base, ending in /rp/v6.0 (unset: no BankID login)
+    NARA_BANKID_CERT, NARA_BANKID_KEY, NARA_BANKID_CA   PEM files of the RP certificate, its key and BankID's CA
+    NARA_FREJA_ISSUER, NARA_FREJA_CLIENT_ID, NARA_FREJA_CLIENT_SECRET   Freja eID+ (OIDC); unset: not offered
+    NARA_SITHS_ISSUER, NARA_SITHS_CLIENT_ID, NARA_SITHS_CLIENT_SECRET   the region's SITHS IdP (OIDC)
 """
 
 from __future__ import annotations
@@ -22,14 +27,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
+import httpx
+
 from chalicelib.adapters import dynamo
+from chalicelib.adapters.bankid import BankIdClient
+from chalicelib.adapters.oidc import OidcClient, freja_eid_plus, siths_eid
 from chalicelib.adapters.queues import SqsEventPublisher
 from chalicelib.adapters.tokens import SessionTokens
 from chalicelib.adapters.websocket import WebSocketPusher
+from chalicelib.domain.model import PrincipalKind
 from chalicelib.services.audit import AuditService
 from chalicelib.services.cases import CaseService
 from chalicelib.services.chat import ChatService
 from chalicelib.services.events import EventService
+from chalicelib.services.login import LoginService, OidcProvider
 from chalicelib.services.realtime import RealtimeService
 from chalicelib.services.sessions import SessionService
 
@@ -48,6 +59,13 @@ class Settings:
     ws_endpoint: str | None
     session_key: str
     patient_key: str
+    public_origin: str
+    bankid_url: str | None
+    bankid_cert: str | None
+    bankid_key: str | None
+    bankid_ca: str | None
+    freja: tuple[str, str, str] | None  # issuer, client id, client secret
+    siths: tuple[str, str, str] | None
 
     @staticmethod
     def from_environment() -> Settings:
@@ -70,7 +88,22 @@ class Settings:
             ws_endpoint=env.get("NARA_WS_ENDPOINT") or None,
             session_key=env.get("NARA_SESSION_KEY", ""),
             patient_key=env.get("NARA_PATIENT_KEY", ""),
+            public_origin=env.get("NARA_PUBLIC_ORIGIN", "").rstrip("/"),
+            bankid_url=env.get("NARA_BANKID_URL") or None,
+            bankid_cert=env.get("NARA_BANKID_CERT") or None,
+            bankid_key=env.get("NARA_BANKID_KEY") or None,
+            bankid_ca=env.get("NARA_BANKID_CA") or None,
+            freja=_oidc_settings(
+                env.get("NARA_FREJA_ISSUER"), env.get("NARA_FREJA_CLIENT_ID"), env.get("NARA_FREJA_CLIENT_SECRET")
+            ),
+            siths=_oidc_settings(
+                env.get("NARA_SITHS_ISSUER"), env.get("NARA_SITHS_CLIENT_ID"), env.get("NARA_SITHS_CLIENT_SECRET")
+            ),
         )
+
+
+def _oidc_settings(issuer: str | None, client_id: str | None, secret: str | None) -> tuple[str, str, str] | None:
+    return (issuer, client_id, secret) if issuer and client_id and secret else None
 
 
 def utc_now() -> datetime:
@@ -85,6 +118,7 @@ def new_id() -> str:
 class Container:
     settings: Settings
     sessions: SessionService
+    login: LoginService
     directory: dynamo.DynamoDirectory
     audit_log: dynamo.DynamoAuditLog
     cases: CaseService
@@ -108,15 +142,29 @@ def build(settings: Settings) -> Container:
     audit_log = dynamo.DynamoAuditLog()
     audit = AuditService(audit_log, clock=utc_now, ids=new_id)
     tokens = SessionTokens(tenant=settings.tenant, signing_key=settings.session_key)
-    sessions = SessionService(dynamo.DynamoSessions(), tokens, tenant=settings.tenant, clock=utc_now, ids=new_id)
+    ephemeral = dynamo.DynamoEphemeral()
+    sessions = SessionService(
+        dynamo.DynamoSessions(), ephemeral, tokens, tenant=settings.tenant, clock=utc_now, ids=new_id
+    )
     ws_endpoint = settings.ws_endpoint or "https://websocket-endpoint-not-configured.invalid"
     pusher = WebSocketPusher(endpoint=ws_endpoint, region=settings.region)
     publisher = SqsEventPublisher(
         queue_url=settings.events_queue_url, region=settings.region, endpoint=settings.aws_endpoint
     )
+    login = LoginService(
+        tenant=settings.tenant,
+        sessions=sessions,
+        ephemeral=ephemeral,
+        directory=directory,
+        patient_key=settings.patient_key.encode(),
+        clock=utc_now,
+        bankid_client=_bankid(settings),
+        oidc=_oidc_providers(settings),
+    )
     return Container(
         settings=settings,
         sessions=sessions,
+        login=login,
         directory=directory,
         audit_log=audit_log,
         cases=CaseService(case_store, directory, dynamo.DynamoIdempotency(), audit, clock=utc_now, ids=new_id),
@@ -124,6 +172,38 @@ def build(settings: Settings) -> Container:
         realtime=RealtimeService(connections, sessions, tenant=settings.tenant, clock=utc_now),
         events=EventService(case_store, publisher),
     )
+
+
+def _bankid(settings: Settings) -> BankIdClient | None:
+    if not settings.bankid_url:
+        return None
+    return BankIdClient(
+        settings.bankid_url,
+        client_cert=settings.bankid_cert,
+        client_key=settings.bankid_key,
+        ca_bundle=settings.bankid_ca,
+    )
+
+
+def _oidc_providers(settings: Settings) -> dict[str, OidcProvider]:
+    providers: dict[str, OidcProvider] = {}
+    origin = settings.public_origin
+    for name, preset, kind, frontend, configured in (
+        ("freja", freja_eid_plus, PrincipalKind.CITIZEN, "citizen", settings.freja),
+        ("siths", siths_eid, PrincipalKind.STAFF, "staff", settings.siths),
+    ):
+        if configured is None:
+            continue
+        issuer, client_id, secret = configured
+        config = preset(
+            issuer=issuer,
+            client_id=client_id,
+            client_secret=secret,
+            redirect_uri=f"{origin}/api/auth/oidc/{name}/callback",
+        )
+        client = OidcClient(config, httpx.Client(timeout=10.0, follow_redirects=False))
+        providers[name] = OidcProvider(name, kind, client, f"{origin}/{frontend}/")
+    return providers
 
 
 @lru_cache(maxsize=1)

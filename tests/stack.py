@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -36,9 +37,55 @@ class RunningStack:
         return f"ws://127.0.0.1:{self.port}/ws"
 
     def login(self, kind: str, who: str) -> str:
-        response = httpx.post(f"{self.origin}/local/login", json={"kind": kind, "id": who}, timeout=10)
-        response.raise_for_status()
-        return str(response.json()["token"])
+        """A session token through a real strong login: BankID for a citizen (``who`` = personnummer), SITHS for
+        staff (``who`` = HSA-id), each approved in its simulator exactly as a person would."""
+        return self.bankid_login(who) if kind == "citizen" else self.oidc_login("siths", who)
+
+    def bankid_login(self, personnummer: str) -> str:
+        api = httpx.Client(base_url=self.origin, timeout=10)
+        started = api.post("/api/auth/bankid/start", json={"same_device": True})
+        started.raise_for_status()
+        login_id, token = started.json()["login_id"], started.json()["auto_start_token"]
+        # The "BankID app" on this device opens the order through its autostart token, then the user approves.
+        opened = api.post("/local/bankid/app/open", json={"autoStartToken": token})
+        opened.raise_for_status()
+        ticket = opened.json()["ticket"]
+        api.post(
+            "/local/bankid/app/identify", json={"ticket": ticket, "personalNumber": personnummer}
+        ).raise_for_status()
+        api.post("/local/bankid/app/approve", json={"ticket": ticket}).raise_for_status()
+        for _ in range(50):
+            state = api.post("/api/auth/bankid/collect", json={"login_id": login_id}).json()
+            if state["status"] == "complete":
+                return str(state["token"])
+            if state["status"] == "failed":
+                raise RuntimeError(f"BankID login failed: {state}")
+            time.sleep(0.1)
+        raise RuntimeError("BankID login did not complete")
+
+    def oidc_login(self, provider: str, subject: str) -> str:
+        """Freja eID+ (``subject`` = personnummer) or SITHS (``subject`` = HSA-id) through the provider's own page."""
+        api = httpx.Client(base_url=self.origin, timeout=10)
+        page = api.get(f"/api/auth/oidc/{provider}/start", follow_redirects=True)
+        page.raise_for_status()
+        pending = re.search(r'name="pending" value="([^"]+)"', page.text)
+        users = dict(re.findall(r'value="([^"]+)" required[^>]*><label for="user-\d+">(.*?)</label>', page.text))
+        chosen = next(
+            (sub for sub, label in users.items() if subject in label.replace("-", "") or subject in label), None
+        )
+        if pending is None or chosen is None:
+            raise RuntimeError(f"{subject} is not on the {provider} login page")
+        back = api.post(
+            f"/local/{provider}/login", data={"pending": pending.group(1), "action": "login", "user": chosen}
+        )
+        landing = api.get(back.headers["location"])  # our callback: redirects to the frontend with a login code
+        fragment = landing.headers["location"].partition("#")[2]
+        code = dict(part.split("=", 1) for part in fragment.split("&")).get("login")
+        if not code:
+            raise RuntimeError(f"{provider} login failed: {fragment}")
+        exchanged = api.post("/api/auth/exchange", json={"code": code})
+        exchanged.raise_for_status()
+        return str(exchanged.json()["token"])
 
     def ws_connect_url(self, token: str) -> str:
         """The WebSocket URL with a fresh single-use ticket for this session."""

@@ -150,12 +150,11 @@ class SessionItem(Entity, discriminator="session"):
     revoked_at = UTCDateTimeAttribute(null=True)
 
 
-class WsTicketItem(Entity, discriminator="ws_ticket"):
-    """A single-use WebSocket connection ticket; only a hash of the ticket is stored."""
+class EphemeralItem(Entity, discriminator="ephemeral"):
+    """Short-lived, single-use state: login requests, login codes, BankID orders, WebSocket tickets."""
 
     tenant = UnicodeAttribute()
-    session_id = UnicodeAttribute()
-    token = UnicodeAttribute()
+    data = JSONAttribute()
     expires_at = UTCDateTimeAttribute()
 
 
@@ -191,7 +190,7 @@ ENTITY_MODELS: tuple[type[Model], ...] = (
     UnitItem,
     StaffItem,
     SessionItem,
-    WsTicketItem,
+    EphemeralItem,
 )
 
 
@@ -576,29 +575,52 @@ class DynamoSessions:
             if error.cause_response_code != "ConditionalCheckFailedException":
                 raise  # already revoked (or never existed): logging out twice is fine
 
-    def put_ticket(self, tenant: str, ticket_hash: str, session_id: str, token: str, *, expires_at: datetime) -> None:
-        WsTicketItem(
-            pk=keys.ws_ticket_pk(tenant, ticket_hash),
-            sk=keys.WS_TICKET_SK,
+
+class DynamoEphemeral:
+    """Short-lived state that expires (TTL) and can be taken exactly once."""
+
+    def put(self, tenant: str, kind: str, key: str, data: dict[str, Any], *, expires_at: datetime) -> None:
+        EphemeralItem(
+            pk=keys.ephemeral_pk(tenant, kind, key),
+            sk=keys.EPHEMERAL_SK,
             tenant=tenant,
-            session_id=session_id,
-            token=token,
+            data=data,
             expires_at=expires_at,
             ttl=expires_at + timedelta(minutes=5),
-        ).save(condition=WsTicketItem.pk.does_not_exist())
+        ).save(condition=EphemeralItem.pk.does_not_exist())
 
-    def take_ticket(self, tenant: str, ticket_hash: str) -> tuple[str, datetime] | None:
-        """Consume a ticket: returns (session token, expiry) once; None if unknown or already used."""
+    def get(self, tenant: str, kind: str, key: str) -> tuple[dict[str, Any], datetime] | None:
         try:
-            item = WsTicketItem.get(keys.ws_ticket_pk(tenant, ticket_hash), keys.WS_TICKET_SK, consistent_read=True)
-            item.delete(condition=WsTicketItem.pk.exists())
+            item = EphemeralItem.get(keys.ephemeral_pk(tenant, kind, key), keys.EPHEMERAL_SK, consistent_read=True)
+        except DoesNotExist:
+            return None
+        return dict(item.data), item.expires_at
+
+    def replace(self, tenant: str, kind: str, key: str, data: dict[str, Any]) -> bool:
+        """Overwrite the data of an existing item; False when it is gone (taken or expired away)."""
+        item = EphemeralItem(pk=keys.ephemeral_pk(tenant, kind, key), sk=keys.EPHEMERAL_SK)
+        try:
+            item.update(
+                actions=[EphemeralItem.data.set(data)], condition=EphemeralItem.pk.exists(), add_version_condition=False
+            )
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def take(self, tenant: str, kind: str, key: str) -> tuple[dict[str, Any], datetime] | None:
+        """Read and delete in one go: of two concurrent takers, exactly one gets the data."""
+        try:
+            item = EphemeralItem.get(keys.ephemeral_pk(tenant, kind, key), keys.EPHEMERAL_SK, consistent_read=True)
+            item.delete(condition=EphemeralItem.pk.exists())
         except DoesNotExist:
             return None
         except DeleteError as error:
             if error.cause_response_code == "ConditionalCheckFailedException":
-                return None  # someone else used it a moment ago
+                return None
             raise
-        return item.token, item.expires_at
+        return dict(item.data), item.expires_at
 
 
 class DynamoAuditLog:

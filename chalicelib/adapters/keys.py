@@ -86,8 +86,8 @@ def session_pk(tenant: str, session_id: str) -> str:
 SESSION_SK = "SESSION"
 
 
-def ws_ticket_pk(tenant: str, ticket_hash: str) -> str:
-    return f"T#{tenant}#WSTICKET#{ticket_hash}"
+def ephemeral_pk(tenant: str, kind: str, key: str) -> str:
+    return f"T#{tenant}#{kind}#{key}"
 
 
-WS_TICKET_SK = "TICKET"
+EPHEMERAL_SK = "EPH"

@@ -155,3 +155,52 @@ class LoggedOut(BaseModel):
 class WsTicket(BaseModel):
     ticket: str = Field(description="Give it as ?ticket= when opening the WebSocket; works once")
     expires_in: int
+
+
+class LoginMethods(BaseModel):
+    citizen: list[str] = Field(description="bankid, freja …")
+    staff: list[str] = Field(description="siths …")
+
+
+class BankIdStart(Strict):
+    same_device: bool = Field(description="true: open BankID on this device; false: scan the QR code with another")
+
+
+class BankIdLogin(Strict):
+    login_id: str = Field(min_length=1, max_length=100)
+
+
+class UserMessage(BaseModel):
+    id: str
+    sv: str
+    en: str
+
+
+class BankIdState(BaseModel):
+    status: str = Field(description="pending, failed or complete")
+    login_id: str | None = None
+    hint_code: str | None = None
+    message: UserMessage | None = None
+    auto_start_token: str | None = None
+    qr_svg: str | None = None
+    token: str | None = None
+    kind: str | None = None
+    name: str | None = None
+
+
+class BankIdQr(BaseModel):
+    qr_svg: str
+
+
+class Cancelled(BaseModel):
+    cancelled: bool
+
+
+class LoginCode(Strict):
+    code: str = Field(min_length=1, max_length=100)
+
+
+class LoggedIn(BaseModel):
+    token: str
+    kind: str
+    name: str

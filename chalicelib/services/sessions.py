@@ -13,7 +13,7 @@ import secrets
 from dataclasses import replace
 from datetime import timedelta
 
-from chalicelib.adapters.dynamo import DynamoSessions
+from chalicelib.adapters.dynamo import DynamoEphemeral, DynamoSessions
 from chalicelib.adapters.tokens import SessionTokens
 from chalicelib.domain.errors import Unauthenticated
 from chalicelib.domain.model import Principal
@@ -23,6 +23,7 @@ IDLE_TIMEOUT = timedelta(minutes=30)
 ABSOLUTE_TIMEOUT = timedelta(hours=10)
 TOUCH_EVERY = timedelta(minutes=1)
 TICKET_LIFETIME = timedelta(seconds=60)
+WS_TICKET = "WSTICKET"
 
 
 def _ticket_hash(ticket: str) -> str:
@@ -33,6 +34,7 @@ class SessionService:
     def __init__(
         self,
         store: DynamoSessions,
+        ephemeral: DynamoEphemeral,
         tokens: SessionTokens,
         *,
         tenant: str,
@@ -42,6 +44,7 @@ class SessionService:
         absolute_timeout: timedelta = ABSOLUTE_TIMEOUT,
     ) -> None:
         self._store = store
+        self._ephemeral = ephemeral
         self._tokens = tokens
         self._tenant = tenant
         self._clock = clock
@@ -80,8 +83,8 @@ class SessionService:
 
     def issue_ws_ticket(self, principal: Principal, token: str) -> str:
         ticket = secrets.token_urlsafe(32)
-        self._store.put_ticket(
-            self._tenant, _ticket_hash(ticket), principal.session_id, token, expires_at=self._clock() + TICKET_LIFETIME
+        self._ephemeral.put(
+            self._tenant, WS_TICKET, _ticket_hash(ticket), {"token": token}, expires_at=self._clock() + TICKET_LIFETIME
         )
         return ticket
 
@@ -89,10 +92,11 @@ class SessionService:
         """The principal a ticket was issued to; a ticket works once and for 60 seconds only."""
         if not ticket or len(ticket) > 100:
             raise Unauthenticated("A connection ticket is required.")
-        taken = self._store.take_ticket(self._tenant, _ticket_hash(ticket))
+        taken = self._ephemeral.take(self._tenant, WS_TICKET, _ticket_hash(ticket))
         if taken is None:
             raise Unauthenticated("The connection ticket is unknown or already used.")
-        token, expires_at = taken
+        data, expires_at = taken
+        token = str(data["token"])
         if self._clock() >= expires_at:
             raise Unauthenticated("The connection ticket has expired.")
         return self.verify(token)

@@ -49,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     aws.start()
     created = aws.create(TenantResources(demo_region.TENANT))
     origin = f"http://{args.host}:{args.port}"
+    freja_secret, siths_secret = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     os.environ.update(
         {
             "NARA_TENANT": demo_region.TENANT,
@@ -66,6 +67,14 @@ def main(argv: list[str] | None = None) -> int:
             "NARA_WS_ENDPOINT": origin,
             "NARA_SESSION_KEY": secrets.token_urlsafe(48),
             "NARA_PATIENT_KEY": secrets.token_urlsafe(48),
+            "NARA_PUBLIC_ORIGIN": origin,
+            "NARA_BANKID_URL": f"http://127.0.0.1:{args.port}/local/bankid/rp/v6.0",
+            "NARA_FREJA_ISSUER": f"{origin}/local/freja",
+            "NARA_FREJA_CLIENT_ID": "nara-local",
+            "NARA_FREJA_CLIENT_SECRET": freja_secret,
+            "NARA_SITHS_ISSUER": f"{origin}/local/siths",
+            "NARA_SITHS_CLIENT_ID": "nara-local",
+            "NARA_SITHS_CLIENT_SECRET": siths_secret,
             "POWERTOOLS_METRICS_NAMESPACE": "Nara",
             "POWERTOOLS_METRICS_DISABLED": os.environ.get("POWERTOOLS_METRICS_DISABLED", "true"),
             "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
@@ -73,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     app_module = importlib.import_module("app")
     from chalicelib import bootstrap
-    from infrastructure.local import demo_login
+    from infrastructure.local import bankid_sim, demo_login, oidc_sim
     from infrastructure.local.gateway import build_gateway
 
     container = bootstrap.container()
@@ -94,7 +103,28 @@ def main(argv: list[str] | None = None) -> int:
             f'"region": "{demo_region.REGION_NAME}"}};\n'
         )
 
-    gateway = build_gateway(app_module, config_js=config_js, extra_routes=demo_login.routes(container))
+    def oidc_client(secret: str, name: str) -> dict[str, dict[str, Any]]:
+        callback = f"{origin}/api/auth/oidc/{name}/callback"
+        return {"nara-local": {"secret": secret, "name": "Nära", "redirect_uris": [callback]}}
+
+    simulators = [
+        *bankid_sim.routes("/local/bankid"),
+        *oidc_sim.routes(
+            "/local/freja",
+            issuer=f"{origin}/local/freja",
+            page=oidc_sim.FREJA_PAGE,
+            clients=oidc_client(freja_secret, "freja"),
+            users=oidc_sim.freja_demo_users(),
+        ),
+        *oidc_sim.routes(
+            "/local/siths",
+            issuer=f"{origin}/local/siths",
+            page=oidc_sim.SITHS_PAGE,
+            clients=oidc_client(siths_secret, "siths"),
+            users=oidc_sim.siths_demo_users(),
+        ),
+    ]
+    gateway = build_gateway(app_module, config_js=config_js, extra_routes=[*demo_login.routes(container), *simulators])
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Any) -> AsyncIterator[None]:

@@ -1,0 +1,5 @@
+import sys
+
+from chalicelib.triage.cli import main
+
+sys.exit(main())

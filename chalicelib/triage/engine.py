@@ -1,0 +1,612 @@
+"""The step-wise triage engine: pure functions over an explicit, JSON-serialisable session state.
+
+Order of steps: basic facts → self-rated health → global red-flag screen → chief complaint → duration →
+the protocol's questions (each with an optional ``show_if``) → modifier questions. A "yes" (or "don't know") in
+the screen ends the triage at once at P1 ``emergency_112``; likewise a protocol rule with a P1 outcome ends it as
+soon as it holds and no rule still undecided could be more urgent.
+
+Time is injected: ``start(now=...)`` and optionally ``answer(now=...)``; the deadline counts from the last
+answer's time. The library is a parameter (default: the packaged one); a state pins the protocol version it
+chose, so it still loads after the protocol is updated (superseded versions live in ``protocols/archive/``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+
+from chalicelib.triage import core
+from chalicelib.triage.answers import MAX_FREE_TEXT, normalise_answer
+from chalicelib.triage.conditions import Missing, evaluate
+from chalicelib.triage.core import Section
+from chalicelib.triage.errors import InvalidAnswer, NothingToUndo, WrongStep
+from chalicelib.triage.free_text import CRISIS_CATEGORIES, scan_free_text
+from chalicelib.triage.library import Library, default_library
+from chalicelib.triage.modifiers import Draft, apply_modifiers
+from chalicelib.triage.outcome import (
+    ENGINE_VERSION,
+    UNKNOWN,
+    AnswerValue,
+    Disposition,
+    FreeTextFlag,
+    Priority,
+    Profession,
+    RedFlag,
+    TriageOutcome,
+    deadline_for,
+    priority_rank,
+    require_aware,
+    urgency_key,
+)
+from chalicelib.triage.protocol import Modifiers, Protocol, Question, QuestionKind, Rule
+from chalicelib.triage.text import Lang, LocalizedText, StrictModel
+
+YES_NO_TEXT = {
+    "yes": LocalizedText(sv="Ja", en="Yes"),
+    "no": LocalizedText(sv="Nej", en="No"),
+}
+UNKNOWN_TEXT = LocalizedText(sv="Vet ej", en="Don't know")
+
+
+class TriageContext(StrictModel):
+    """What the caller knows before the first question: the citizen's own description (scanned for red-flag
+    terms) and basic facts already known, e.g. age and sex from the e-ID (``age``, ``age_months``, ``sex``)."""
+
+    free_text: str | None = Field(default=None, max_length=MAX_FREE_TEXT)
+    facts: dict[str, AnswerValue] = Field(default_factory=dict)
+
+
+class RecordedAnswer(StrictModel):
+    step_id: str
+    value: AnswerValue
+
+
+class ProtocolRef(StrictModel):
+    id: str
+    version: str
+
+
+class TriageState(StrictModel):
+    """One triage session. Serialise with ``model_dump_json()``; restore with ``TriageState.model_validate_json``."""
+
+    schema_version: Literal[1] = 1
+    engine_version: int = ENGINE_VERSION
+    lang: Lang
+    started_at: datetime
+    updated_at: datetime
+    context: TriageContext
+    answers: tuple[RecordedAnswer, ...] = ()
+    protocol: ProtocolRef | None = None
+
+
+class StepOption(StrictModel):
+    id: str
+    text: LocalizedText
+
+
+class Step(StrictModel):
+    """The question to ask now. Every step also accepts "unknown" (``allow_unknown``)."""
+
+    id: str
+    section: Section
+    kind: QuestionKind
+    text: LocalizedText
+    help: LocalizedText | None = None
+    options: tuple[StepOption, ...] = ()
+    allow_unknown: bool = True
+    red_flag: bool = False
+    min: float | None = None
+    max: float | None = None
+    integer: bool = True
+    unit: LocalizedText | None = None
+    protocol_id: str | None = None
+
+    def render(self, lang: Lang) -> dict[str, object]:
+        """The step as plain JSON in one language (the CLI's JSONL ``question`` line)."""
+        data: dict[str, object] = {
+            "type": "question",
+            "id": self.id,
+            "text": self.text.get(lang),
+            "kind": self.kind.value,
+            "options": [{"id": o.id, "text": o.text.get(lang)} for o in self.options],
+            "allow_unknown": self.allow_unknown,
+            "help": self.help.get(lang) if self.help else None,
+        }
+        if self.kind is QuestionKind.NUMBER:
+            data["min"] = int(self.min) if self.integer and self.min is not None else self.min
+            data["max"] = int(self.max) if self.integer and self.max is not None else self.max
+            data["unit"] = self.unit.get(lang) if self.unit else None
+        return data
+
+
+class TranscriptEntry(StrictModel):
+    step_id: str
+    question: LocalizedText
+    answer: AnswerValue
+    answer_text: LocalizedText
+    from_context: bool = False
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Internal view of a session
+
+
+@dataclass
+class _Session:
+    protocol: Protocol | None
+    complaint_answered: bool
+    answers: dict[str, AnswerValue]
+    plan: list[Question]
+    red_flag_ids: frozenset[str]
+    rules: list[Rule]
+    modifiers: Modifiers
+    position: int = 0  # index in plan of the next question (len(plan) when all are passed)
+    finished: bool = False
+    plan_index: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.plan_index = {q.id: i for i, q in enumerate(self.plan)}
+
+    def lookup(self, qid: str) -> AnswerValue | Missing:
+        """An answer; HIDDEN for a question passed without asking (or not in this session); PENDING ahead."""
+        if qid == core.AGE_IN_MONTHS.id:
+            return self._age_in_months()
+        if qid in self.answers:
+            return self.answers[qid]
+        index = self.plan_index.get(qid)
+        if index is None or index < self.position:
+            return Missing.HIDDEN
+        return Missing.PENDING
+
+    @property
+    def hidden(self) -> frozenset[str]:
+        return frozenset(q.id for q in self.plan[: self.position] if q.id not in self.answers)
+
+    def _age_in_months(self) -> AnswerValue | Missing:
+        age = self.lookup("age")
+        if isinstance(age, Missing) or age == UNKNOWN or not isinstance(age, int | float):
+            return age
+        if age >= 2:
+            return int(age) * 12
+        return self.lookup("age_months")
+
+
+def _plan(protocol: Protocol | None, complaint_answered: bool, modifiers: Modifiers) -> list[Question]:
+    plan = [*core.BASIC_FACTS, *core.RED_FLAG_SCREEN, core.COMPLAINT]
+    if complaint_answered:
+        plan.append(core.DURATION)
+        plan.extend(protocol.questions if protocol is not None else (core.OTHER_DESCRIPTION,))
+        if modifiers.immunosuppression.enabled:
+            plan.append(core.IMMUNOSUPPRESSED)
+        if modifiers.chronic_disease.enabled:
+            plan.append(core.CHRONIC_DISEASE)
+    return plan
+
+
+def _session(state: TriageState, library: Library) -> _Session:
+    protocol = library.protocol(state.protocol.id, state.protocol.version) if state.protocol else None
+    answers: dict[str, AnswerValue] = dict(state.context.facts)
+    for recorded in state.answers:
+        answers[recorded.step_id] = recorded.value
+    complaint_answered = core.COMPLAINT.id in answers
+    modifiers = protocol.modifiers if protocol is not None else core.OTHER_MODIFIERS
+    plan = _plan(protocol, complaint_answered, modifiers)
+    session = _Session(
+        protocol=protocol,
+        complaint_answered=complaint_answered,
+        answers=answers,
+        plan=plan,
+        red_flag_ids=frozenset(q.id for q in plan if q.red_flag),
+        rules=[*core.SCREEN_RULES, *(protocol.rules if protocol is not None else ())],
+        modifiers=modifiers,
+    )
+    _walk(session)
+    return session
+
+
+def _walk(s: _Session) -> None:
+    """Advance to the first question that is shown and not yet answered; stop early when a P1 outcome is certain."""
+    s.position = 0
+    while s.position < len(s.plan):
+        question = s.plan[s.position]
+        if question.id not in s.answers:
+            shown = question.show_if is None or evaluate(question.show_if, s.lookup, s.red_flag_ids) is not False
+            if shown:
+                break
+        s.position += 1
+    s.finished = s.position >= len(s.plan) or _decided_early(s)
+
+
+def _decided_early(s: _Session) -> bool:
+    """True when a P1 rule already holds and no rule still undecided could beat it: the triage ends now."""
+    p1 = [
+        (urgency_key(r.outcome.priority, r.outcome.disposition), i)
+        for i, r in enumerate(s.rules)
+        if r.outcome.priority is Priority.P1 and evaluate(r.when, s.lookup, s.red_flag_ids) is True
+    ]
+    if not p1:
+        return False
+    best = min(p1)
+    for i, rule in enumerate(s.rules):
+        key = (urgency_key(rule.outcome.priority, rule.outcome.disposition), i)
+        if key < best and evaluate(rule.when, s.lookup, s.red_flag_ids) is None:
+            return False
+    return True
+
+
+def _next_question(s: _Session) -> Question | None:
+    return None if s.finished else s.plan[s.position]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Public API
+
+
+def start(
+    library: Library | None = None,
+    *,
+    now: datetime,
+    lang: Lang = "sv",
+    context: TriageContext | None = None,
+) -> TriageState:
+    """A new session. Facts in ``context.facts`` are checked like answers and are not asked again."""
+    require_aware(now)
+    context = context or TriageContext()
+    facts: dict[str, AnswerValue] = {}
+    for qid in ("age", "age_months", "sex"):
+        if qid in context.facts:
+            question = core.CORE_QUESTIONS[qid]
+            bounds = _age_month_bounds(facts.get("age")) if qid == "age_months" else None
+            facts[qid] = normalise_answer(question, context.facts[qid], bounds=bounds)
+    extra = set(context.facts) - core.CONTEXT_FACT_IDS
+    if extra:
+        raise InvalidAnswer(
+            sorted(extra)[0],
+            LocalizedText(
+                sv=f"Okända uppgifter i sammanhanget: {', '.join(sorted(extra))}.",
+                en=f"Unknown facts in the context: {', '.join(sorted(extra))}.",
+            ),
+        )
+    free_text = context.free_text.strip() if context.free_text and context.free_text.strip() else None
+    return TriageState(
+        lang=lang,
+        started_at=now,
+        updated_at=now,
+        context=TriageContext(free_text=free_text, facts=facts),
+    )
+
+
+def next_step(state: TriageState, *, library: Library | None = None) -> Step | None:
+    """The step to ask now, or None when the triage is finished (then ``outcome`` has the result)."""
+    lib = library or default_library()
+    s = _session(state, lib)
+    question = _next_question(s)
+    return None if question is None else _step(s, question, lib)
+
+
+def answer(
+    state: TriageState,
+    step_id: str,
+    value: object,
+    *,
+    now: datetime | None = None,
+    library: Library | None = None,
+) -> TriageState:
+    """A new state with ``value`` recorded for ``step_id``, which must be the current step.
+
+    Raises ``WrongStep`` for any other step (or after the end) and ``InvalidAnswer`` for a value the step
+    cannot take. ``now`` (when given) becomes the time the deadline counts from.
+    """
+    lib = library or default_library()
+    if now is not None:
+        require_aware(now)
+    s = _session(state, lib)
+    question = _next_question(s)
+    if question is None or question.id != step_id:
+        raise WrongStep(None if question is None else question.id, step_id)
+    protocol_ref = state.protocol
+    if question.id == core.COMPLAINT.id:
+        options = _complaint_option_ids(s, lib)
+        normalised = normalise_answer(question, value, options=options)
+        chosen = lib.protocols.get(str(normalised))
+        protocol_ref = ProtocolRef(id=chosen.id, version=chosen.version) if chosen is not None else None
+    elif question.id == core.AGE_MONTHS.id:
+        normalised = normalise_answer(question, value, bounds=_age_month_bounds(s.answers.get("age")))
+    else:
+        normalised = normalise_answer(question, value)
+    return state.model_copy(
+        update={
+            "answers": (*state.answers, RecordedAnswer(step_id=step_id, value=normalised)),
+            "protocol": protocol_ref,
+            "updated_at": now or state.updated_at,
+        }
+    )
+
+
+def back(state: TriageState) -> TriageState:
+    """Undo the last answer (to change it). Facts given in the context cannot be undone."""
+    if not state.answers:
+        raise NothingToUndo()
+    last = state.answers[-1]
+    return state.model_copy(
+        update={
+            "answers": state.answers[:-1],
+            "protocol": None if last.step_id == core.COMPLAINT.id else state.protocol,
+        }
+    )
+
+
+def outcome(state: TriageState, *, library: Library | None = None) -> TriageOutcome | None:
+    """The outcome of a finished triage, or None while questions remain. Same state → same outcome."""
+    lib = library or default_library()
+    s = _session(state, lib)
+    if not s.finished:
+        return None
+    return _decide(s, state).outcome
+
+
+def decision(state: TriageState, *, library: Library | None = None) -> Decision | None:
+    """Like ``outcome`` but also says which rule decided, which rules matched and what raised the result
+    (for clinical test cases and triage-quality review)."""
+    lib = library or default_library()
+    s = _session(state, lib)
+    return _decide(s, state) if s.finished else None
+
+
+@dataclass(frozen=True)
+class Probe:
+    """Everything the analysis needs about a state, from one pass: next step, hidden questions, each rule's
+    three-valued truth so far (None: depends on questions not answered yet), and the decision when finished."""
+
+    step: Step | None
+    hidden: frozenset[str]
+    truths: dict[str, bool | None]
+    decision: Decision | None
+
+
+def probe(state: TriageState, *, library: Library | None = None) -> Probe:
+    lib = library or default_library()
+    s = _session(state, lib)
+    question = _next_question(s)
+    return Probe(
+        step=None if question is None else _step(s, question, lib),
+        hidden=s.hidden,
+        truths={rule.id: evaluate(rule.when, s.lookup, s.red_flag_ids) for rule in s.rules},
+        decision=_decide(s, state) if s.finished else None,
+    )
+
+
+def hidden_questions(state: TriageState, *, library: Library | None = None) -> frozenset[str]:
+    """Questions the session has passed without asking them (their ``show_if`` was false)."""
+    return _session(state, library or default_library()).hidden
+
+
+def complaint_options(state: TriageState, query: str | None = None, *, library: Library | None = None) -> Step:
+    """The complaint step, its options narrowed to protocols matching ``query`` (free text, sv or en) when given.
+
+    The result always ends with "other". Answer it with ``answer(state, "complaint", option_id)``.
+    """
+    from chalicelib.triage.search import search_complaints
+
+    lib = library or default_library()
+    s = _session(state, lib)
+    question = _next_question(s)
+    if question is None or question.id != core.COMPLAINT.id:
+        raise WrongStep(None if question is None else question.id, core.COMPLAINT.id)
+    step = _step(s, question, lib)
+    if not query:
+        return step
+    applicable = [lib.protocols[o.id] for o in step.options if o.id in lib.protocols]
+    ids = [m.protocol_id for m in search_complaints(applicable, query)]
+    options = [next(o for o in step.options if o.id == pid) for pid in ids]
+    options.append(step.options[-1])
+    return step.model_copy(update={"options": tuple(options)})
+
+
+def transcript(state: TriageState, *, library: Library | None = None) -> list[TranscriptEntry]:
+    """Questions and answers in the citizen's order, with texts from the pinned protocol version (for display)."""
+    lib = library or default_library()
+    protocol = lib.protocol(state.protocol.id, state.protocol.version) if state.protocol else None
+    by_id: dict[str, Question] = dict(core.CORE_QUESTIONS)
+    if protocol is not None:
+        by_id.update({q.id: q for q in protocol.questions})
+    entries = [(qid, v, True) for qid, v in state.context.facts.items()]
+    entries += [(a.step_id, a.value, False) for a in state.answers]
+    out: list[TranscriptEntry] = []
+    for qid, value, from_context in entries:
+        question = by_id[qid]
+        out.append(
+            TranscriptEntry(
+                step_id=qid,
+                question=question.text,
+                answer=value,
+                answer_text=_answer_text(question, value, lib),
+                from_context=from_context,
+            )
+        )
+    return out
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Steps
+
+
+def _age_month_bounds(age: AnswerValue | None) -> tuple[float, float]:
+    if isinstance(age, int | float) and age < 2:
+        return (12.0 * int(age), 12.0 * int(age) + 11)
+    return (0.0, 23.0)
+
+
+def _applicable(s: _Session, library: Library) -> list[Protocol]:
+    months = s.lookup(core.AGE_IN_MONTHS.id)
+    sex = s.lookup(core.SEX.id)
+    age = int(months) if isinstance(months, int | float) else None
+    sex_value = sex if isinstance(sex, str) and sex != UNKNOWN else None
+    found = [p for p in library.current() if p.applies_to.covers(age, sex_value)]
+    return sorted(found, key=lambda p: p.title.sv.casefold())
+
+
+def _complaint_option_ids(s: _Session, library: Library) -> list[str]:
+    return [p.id for p in _applicable(s, library)] + [core.OTHER_COMPLAINT]
+
+
+def _step(s: _Session, question: Question, library: Library) -> Step:
+    section = core.SECTIONS.get(question.id, Section.PROTOCOL)
+    text = question.text
+    options: tuple[StepOption, ...]
+    low, high = question.min, question.max
+    if question.id == core.COMPLAINT.id:
+        options = tuple(StepOption(id=p.id, text=p.title) for p in _applicable(s, library))
+        options += (StepOption(id=core.OTHER_COMPLAINT, text=core.OTHER_OPTION_TEXT),)
+    elif question.kind is QuestionKind.YES_NO:
+        options = tuple(StepOption(id=k, text=v) for k, v in YES_NO_TEXT.items())
+    else:
+        options = tuple(StepOption(id=o.id, text=o.text) for o in question.options)
+    if question.id == core.AGE_MONTHS.id:
+        low, high = _age_month_bounds(s.answers.get("age"))
+    if question.id == core.CHRONIC_DISEASE.id and s.modifiers.chronic_disease.question is not None:
+        text = s.modifiers.chronic_disease.question
+    if question.id == core.IMMUNOSUPPRESSED.id and s.modifiers.immunosuppression.question is not None:
+        text = s.modifiers.immunosuppression.question
+    return Step(
+        id=question.id,
+        section=section,
+        kind=question.kind,
+        text=text,
+        help=question.help,
+        options=options,
+        red_flag=question.red_flag,
+        min=low,
+        max=high,
+        integer=question.integer,
+        unit=question.unit,
+        protocol_id=s.protocol.id if section is Section.PROTOCOL and s.protocol is not None else None,
+    )
+
+
+def _answer_text(question: Question, value: AnswerValue, library: Library) -> LocalizedText:
+    if value == UNKNOWN:
+        return UNKNOWN_TEXT
+    if question.id == core.COMPLAINT.id:
+        chosen = library.protocols.get(str(value))
+        return chosen.title if chosen is not None else core.OTHER_OPTION_TEXT
+    if question.kind is QuestionKind.YES_NO and isinstance(value, str):
+        return YES_NO_TEXT[value]
+    if question.kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE):
+        chosen_ids = value if isinstance(value, list) else [str(value)]
+        texts = [o.text for o in question.options if o.id in chosen_ids]
+        if not texts:
+            return LocalizedText(sv="Inget av alternativen", en="None of the options")
+        return LocalizedText(sv=", ".join(t.sv for t in texts), en=", ".join(t.en for t in texts))
+    unit = question.unit
+    shown = str(value)
+    return LocalizedText(
+        sv=f"{shown} {unit.sv}" if unit else shown,
+        en=f"{shown} {unit.en}" if unit else shown,
+    )
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Deciding
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome plus how it came about (for the test-case runner and the reachability analysis)."""
+
+    outcome: TriageOutcome
+    decided_by: str  # rule id, "default", or "other"
+    matched: tuple[str, ...]
+    raised_by: tuple[str, ...]  # modifier names and "free_text" that changed the rule's outcome
+
+
+def _decide(s: _Session, state: TriageState) -> Decision:
+    matched = [(i, rule) for i, rule in enumerate(s.rules) if evaluate(rule.when, s.lookup, s.red_flag_ids) is True]
+    if matched:
+        _, best = min(
+            matched, key=lambda pair: (urgency_key(pair[1].outcome.priority, pair[1].outcome.disposition), pair[0])
+        )
+        draft, decided_by = Draft.of(best.outcome), best.id
+    elif s.protocol is not None:
+        draft, decided_by = Draft.of(s.protocol.default_outcome), "default"
+    else:
+        draft, decided_by = Draft.of(core.OTHER_OUTCOME), "other"
+    draft.crisis_info = draft.crisis_info or any(rule.outcome.crisis_info for _, rule in matched)
+    apply_modifiers(draft, s.modifiers, s.lookup)
+    flags = _free_text_flags(s, state)
+    _apply_free_text(draft, flags)
+    red_flags = [RedFlag(rule_id=rule.id, answers=_answers_for(rule, s)) for _, rule in matched if rule.red_flag]
+    ruleset = f"engine@{ENGINE_VERSION}"
+    if s.protocol is not None:
+        ruleset = f"{s.protocol.ref};{ruleset}"
+    result = TriageOutcome(
+        priority=draft.priority,
+        deadline=deadline_for(draft.priority, state.updated_at) if draft.priority is not None else None,
+        disposition=draft.disposition,
+        profession=draft.profession,
+        red_flags=red_flags,
+        explanation=draft.explanation,
+        ruleset_version=ruleset,
+        advice_id=draft.advice_id,
+        free_text_flags=flags,
+        crisis_info=draft.crisis_info,
+    )
+    return Decision(result, decided_by, tuple(rule.id for _, rule in matched), tuple(draft.raised_by))
+
+
+def _answers_for(rule: Rule, s: _Session) -> dict[str, AnswerValue]:
+    out: dict[str, AnswerValue] = {}
+    for qid in sorted(rule.when.refs()):
+        value = s.lookup(qid)
+        if not isinstance(value, Missing):
+            out[qid] = value
+    return out
+
+
+def _free_text_flags(s: _Session, state: TriageState) -> list[FreeTextFlag]:
+    flags = scan_free_text(state.context.free_text, source="context")
+    for question in s.plan:
+        value = s.answers.get(question.id)
+        if question.kind is QuestionKind.FREE_TEXT and isinstance(value, str) and value != UNKNOWN:
+            flags += scan_free_text(value, source=question.id)
+    return flags
+
+
+_FREE_TEXT_NOTE = LocalizedText(
+    sv="Fritexten innehåller varningsord; prioriteten har höjts.",
+    en="The free text contains warning terms; the priority was raised.",
+)
+_SUICIDE_NOTE = LocalizedText(
+    sv="Fritexten nämner självmord; krisinformation visas.",
+    en="The free text mentions suicide; crisis information is shown.",
+)
+
+
+def _apply_free_text(draft: Draft, flags: Sequence[FreeTextFlag]) -> None:
+    """A non-negated hit raises to at least P2 chat with a nurse; suicide to P1 with crisis information."""
+    hits = [f for f in flags if not f.negated]
+    if not hits:
+        return
+    categories = {f.category for f in hits}
+    if categories & CRISIS_CATEGORIES:
+        draft.crisis_info = True
+    if "suicide" in categories and draft.priority is not Priority.P1:
+        keep_ed = draft.disposition is Disposition.EMERGENCY_DEPARTMENT
+        draft.priority = Priority.P1
+        if not keep_ed:
+            draft.disposition, draft.profession, draft.advice_id = Disposition.CHAT, Profession.NURSE, None
+        draft.raised_by.append("free_text")
+        draft.explanation = draft.explanation.joined(_SUICIDE_NOTE)
+    elif priority_rank(draft.priority) > priority_rank(Priority.P2):
+        draft.priority, draft.disposition, draft.profession, draft.advice_id = (
+            Priority.P2,
+            Disposition.CHAT,
+            Profession.NURSE,
+            None,
+        )
+        draft.raised_by.append("free_text")
+        draft.explanation = draft.explanation.joined(_FREE_TEXT_NOTE)
