@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import json
 import logging
 import os
 import secrets
@@ -97,11 +98,15 @@ def main(argv: list[str] | None = None) -> int:
 
     def config_js(request: Any) -> str:
         ws_scheme = "wss" if request.url.scheme == "https" else "ws"
-        return (
-            "window.NARA_CONFIG = "
-            f'{{"apiBase": "/api", "wsUrl": "{ws_scheme}://{request.url.netloc}/ws", "demoLogin": true, '
-            f'"region": "{demo_region.REGION_NAME}"}};\n'
-        )
+        config = {
+            "apiBase": "/api",
+            "wsUrl": f"{ws_scheme}://{request.url.netloc}/ws",
+            "region": demo_region.REGION_NAME,
+            "demoLogin": True,
+            # No real BankID app here: "BankID on this device" opens the simulator's app page instead.
+            "bankidAppUrl": "/local/bankid/app",
+        }
+        return f"window.NARA_CONFIG = {json.dumps(config, ensure_ascii=False)};\n"
 
     def oidc_client(secret: str, name: str) -> dict[str, dict[str, Any]]:
         callback = f"{origin}/api/auth/oidc/{name}/callback"
