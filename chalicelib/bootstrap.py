@@ -17,6 +17,7 @@ The same code runs in AWS Lambda and in the local stack; only endpoints and cred
     NARA_BANKID_CERT, NARA_BANKID_KEY, NARA_BANKID_CA   PEM files of the RP certificate, its key and BankID's CA
     NARA_FREJA_ISSUER, NARA_FREJA_CLIENT_ID, NARA_FREJA_CLIENT_SECRET   Freja eID+ (OIDC); unset: not offered
     NARA_SITHS_ISSUER, NARA_SITHS_CLIENT_ID, NARA_SITHS_CLIENT_SECRET   the region's SITHS IdP (OIDC)
+    NARA_POPULATION_REGISTER_URL   custody lookups (vårdnadshavare); unset: citizens act only for themselves
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import httpx
 from chalicelib.adapters import dynamo
 from chalicelib.adapters.bankid import BankIdClient
 from chalicelib.adapters.oidc import OidcClient, freja_eid_plus, siths_eid
+from chalicelib.adapters.population import HttpPopulationRegister
 from chalicelib.adapters.queues import SqsEventPublisher
 from chalicelib.adapters.tokens import SessionTokens
 from chalicelib.adapters.websocket import WebSocketPusher
@@ -66,6 +68,7 @@ class Settings:
     bankid_ca: str | None
     freja: tuple[str, str, str] | None  # issuer, client id, client secret
     siths: tuple[str, str, str] | None
+    population_register_url: str | None
 
     @staticmethod
     def from_environment() -> Settings:
@@ -90,6 +93,7 @@ class Settings:
             patient_key=env.get("NARA_PATIENT_KEY", ""),
             public_origin=env.get("NARA_PUBLIC_ORIGIN", "").rstrip("/"),
             bankid_url=env.get("NARA_BANKID_URL") or None,
+            population_register_url=env.get("NARA_POPULATION_REGISTER_URL") or None,
             bankid_cert=env.get("NARA_BANKID_CERT") or None,
             bankid_key=env.get("NARA_BANKID_KEY") or None,
             bankid_ca=env.get("NARA_BANKID_CA") or None,
@@ -160,6 +164,9 @@ def build(settings: Settings) -> Container:
         clock=utc_now,
         bankid_client=_bankid(settings),
         oidc=_oidc_providers(settings),
+        population=HttpPopulationRegister(settings.population_register_url)
+        if settings.population_register_url
+        else None,
     )
     return Container(
         settings=settings,

@@ -84,6 +84,7 @@ class CaseItem(Entity, discriminator="case"):
     updated_at = UTCDateTimeAttribute()
     message_seq = NumberAttribute(default=0)
     claimed_by = UnicodeAttribute(null=True)
+    submitted_by = UnicodeAttribute(null=True)
 
 
 class MessageItem(Entity, discriminator="message"):
@@ -235,6 +236,7 @@ def _case_from_item(item: CaseItem) -> Case:
         version=int(item.version or 0),
         message_seq=int(item.message_seq or 0),
         claimed_by=item.claimed_by,
+        submitted_by=item.submitted_by,
     )
 
 
@@ -256,6 +258,7 @@ def _item_from_case(case: Case, now: datetime) -> CaseItem:
         updated_at=now,
         message_seq=case.message_seq,
         claimed_by=case.claimed_by,
+        submitted_by=case.submitted_by,
         gsi2pk=keys.subject_pk(case.tenant, case.patient_ref),
         gsi2sk=keys.subject_case_sk(submitted, case.case_id),
     )

@@ -14,7 +14,7 @@ from typing import Any
 import jwt
 
 from chalicelib.domain.errors import Unauthenticated
-from chalicelib.domain.model import Principal, PrincipalKind, UnitRole
+from chalicelib.domain.model import Principal, PrincipalKind, UnitRole, Ward
 
 ALGORITHM = "HS256"
 ISSUER = "nara"
@@ -39,6 +39,7 @@ class SessionTokens:
             "amr": principal.auth_method,
             "loa": principal.auth_level,
             "roles": [{"unit_id": r.unit_id, "role": r.role} for r in principal.roles],
+            "wards": [{"ref": w.ref, "name": w.name, "born": w.birth_date} for w in principal.wards],
             "iat": int(now.timestamp()),
             "exp": int(expires_at.timestamp()),
         }
@@ -61,6 +62,7 @@ class SessionTokens:
         try:
             kind = PrincipalKind(claims["kind"])
             roles = tuple(UnitRole(str(r["unit_id"]), str(r["role"])) for r in claims.get("roles", []))
+            wards = tuple(Ward(str(w["ref"]), str(w["name"]), str(w["born"])) for w in claims.get("wards", []))
         except (KeyError, ValueError, TypeError) as error:
             raise Unauthenticated("The session is not valid; please log in again.") from error
         return Principal(
@@ -72,4 +74,5 @@ class SessionTokens:
             auth_level=str(claims.get("loa", "")),
             roles=roles,
             session_id=str(claims["sid"]),
+            wards=wards,
         )

@@ -7,7 +7,7 @@ from chalice.app import Blueprint, Response
 from chalicelib import bootstrap
 from chalicelib.api import http
 from chalicelib.api.http import Access
-from chalicelib.api.models import CaseList, CaseSummary, CitizenCase, SubmitCase
+from chalicelib.api.models import CaseList, CaseSummary, Child, Children, CitizenCase, SubmitCase
 from chalicelib.api.openapi import operation
 
 bp = Blueprint(__name__)
@@ -36,6 +36,7 @@ def submit_case() -> Response:
         reason=body.reason,
         free_text=body.free_text,
         idempotency_key=http.idempotency_key(request),
+        for_child=body.for_child,
     )
     return http.respond(CitizenCase.of(case), status=201)
 
@@ -69,3 +70,17 @@ def my_cases() -> Response:
 def my_case(case_id: str) -> Response:
     who = http.who()
     return http.respond(CitizenCase.of(bootstrap.container().cases.get(who, case_id)))
+
+
+@operation(
+    bp,
+    "/citizen/children",
+    "GET",
+    summary="Children I may act for (vårdnadshavare)",
+    tag="citizen",
+    access=Access.CITIZEN,
+    response=Children,
+)
+def my_children() -> Response:
+    wards = http.who().wards
+    return http.respond(Children(children=[Child(child_id=w.ref, name=w.name, birth_date=w.birth_date) for w in wards]))

@@ -58,6 +58,9 @@ class SubmitCase(Strict):
     unit_id: str = Field(min_length=1, max_length=64)
     reason: str = Field(min_length=1, max_length=REASON_MAX, description="Sökorsak: the reason for contact")
     free_text: str = Field(default="", max_length=FREE_TEXT_MAX, description="The citizen's own words")
+    for_child: str | None = Field(
+        default=None, max_length=64, description="Submit for this child (an id from GET /citizen/children)"
+    )
 
 
 class CaseSummary(BaseModel):
@@ -204,3 +207,13 @@ class LoggedIn(BaseModel):
     token: str
     kind: str
     name: str
+
+
+class Child(BaseModel):
+    child_id: str
+    name: str
+    birth_date: str
+
+
+class Children(BaseModel):
+    children: list[Child] = Field(description="Children under 18 in your custody, per the population register")

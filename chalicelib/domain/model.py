@@ -27,6 +27,15 @@ class UnitRole:
 
 
 @dataclass(frozen=True)
+class Ward:
+    """A child under 18 in the citizen's custody (vårdnadshavare), as the population register said at login."""
+
+    ref: str  # the child's keyed-hash pseudonym
+    name: str
+    birth_date: str  # ISO date; only the age band is shown to staff
+
+
+@dataclass(frozen=True)
 class Principal:
     """Who is acting. Built only from a verified session, never from the request body."""
 
@@ -38,6 +47,10 @@ class Principal:
     auth_level: str  # e.g. "loa3"
     roles: tuple[UnitRole, ...] = ()
     session_id: str = ""  # the server-side session this principal acts in (revocable)
+    wards: tuple[Ward, ...] = ()  # children the citizen may act for
+
+    def ward(self, ref: str) -> Ward | None:
+        return next((w for w in self.wards if w.ref == ref), None)
 
     @property
     def is_staff(self) -> bool:
@@ -95,6 +108,7 @@ class Case:
     version: int = 0
     message_seq: int = 0
     claimed_by: str | None = None
+    submitted_by: str | None = None  # the guardian, when a parent submitted for their child
     events: list[dict[str, Any]] = field(default_factory=list, compare=False, repr=False)
 
     @staticmethod
@@ -109,6 +123,7 @@ class Case:
         priority: str,
         profession: str,
         now: datetime,
+        submitted_by: str | None = None,
     ) -> Case:
         if priority not in PRIORITIES:
             raise ValidationFailed(f"Unknown priority {priority!r}.", field="priority")
@@ -125,6 +140,7 @@ class Case:
             profession=profession,
             status=CaseStatus.QUEUED,
             submitted_at=now,
+            submitted_by=submitted_by,
         )
         case.events.append({"type": "CaseSubmitted", "case_id": case_id})
         return case

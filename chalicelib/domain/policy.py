@@ -12,7 +12,8 @@ def can_view_case(principal: Principal, case: Case) -> bool:
     if principal.tenant != case.tenant:
         return False
     if principal.kind is PrincipalKind.CITIZEN:
-        return principal.subject == case.patient_ref
+        # The patient, or their guardian (custody confirmed by the population register at login).
+        return principal.subject == case.patient_ref or principal.ward(case.patient_ref) is not None
     # Staff: a care relationship exists through the unit the case was sent to.
     return case.unit_id in principal.units
 

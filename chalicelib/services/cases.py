@@ -40,10 +40,25 @@ class CaseService:
         self._clock = clock
         self._ids = ids
 
-    def submit(self, principal: Principal, *, unit_id: str, reason: str, free_text: str, idempotency_key: str) -> Case:
+    def submit(
+        self,
+        principal: Principal,
+        *,
+        unit_id: str,
+        reason: str,
+        free_text: str,
+        idempotency_key: str,
+        for_child: str | None = None,
+    ) -> Case:
+        """A new case for the citizen, or for a child in their custody (``for_child``: the child's id)."""
         if principal.kind is not PrincipalKind.CITIZEN:
             raise ValidationFailed("Only a citizen can submit a case for themselves.")
-        payload = {"unit_id": unit_id, "reason": reason, "free_text": free_text}
+        patient = principal.subject
+        if for_child is not None:
+            if principal.ward(for_child) is None:
+                raise ValidationFailed("You can act only for your own children under 18.", field="for_child")
+            patient = for_child
+        payload = {"unit_id": unit_id, "reason": reason, "free_text": free_text, "for_child": for_child}
         digest = request_hash(payload)
         if self._directory.unit(principal.tenant, unit_id) is None:
             raise ValidationFailed(f"There is no unit {unit_id!r} in this region.", field="unit_id")
@@ -51,7 +66,8 @@ class CaseService:
             case_id=self._ids(),
             tenant=principal.tenant,
             unit_id=unit_id,
-            patient_ref=principal.subject,
+            patient_ref=patient,
+            submitted_by=principal.subject if for_child else None,
             reason=reason,
             free_text=free_text,
             priority=SLICE_PRIORITY,
@@ -93,9 +109,12 @@ class CaseService:
         return case
 
     def mine(self, principal: Principal) -> list[Case]:
+        """The citizen's own cases and those of the children they act for, newest first."""
         if principal.kind is not PrincipalKind.CITIZEN:
             return []
-        return self._cases.of_patient(principal.tenant, principal.subject)
+        refs = [principal.subject, *(w.ref for w in principal.wards)]
+        cases = [c for ref in refs for c in self._cases.of_patient(principal.tenant, ref)]
+        return sorted(cases, key=lambda c: c.submitted_at, reverse=True)
 
     def queue(self, principal: Principal, unit_id: str, profession: str | None) -> list[Case]:
         """One Query per profession the principal holds at the unit; out of scope -> NotFound."""

@@ -27,10 +27,11 @@ from aws_lambda_powertools import Logger
 from chalicelib.adapters.bankid import BankIdError, BankIdPort
 from chalicelib.adapters.dynamo import DynamoDirectory, DynamoEphemeral
 from chalicelib.adapters.oidc import AccessDenied, LoginExpired, LoginRequest, OidcClient, OidcError
+from chalicelib.adapters.population import PopulationRegister, RegisterUnavailable
 from chalicelib.domain import bankid
 from chalicelib.domain.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
 from chalicelib.domain.identity import patient_ref
-from chalicelib.domain.model import Principal, PrincipalKind, UnitRole
+from chalicelib.domain.model import Principal, PrincipalKind, UnitRole, Ward
 from chalicelib.domain.personal_number import InvalidPersonalNumber, PersonalNumber
 from chalicelib.services.ports import Clock
 from chalicelib.services.sessions import SessionService
@@ -82,6 +83,7 @@ class LoginService:
         clock: Clock,
         bankid_client: BankIdPort | None,
         oidc: dict[str, OidcProvider],
+        population: PopulationRegister | None = None,
     ) -> None:
         self._tenant = tenant
         self._sessions = sessions
@@ -91,6 +93,7 @@ class LoginService:
         self._clock = clock
         self._bankid = bankid_client
         self._oidc = oidc
+        self._population = population
 
     def methods(self) -> dict[str, list[str]]:
         citizen = (["bankid"] if self._bankid else []) + [
@@ -113,7 +116,29 @@ class LoginService:
             display_name=name,
             auth_method=method,
             auth_level=level,
+            wards=self._wards(number),
         )
+
+    def _wards(self, guardian: PersonalNumber) -> tuple[Ward, ...]:
+        """Children under 18 in the citizen's custody, per the population register (none if it can't be asked)."""
+        if self._population is None:
+            return ()
+        try:
+            children = self._population.children_in_custody(guardian.canonical)
+        except RegisterUnavailable:
+            logger.warning("population register unavailable; login without acting for children")
+            return ()
+        today = self._clock().date()
+        wards = []
+        for child in children:
+            try:
+                number = PersonalNumber.parse(child.personal_number, today=today)
+            except InvalidPersonalNumber:
+                continue
+            if number.age_on(today) < 18:
+                ref = patient_ref(number.canonical, self._patient_key)
+                wards.append(Ward(ref, child.name, number.birth_date.isoformat()))
+        return tuple(wards)
 
     def _staff(self, hsa_id: str, method: str, level: str) -> Principal:
         staff = self._directory.staff(self._tenant, hsa_id)

@@ -69,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
             "NARA_SESSION_KEY": secrets.token_urlsafe(48),
             "NARA_PATIENT_KEY": secrets.token_urlsafe(48),
             "NARA_PUBLIC_ORIGIN": origin,
+            "NARA_POPULATION_REGISTER_URL": f"{origin}/local/population",
             "NARA_BANKID_URL": f"http://127.0.0.1:{args.port}/local/bankid/rp/v6.0",
             "NARA_FREJA_ISSUER": f"{origin}/local/freja",
             "NARA_FREJA_CLIENT_ID": "nara-local",
@@ -83,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     app_module = importlib.import_module("app")
     from chalicelib import bootstrap
-    from infrastructure.local import bankid_sim, demo_login, oidc_sim
+    from infrastructure.local import bankid_sim, demo_login, oidc_sim, population_sim
     from infrastructure.local.gateway import build_gateway
 
     container = bootstrap.container()
@@ -114,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
 
     simulators = [
         *bankid_sim.routes("/local/bankid"),
+        *population_sim.routes("/local/population"),
         *oidc_sim.routes(
             "/local/freja",
             issuer=f"{origin}/local/freja",

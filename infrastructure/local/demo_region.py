@@ -101,3 +101,14 @@ def seed(directory: Any) -> None:
         directory.put_unit(TENANT, unit["unit_id"], unit["name"], details)
     for person in STAFF:
         directory.put_staff(TENANT, person["hsa_id"], person["name"], person["roles"])
+
+
+# The simulated population register: children per guardian (made-up test numbers). Elsa is 21 and so is not
+# a child any more: the register still lists her, Nära must not let her parent act for her.
+CUSTODY: dict[str, list[dict[str, str]]] = {
+    "191212121212": [
+        {"personal_number": "201803142387", "name": "Lilly Tolvansson"},
+        {"personal_number": "200502204571", "name": "Elsa Tolvansson"},
+    ],
+    "199001012385": [{"personal_number": "202206012391", "name": "Noah Andersson"}],
+}

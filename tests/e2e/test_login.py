@@ -126,3 +126,29 @@ def test_after_logout_the_session_opens_no_websocket(stack: RunningStack) -> Non
     auth = {"Authorization": f"Bearer {token}"}
     assert httpx.post(f"{stack.origin}/api/auth/logout", headers=auth).status_code == 200
     assert httpx.post(f"{stack.origin}/api/auth/ws-ticket", headers=auth).status_code == 401
+
+
+def test_guardian_acts_for_a_child_under_18_confirmed_by_the_population_register(stack: RunningStack) -> None:
+    tolvan = {"Authorization": f"Bearer {stack.login('citizen', '191212121212')}"}
+    children = httpx.get(f"{stack.origin}/api/citizen/children", headers=tolvan).json()["children"]
+    assert [c["name"] for c in children] == ["Lilly Tolvansson"]  # Elsa is 21: no longer in custody
+    lilly = children[0]["child_id"]
+    created = httpx.post(
+        f"{stack.origin}/api/citizen/cases",
+        json={"unit_id": "SE2321000057-VC01", "reason": "Feber", "for_child": lilly},
+        headers={**tolvan, "Idempotency-Key": "child-case-1"},
+    )
+    assert created.status_code == 201
+    case_id = created.json()["case_id"]
+    assert case_id in [
+        c["case_id"] for c in httpx.get(f"{stack.origin}/api/citizen/cases", headers=tolvan).json()["cases"]
+    ]
+
+    greta = {"Authorization": f"Bearer {stack.login('citizen', '199001012385')}"}
+    assert httpx.get(f"{stack.origin}/api/citizen/cases/{case_id}", headers=greta).status_code == 404
+    not_hers = httpx.post(
+        f"{stack.origin}/api/citizen/cases",
+        json={"unit_id": "SE2321000057-VC01", "reason": "Feber", "for_child": lilly},
+        headers={**greta, "Idempotency-Key": "child-case-2"},
+    )
+    assert not_hers.status_code == 422 and not_hers.json()["error"]["field"] == "for_child"

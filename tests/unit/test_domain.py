@@ -127,3 +127,15 @@ def test_personnummer_becomes_a_stable_keyed_pseudonym() -> None:
     assert mask_personnummer("19121212-1212") == "19121212-****"
     with pytest.raises(ValueError):
         patient_ref("1212", b"k")
+
+
+def test_guardian_sees_the_childs_case_but_not_other_childrens() -> None:
+    from chalicelib.domain.model import Ward
+
+    child_case = _case(patient_ref="child-1")
+    parent = Principal(
+        "r", PrincipalKind.CITIZEN, "parent", "P", "bankid", "loa3", wards=(Ward("child-1", "Lilly", "2018-03-14"),)
+    )
+    assert policy.can_view_case(parent, child_case)
+    assert not policy.can_view_case(parent, _case(patient_ref="child-2"))
+    assert not policy.can_view_case(_citizen("child-1-sibling"), child_case)

@@ -64,3 +64,13 @@ def test_unsigned_token_is_refused() -> None:
 def test_a_short_signing_key_is_a_configuration_error() -> None:
     with pytest.raises(ValueError, match="at least 32"):
         SessionTokens(tenant="jonkoping", signing_key="short")
+
+
+def test_the_children_a_guardian_may_act_for_survive_the_token() -> None:
+    from dataclasses import replace
+
+    from chalicelib.domain.model import Ward
+
+    parent = replace(NURSE, kind=PrincipalKind.CITIZEN, roles=(), wards=(Ward("child-ref", "Lilly", "2018-03-14"),))
+    tokens = SessionTokens(tenant="jonkoping", signing_key=KEY)
+    assert tokens.verify(tokens.issue(parent, now=NOW, expires_at=LATER), now=NOW).wards == parent.wards
