@@ -107,15 +107,15 @@ def _number(question: Question, raw: object, bounds: tuple[float, float] | None)
     value: float
     if isinstance(raw, bool):
         raise InvalidAnswer(question.id, problem)
-    if isinstance(raw, int | float):
-        value = float(raw)
-    elif isinstance(raw, str):
-        try:
+    try:
+        if isinstance(raw, int | float):
+            value = float(raw)
+        elif isinstance(raw, str):
             value = float(raw.strip().replace(",", "."))
-        except ValueError:
-            raise InvalidAnswer(question.id, problem) from None
-    else:
-        raise InvalidAnswer(question.id, problem)
+        else:
+            raise InvalidAnswer(question.id, problem)
+    except (ValueError, OverflowError):
+        raise InvalidAnswer(question.id, problem) from None
     if not math.isfinite(value) or not (low <= value <= high):
         raise InvalidAnswer(question.id, problem)
     if question.integer:

@@ -43,6 +43,7 @@ from chalicelib.triage.outcome import (
     urgency_key,
 )
 from chalicelib.triage.protocol import Modifiers, Protocol, Question, QuestionKind, Rule
+from chalicelib.triage.search import search_complaints
 from chalicelib.triage.text import Lang, LocalizedText, StrictModel
 
 YES_NO_TEXT = {
@@ -390,8 +391,6 @@ def complaint_options(state: TriageState, query: str | None = None, *, library: 
 
     The result always ends with "other". Answer it with ``answer(state, "complaint", option_id)``.
     """
-    from chalicelib.triage.search import search_complaints
-
     lib = library or default_library()
     s = _session(state, lib)
     question = _next_question(s)
@@ -411,6 +410,7 @@ def transcript(state: TriageState, *, library: Library | None = None) -> list[Tr
     """Questions and answers in the citizen's order, with texts from the pinned protocol version (for display)."""
     lib = library or default_library()
     protocol = lib.protocol(state.protocol.id, state.protocol.version) if state.protocol else None
+    modifiers = protocol.modifiers if protocol is not None else core.OTHER_MODIFIERS
     by_id: dict[str, Question] = dict(core.CORE_QUESTIONS)
     if protocol is not None:
         by_id.update({q.id: q for q in protocol.questions})
@@ -422,7 +422,7 @@ def transcript(state: TriageState, *, library: Library | None = None) -> list[Tr
         out.append(
             TranscriptEntry(
                 step_id=qid,
-                question=question.text,
+                question=_question_text(question, modifiers),
                 answer=value,
                 answer_text=_answer_text(question, value, lib),
                 from_context=from_context,
@@ -456,7 +456,6 @@ def _complaint_option_ids(s: _Session, library: Library) -> list[str]:
 
 def _step(s: _Session, question: Question, library: Library) -> Step:
     section = core.SECTIONS.get(question.id, Section.PROTOCOL)
-    text = question.text
     options: tuple[StepOption, ...]
     low, high = question.min, question.max
     if question.id == core.COMPLAINT.id:
@@ -468,15 +467,11 @@ def _step(s: _Session, question: Question, library: Library) -> Step:
         options = tuple(StepOption(id=o.id, text=o.text) for o in question.options)
     if question.id == core.AGE_MONTHS.id:
         low, high = _age_month_bounds(s.answers.get("age"))
-    if question.id == core.CHRONIC_DISEASE.id and s.modifiers.chronic_disease.question is not None:
-        text = s.modifiers.chronic_disease.question
-    if question.id == core.IMMUNOSUPPRESSED.id and s.modifiers.immunosuppression.question is not None:
-        text = s.modifiers.immunosuppression.question
     return Step(
         id=question.id,
         section=section,
         kind=question.kind,
-        text=text,
+        text=_question_text(question, s.modifiers),
         help=question.help,
         options=options,
         red_flag=question.red_flag,
@@ -486,6 +481,15 @@ def _step(s: _Session, question: Question, library: Library) -> Step:
         unit=question.unit,
         protocol_id=s.protocol.id if section is Section.PROTOCOL and s.protocol is not None else None,
     )
+
+
+def _question_text(question: Question, modifiers: Modifiers) -> LocalizedText:
+    """The question's text, or the protocol's own wording of a modifier question."""
+    if question.id == core.CHRONIC_DISEASE.id and modifiers.chronic_disease.question is not None:
+        return modifiers.chronic_disease.question
+    if question.id == core.IMMUNOSUPPRESSED.id and modifiers.immunosuppression.question is not None:
+        return modifiers.immunosuppression.question
+    return question.text
 
 
 def _answer_text(question: Question, value: AnswerValue, library: Library) -> LocalizedText:
