@@ -44,11 +44,15 @@ def measure(rounds: int = 5) -> dict[str, float]:
 def main() -> None:
     r = measure()
     print(f"Triage engine ({int(r['protocols'])} protocols, {int(r['sessions'])} sessions)")
-    print(f"  complete session, median   {r['session_median_ms']:7.3f} ms   target {TARGET_SESSION_MS:5.1f} ms"
-          f"   ratio {r['session_median_ms'] / TARGET_SESSION_MS:.2f}")
+    print(
+        f"  complete session, median   {r['session_median_ms']:7.3f} ms   target {TARGET_SESSION_MS:5.1f} ms"
+        f"   ratio {r['session_median_ms'] / TARGET_SESSION_MS:.2f}"
+    )
     print(f"  complete session, p95      {r['session_p95_ms']:7.3f} ms")
-    print(f"  load whole library, median {r['load_median_ms']:7.1f} ms   target {TARGET_LOAD_MS:5.1f} ms"
-          f"   ratio {r['load_median_ms'] / TARGET_LOAD_MS:.2f}")
+    print(
+        f"  load whole library, median {r['load_median_ms']:7.1f} ms   target {TARGET_LOAD_MS:5.1f} ms"
+        f"   ratio {r['load_median_ms'] / TARGET_LOAD_MS:.2f}"
+    )
 
 
 if __name__ == "__main__":
