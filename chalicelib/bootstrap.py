@@ -15,6 +15,8 @@ The same code runs in AWS Lambda and in the local stack; only endpoints and cred
     NARA_PUBLIC_ORIGIN       where citizens and staff reach Nära (https://...); login redirects come back here
     NARA_BANKID_URL          BankID RP API base, ending in /rp/v6.0 (unset: no BankID login)
     NARA_BANKID_CERT, NARA_BANKID_KEY, NARA_BANKID_CA   PEM files of the RP certificate, its key and BankID's CA
+    NARA_BANKID_CERT_SECRET_ARN, NARA_BANKID_KEY_SECRET_ARN, NARA_BANKID_CA_SECRET_ARN   in AWS instead: Secrets
+                             Manager secrets holding those PEMs, written to files when the container is built
     NARA_FREJA_ISSUER, NARA_FREJA_CLIENT_ID, NARA_FREJA_CLIENT_SECRET   Freja eID+ (OIDC); unset: not offered
     NARA_SITHS_ISSUER, NARA_SITHS_CLIENT_ID, NARA_SITHS_CLIENT_SECRET   the region's SITHS IdP (OIDC)
     NARA_POPULATION_REGISTER_URL   custody lookups (vårdnadshavare); unset: citizens act only for themselves
@@ -23,11 +25,13 @@ The same code runs in AWS Lambda and in the local stack; only endpoints and cred
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
+import boto3
 import httpx
 
 from chalicelib.adapters import dynamo
@@ -69,6 +73,8 @@ class Settings:
     freja: tuple[str, str, str] | None  # issuer, client id, client secret
     siths: tuple[str, str, str] | None
     population_register_url: str | None
+    # In AWS: the secrets holding the cert, key and CA PEMs (three PEMs do not fit in Lambda's 4 KB of environment).
+    bankid_secrets: tuple[str | None, str | None, str | None] = (None, None, None)
 
     @staticmethod
     def from_environment() -> Settings:
@@ -102,6 +108,11 @@ class Settings:
             ),
             siths=_oidc_settings(
                 env.get("NARA_SITHS_ISSUER"), env.get("NARA_SITHS_CLIENT_ID"), env.get("NARA_SITHS_CLIENT_SECRET")
+            ),
+            bankid_secrets=(
+                env.get("NARA_BANKID_CERT_SECRET_ARN") or None,
+                env.get("NARA_BANKID_KEY_SECRET_ARN") or None,
+                env.get("NARA_BANKID_CA_SECRET_ARN") or None,
             ),
         )
 
@@ -184,12 +195,23 @@ def build(settings: Settings) -> Container:
 def _bankid(settings: Settings) -> BankIdClient | None:
     if not settings.bankid_url:
         return None
-    return BankIdClient(
-        settings.bankid_url,
-        client_cert=settings.bankid_cert,
-        client_key=settings.bankid_key,
-        ca_bundle=settings.bankid_ca,
-    )
+    cert, key, ca = settings.bankid_cert, settings.bankid_key, settings.bankid_ca
+    if not (cert or key or ca) and all(settings.bankid_secrets):
+        cert, key, ca = _secret_files(settings.bankid_secrets, settings.region)
+    return BankIdClient(settings.bankid_url, client_cert=cert, client_key=key, ca_bundle=ca)
+
+
+def _secret_files(secret_arns: tuple[str | None, ...], region: str) -> tuple[str, ...]:
+    """Writes each secret to a file only this process can read (mode 0600; /tmp in Lambda). Runs when the container
+    is built, not at import: ``chalice package`` imports app.py with the stage's settings."""
+    client = boto3.session.Session().client("secretsmanager", region_name=region)
+    paths = []
+    for arn in secret_arns:
+        fd, path = tempfile.mkstemp(prefix="nara-", suffix=".pem")
+        with os.fdopen(fd, "w") as file:
+            file.write(client.get_secret_value(SecretId=arn)["SecretString"])
+        paths.append(path)
+    return tuple(paths)
 
 
 def _oidc_providers(settings: Settings) -> dict[str, OidcProvider]:

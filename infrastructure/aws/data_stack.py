@@ -1,9 +1,10 @@
 """The region's data stack: CloudFormation rendered from ``TenantResources``, the same definitions as the local stack.
 
 Everything that holds patient data lives here, apart from the code: the tables, the queues (each with a DLQ), the
-photo bucket, the customer-managed KMS key that encrypts all of them, and the two application secrets. Data
-resources are retained when the stack or the resource goes away. The app stack reads what it needs from this
-stack's exports (:func:`export_name`), so the two can be deployed and rolled back separately.
+photo bucket, the customer-managed KMS key that encrypts all of them, the two application secrets and the secrets
+of the region's login methods (BankID, Freja eID+, SITHS). Data resources are retained when the stack or the resource
+goes away. The app stack reads what it needs from this stack's exports (:func:`export_name`), so the two can be
+deployed and rolled back separately.
 """
 
 from __future__ import annotations
@@ -19,6 +20,25 @@ WORK_QUEUE_RETENTION_SECONDS = 4 * 24 * 3600  # the SQS default, explicit: a lon
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # the SQS maximum: time to notice, fix and redrive
 RETAIN = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
 KEY_ARN = {"Fn::GetAtt": ["DataKey", "Arn"]}
+# (logical id, secret name after nara/<tenant>/, description). Each secret is created with a generated value, so no
+# value is ever written in a template. Never change a secret's GenerateSecretString: CloudFormation would generate a
+# new value over the one in use (for the patient key, or a value a region put, that is data loss).
+APP_SECRETS = (
+    ("SessionKeySecret", "session-key", "Signs session tokens. Rotating it signs everybody out."),
+    ("PatientKeySecret", "patient-key", "Keys the hash standing for a personnummer in keys. NEVER rotate it."),
+)
+# What the region's identity providers gave it. They start as a random placeholder that the region replaces with
+# `aws secretsmanager put-secret-value` (docs/deploy.md); a method is offered only once the app stack's parameters
+# switch it on, so a placeholder is never used. The BankID PEMs are read at cold start (too large for Lambda's 4 KB of
+# environment), the OIDC client secrets reach the functions as dynamic references like the session key.
+_PLACEHOLDER = " Created as a random placeholder: put the real value (docs/deploy.md)."
+IDENTITY_SECRETS = (
+    ("BankIdCertSecret", "bankid/cert", "BankID relying-party client certificate, PEM." + _PLACEHOLDER),
+    ("BankIdKeySecret", "bankid/key", "Private key of the BankID client certificate, unencrypted PEM." + _PLACEHOLDER),
+    ("BankIdCaSecret", "bankid/ca", "BankID's SSL root CA certificate for the BankID environment, PEM." + _PLACEHOLDER),
+    ("FrejaClientSecret", "freja/client_secret", "Freja eID+ OIDC client secret." + _PLACEHOLDER),
+    ("SithsClientSecret", "siths/client_secret", "OIDC client secret at the region's SITHS IdP." + _PLACEHOLDER),
+)
 # The CreateTable parameters this renderer understands; anything else in ``tables.py`` must be taught here first.
 _TABLE_KEYS = {
     "TableName",
@@ -100,10 +120,7 @@ def render(resources: TenantResources) -> dict[str, Any]:
         out[f"{name}Name"] = {"Ref": name}
         out[f"{name}Arn"] = {"Fn::GetAtt": [name, "Arn"]}
 
-    for name, secret, why in (
-        ("SessionKeySecret", "session-key", "Signs session tokens. Rotating it signs everybody out."),
-        ("PatientKeySecret", "patient-key", "Keys the hash standing for a personnummer in keys. NEVER rotate it."),
-    ):
+    for name, secret, why in (*APP_SECRETS, *IDENTITY_SECRETS):
         res[name] = _secret(f"nara/{resources.tenant}/{secret}", why)
         out[f"{name}Arn"] = {"Ref": name}
 

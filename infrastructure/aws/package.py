@@ -5,6 +5,8 @@ write a ``${Name}`` placeholder, in CloudFormation's ``Fn::Sub`` syntax:
 
 - ``${MainTableArn}``, ``${EventsQueueUrl}``, ... name an output of the data stack: the merge turns them into
   ``Fn::ImportValue`` of that output's export;
+- ``${PublicOrigin}``, ``${BankIdUrl}``, ... name a parameter of the app stack (:data:`PARAMETERS`, the region's
+  non-secret settings, given at deploy time): a ``Ref`` when it is the whole value, else left to ``Fn::Sub``;
 - ``${WebsocketAPI}``, ``${AWS::Region}``, ... name a resource of the app stack or a pseudo parameter: CloudFormation
   resolves them itself once the string is wrapped in ``Fn::Sub``.
 
@@ -36,6 +38,94 @@ STAGE = "prod"
 DEFAULT_REGION = "eu-north-1"
 STREAM_MAX_RETRIES = 10  # then the batch's position goes to the stream DLQ and the shard moves on
 PLACEHOLDER = re.compile(r"\$\{([^}!][^}]*)\}")  # ${Name}, ${Name.Attr}, ${AWS::Region}; not ${!Literal}
+
+# CloudFormation matches AllowedPattern against the whole value (Java regex); "" is allowed: the setting is unused.
+_HOST = r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?"
+HTTPS_ORIGIN = rf"(https://{_HOST})?"
+HTTPS_URL = rf"(https://{_HOST}(/[^\s?#]*)?)?"
+BANKID_URL = rf"(https://{_HOST}(/[^\s?#]*)?/rp/v6\.0)?"
+# MaxLength 128 keeps a function's whole environment under Lambda's 4 KB (tests/infra checks the sum).
+
+
+def _parameter(description: str, *, pattern: str | None = None, example: str = "") -> dict[str, Any]:
+    param: dict[str, Any] = {"Type": "String", "Default": "", "MaxLength": 128, "Description": description}
+    if pattern is not None:
+        param["AllowedPattern"] = pattern
+        param["ConstraintDescription"] = f"empty, or like {example}"
+    return param
+
+
+# The region's non-secret settings: parameters of the app stack, given when it is deployed. Empty leaves a login
+# method (or the custody lookup) off: the app offers only what it is configured for; RULES refuse a half-configured
+# login method. The secrets that go with them are in the data stack (data_stack.IDENTITY_SECRETS).
+PARAMETERS: dict[str, Any] = {
+    "PublicOrigin": _parameter(
+        "The https origin where citizens and staff reach Nara (CloudFront), without a trailing slash. Freja eID+ and "
+        "SITHS send users back to <origin>/api/auth/oidc/<freja|siths>/callback. Needed by any OIDC method.",
+        pattern=HTTPS_ORIGIN,
+        example="https://nara.region.se",
+    ),
+    "BankIdUrl": _parameter(
+        "BankID RP API base ending in /rp/v6.0 (test: https://appapi2.test.bankid.com/rp/v6.0, production: "
+        "https://appapi2.bankid.com/rp/v6.0). Empty: no BankID login. Put the bankid/cert, bankid/key and "
+        "bankid/ca secrets first.",
+        pattern=BANKID_URL,
+        example="https://appapi2.bankid.com/rp/v6.0",
+    ),
+    "FrejaIssuer": _parameter(
+        "OIDC issuer of Freja eID+ for this region. Empty: no Freja login. Put the freja/client_secret secret first.",
+        pattern=HTTPS_URL,
+        example="https://issuer.example.se/oidc",
+    ),
+    "FrejaClientId": _parameter("The region's OIDC client id at Freja eID+ (empty when FrejaIssuer is)."),
+    "SithsIssuer": _parameter(
+        "OIDC issuer of the region's SITHS eID identity provider (staff login). Empty: no SITHS login. Put the "
+        "siths/client_secret secret first.",
+        pattern=HTTPS_URL,
+        example="https://idp.region.se/oidc",
+    ),
+    "SithsClientId": _parameter("Nara's OIDC client id at the SITHS IdP (empty when SithsIssuer is)."),
+    "PopulationRegisterUrl": _parameter(
+        "Base URL of the region's population-register service (custody lookups, vardnadshavare). Empty: citizens "
+        "act only for themselves.",
+        pattern=HTTPS_URL,
+        example="https://folkbokforing.region.se/api",
+    ),
+}
+
+
+def _given(parameter: str) -> dict[str, Any]:
+    return {"Fn::Not": [{"Fn::Equals": [{"Ref": parameter}, ""]}]}
+
+
+def _both_or_neither(left: str, right: str) -> dict[str, Any]:
+    empty = [{"Fn::Equals": [{"Ref": name}, ""]} for name in (left, right)]
+    return {"Fn::Or": [{"Fn::And": empty}, {"Fn::And": [_given(left), _given(right)]}]}
+
+
+# Checked by CloudFormation before it changes anything: a method is configured whole or not at all.
+RULES: dict[str, Any] = {
+    **{
+        f"{method}IssuerAndClientIdTogether": {
+            "Assertions": [
+                {
+                    "Assert": _both_or_neither(f"{method}Issuer", f"{method}ClientId"),
+                    "AssertDescription": f"{method}Issuer and {method}ClientId are both given or both empty",
+                }
+            ]
+        }
+        for method in ("Freja", "Siths")
+    },
+    "OidcNeedsPublicOrigin": {
+        "RuleCondition": {"Fn::Or": [_given("FrejaIssuer"), _given("SithsIssuer")]},
+        "Assertions": [
+            {
+                "Assert": _given("PublicOrigin"),
+                "AssertDescription": "Freja eID+ and SITHS redirect back to PublicOrigin: give it",
+            }
+        ],
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -75,7 +165,12 @@ def merge(app: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     """The app stack: Chalice's template with the data stack's outputs and the event-source settings merged in."""
     template = copy.deepcopy(app)
     imports = {name: {"Fn::ImportValue": output["Export"]["Name"]} for name, output in data["Outputs"].items()}
-    names = _Names(imports, set(template["Resources"]))
+    for section, ours in (("Parameters", PARAMETERS), ("Rules", RULES)):
+        clash = set(template.get(section, {})) & set(ours)
+        if clash:
+            raise ValueError(f"chalice package already has {section} {sorted(clash)}")
+        template[section] = {**template.get(section, {}), **copy.deepcopy(ours)}
+    names = _Names(imports, set(template["Parameters"]), set(template["Resources"]))
     for resource in template["Resources"].values():
         props = resource.get("Properties", {})
         if resource["Type"] == "AWS::IAM::Role":
@@ -121,10 +216,15 @@ def _wire_event_source(event: dict[str, Any], names: _Names) -> None:
 
 
 class _Names:
-    """Resolves ``${Name}`` placeholders against the data stack's exports and the app stack's own resources."""
+    """Resolves ``${Name}`` placeholders against the data stack's exports and the app stack's parameters and own
+    resources. A name may mean only one of them."""
 
-    def __init__(self, imports: dict[str, Any], resources: set[str]) -> None:
+    def __init__(self, imports: dict[str, Any], parameters: set[str], resources: set[str]) -> None:
+        for left, right in ((set(imports), parameters), (set(imports), resources), (parameters, resources)):
+            if left & right:
+                raise ValueError(f"ambiguous placeholder names {sorted(left & right)}")
         self.imports = imports
+        self._parameters = parameters
         self._resources = resources
 
     def resolve(self, node: Any) -> Any:
@@ -137,6 +237,8 @@ class _Names:
         if isinstance(node, str) and PLACEHOLDER.search(node):
             if PLACEHOLDER.fullmatch(node) and node[2:-1] in self.imports:
                 return self.imports[node[2:-1]]
+            if PLACEHOLDER.fullmatch(node) and node[2:-1] in self._parameters:
+                return {"Ref": node[2:-1]}
             return self._sub(node)
         return node
 
@@ -153,7 +255,12 @@ class _Names:
         for name in PLACEHOLDER.findall(text):
             if name in self.imports:
                 variables[name] = self.imports[name]
-            elif not (name.startswith("AWS::") or name.split(".")[0] in self._resources or name in variables):
+            elif not (
+                name.startswith("AWS::")
+                or name in self._parameters
+                or name.split(".")[0] in self._resources
+                or name in variables
+            ):
                 raise ValueError(f"unknown placeholder ${{{name}}} in {text!r}")
         return {"Fn::Sub": [text, variables] if variables else text}
 

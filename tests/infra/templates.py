@@ -51,3 +51,9 @@ def walk(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
     elif isinstance(node, list):
         for i, value in enumerate(node):
             yield from walk(value, f"{path}/{i}")
+
+
+def exported(stacks: Stacks, imported: dict[str, Any]) -> Any:
+    """The data-stack value behind an ``Fn::ImportValue`` in the app stack."""
+    by_export = {o["Export"]["Name"]: o["Value"] for o in stacks.data["Outputs"].values()}
+    return by_export[imported["Fn::ImportValue"]]

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from infrastructure.aws import package
-from tests.infra.templates import Stacks, function, of_type, walk
+from tests.infra.templates import Stacks, exported, function, of_type, walk
 
 DATA_KEY = {"Fn::GetAtt": ["DataKey", "Arn"]}
 
@@ -34,12 +34,6 @@ def _statements(stacks: Stacks) -> Iterator[tuple[tuple[str, str, str], dict[str
                 if isinstance(node, dict) and isinstance(node.get("Statement"), list):
                     for statement in node["Statement"]:
                         yield (which, name, statement.get("Sid", "")), statement
-
-
-def _exported(stacks: Stacks, imported: dict[str, Any]) -> Any:
-    """The data-stack value behind an ``Fn::ImportValue`` in the app stack."""
-    by_export = {o["Export"]["Name"]: o["Value"] for o in stacks.data["Outputs"].values()}
-    return by_export[imported["Fn::ImportValue"]]
 
 
 def _event(stacks: Stacks, handler: str, kind: str) -> dict[str, Any]:
@@ -105,7 +99,7 @@ def test_every_queue_that_is_not_a_dlq_has_a_redrive_policy_and_all_are_encrypte
         if "RedrivePolicy" in q["Properties"]
     }
     stream_failures = _event(stacks, "on_table_change", "DynamoDB")["DestinationConfig"]["OnFailure"]["Destination"]
-    dlqs.add(_exported(stacks, stream_failures)["Fn::GetAtt"][0])
+    dlqs.add(exported(stacks, stream_failures)["Fn::GetAtt"][0])
     assert dlqs < set(queues)
     for name, queue in queues.items():
         props = queue["Properties"]
@@ -119,7 +113,7 @@ def test_every_queue_that_is_not_a_dlq_has_a_redrive_policy_and_all_are_encrypte
 def test_queue_consumer_reports_partial_batch_failures(stacks: Stacks) -> None:
     source = _event(stacks, "on_domain_event", "SQS")
     assert source["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    assert _exported(stacks, source["Queue"]) == {"Fn::GetAtt": ["EventsQueue", "Arn"]}
+    assert exported(stacks, source["Queue"]) == {"Fn::GetAtt": ["EventsQueue", "Arn"]}
 
 
 def test_queue_messages_stay_invisible_while_their_consumer_may_still_run(stacks: Stacks) -> None:
@@ -131,10 +125,10 @@ def test_queue_messages_stay_invisible_while_their_consumer_may_still_run(stacks
 
 def test_stream_consumer_retries_a_bounded_number_of_times_then_records_the_batch(stacks: Stacks) -> None:
     source = _event(stacks, "on_table_change", "DynamoDB")
-    assert _exported(stacks, source["Stream"]) == {"Fn::GetAtt": ["MainTable", "StreamArn"]}
+    assert exported(stacks, source["Stream"]) == {"Fn::GetAtt": ["MainTable", "StreamArn"]}
     assert 0 < source["MaximumRetryAttempts"] <= 100
     assert source["BisectBatchOnFunctionError"] is True
-    destination = _exported(stacks, source["DestinationConfig"]["OnFailure"]["Destination"])
+    destination = exported(stacks, source["DestinationConfig"]["OnFailure"]["Destination"])
     assert stacks.data["Resources"][destination["Fn::GetAtt"][0]]["Type"] == "AWS::SQS::Queue"
 
 
