@@ -21,9 +21,11 @@ function intro() {
         h("ul", {}, ["start.isNot1", "start.isNot2", "start.isNot3"].map((key) => h("li", { t: key }))))));
 }
 
-async function loggedOutView(ctx) {
+function loggedOutView(ctx) {
   ctx.setTitle("start.title");
-  ctx.main.append(h("div", { class: "start-grid" }, intro(), await loginPanel(ctx)));
+  const login = loginPanel(ctx);
+  ctx.main.append(h("div", { class: "start-grid" }, intro(), login.el));
+  return login.destroy;
 }
 
 async function homeView(ctx) {

@@ -1,12 +1,16 @@
 // The frame both frontends share: configuration, session, API client, realtime connection, hash router,
-// header (language switch, who is logged in, log out) and the login panel (demo people or the coming strong login).
+// header (language switch, who is logged in, log out), and the return from a strong login (see login.js).
 
 import { createApi } from "./api.js";
 import { clear, errorMessage, h } from "./dom.js";
 import { bind, initI18n, mountLanguageSwitch, onLanguageChange, t } from "./i18n.js";
+import { exchangeLoginCode, takeLoginReturn } from "./login.js";
 import { Realtime } from "./realtime.js";
 
-export const config = { apiBase: "/api", wsUrl: "", demoLogin: false, region: "", ...(window.NARA_CONFIG || {}) };
+export { loginPanel } from "./login.js";
+
+/** window.NARA_CONFIG from /config.js: apiBase, wsUrl, region, and bankidAppUrl (local stack only). */
+export const config = { apiBase: "/api", wsUrl: "", region: "", bankidAppUrl: "", ...(window.NARA_CONFIG || {}) };
 
 /** The login lives in sessionStorage, one per frontend, so it ends with the tab. */
 export class Session {
@@ -46,6 +50,7 @@ export function startApp({ kind, titleKey, routes, loginView, nav = [] }) {
   initI18n();
   mountLanguageSwitch(document.getElementById("lang-switch"));
   wireSkipLink();
+  const loginReturn = takeLoginReturn(kind); // before the router reads the hash
 
   const main = document.getElementById("main");
   const session = new Session(kind);
@@ -60,10 +65,9 @@ export function startApp({ kind, titleKey, routes, loginView, nav = [] }) {
   let mePromise = null;
 
   const api = createApi({ base: config.apiBase, getToken: () => session.token, onUnauthenticated: () => expire() });
-  const local = createApi({ base: "/local" });
 
   const ctx = {
-    kind, config, api, local, session, main,
+    kind, config, api, session, main,
     realtime() {
       if (!realtime && session.token && config.wsUrl) {
         realtime = new Realtime({
@@ -99,6 +103,9 @@ export function startApp({ kind, titleKey, routes, loginView, nav = [] }) {
       return unitsPromise;
     },
     loggedIn(data) {
+      stopRealtime(); // a new login replaces whatever session this tab had
+      unitsPromise = null;
+      mePromise = null;
       session.save(data);
       renderHeader();
       render();
@@ -144,6 +151,20 @@ export function startApp({ kind, titleKey, routes, loginView, nav = [] }) {
     notice = "session.expired";
     endSession();
     render();
+  }
+
+  /** Back from Freja eID+ or SITHS with a one-time code: exchange it for the session. */
+  async function finishLogin(code) {
+    const view = h("div", { class: "view" },
+      h("h1", { tabindex: "-1", t: "login.title" }),
+      h("p", { class: "notice", role: "status", t: "login.finishing" }));
+    clear(main, view);
+    try {
+      ctx.loggedIn(await exchangeLoginCode(config, code));
+    } catch (error) {
+      notice = error?.isNetwork ? "error.network" : "login.error.exchange";
+      render();
+    }
   }
 
   function renderHeader() {
@@ -221,7 +242,12 @@ export function startApp({ kind, titleKey, routes, loginView, nav = [] }) {
   onLanguageChange(updateTitle);
   window.addEventListener("hashchange", render);
   renderHeader();
-  render();
+  if (loginReturn?.code) {
+    finishLogin(loginReturn.code);
+  } else {
+    if (loginReturn?.error) notice = `login.error.${loginReturn.error}`;
+    render();
+  }
   return ctx;
 }
 
@@ -234,59 +260,4 @@ function wireSkipLink() {
     target.focus();
     target.scrollIntoView();
   });
-}
-
-/**
- * The login panel. With demoLogin (local stack only) it lists the demo people; otherwise it shows the strong
- * login that is coming (BankID for residents, SITHS for staff) as a disabled button with a note.
- */
-export async function loginPanel(ctx, { headingLevel = "h2" } = {}) {
-  const isCitizen = ctx.kind === "citizen";
-  const section = h("section", { class: "card login", "aria-labelledby": "login-heading" },
-    h(headingLevel, { id: "login-heading", tabindex: "-1", t: "login.title" }),
-    h("p", { t: isCitizen ? "login.citizenLead" : "login.staffLead" }));
-  const notice = ctx.takeNotice();
-  if (notice) section.append(h("p", { class: "notice", role: "status", t: notice }));
-
-  if (!ctx.config.demoLogin) {
-    section.append(
-      h("button", { type: "button", class: "button", disabled: true, "aria-describedby": "login-soon",
-        t: isCitizen ? "login.bankid" : "login.siths" }),
-      h("p", { id: "login-soon", class: "hint", t: isCitizen ? "login.bankidSoon" : "login.sithsSoon" }));
-    return section;
-  }
-
-  const status = h("div", { "aria-live": "polite" });
-  section.append(h("h3", { t: "login.demoTitle" }), h("p", { class: "hint", t: "login.demoNote" }), status);
-  let people;
-  try {
-    people = await ctx.local.get("/demo-people");
-  } catch (error) {
-    status.append(errorMessage(error));
-    return section;
-  }
-  const unitNames = isCitizen ? new Map() : await ctx.units().catch(() => new Map());
-  const list = isCitizen ? people.citizens : people.staff;
-  const listEl = h("ul", { class: "people",
-    attrs: { "aria-label": isCitizen ? "login.citizensLabel" : "login.staffLabel" } });
-  for (const person of list) {
-    const detail = isCitizen
-      ? person.masked
-      : [person.title, ...new Set(person.roles.map((r) => unitNames.get(r.unit_id)?.name || r.unit_id))].join(" · ");
-    const button = h("button", { type: "button", class: "person" },
-      h("span", { class: "person-name" }, person.name), h("span", { class: "person-detail" }, detail));
-    button.addEventListener("click", async () => {
-      for (const b of listEl.querySelectorAll("button")) b.disabled = true;
-      clear(status);
-      try {
-        ctx.loggedIn(await ctx.local.post("/login", { kind: ctx.kind, id: person.id }));
-      } catch (error) {
-        status.append(errorMessage(error));
-        for (const b of listEl.querySelectorAll("button")) b.disabled = false;
-      }
-    });
-    listEl.append(h("li", {}, button));
-  }
-  section.append(listEl);
-  return section;
 }

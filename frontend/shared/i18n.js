@@ -63,11 +63,29 @@ export function t(key, vars = {}) {
 
 /** Binds an element's text (and optionally attributes) to keys, and translates it now. */
 export function bind(el, key, vars) {
+  delete el.dataset.i18nText;
   el.dataset.i18n = key;
   if (vars && Object.keys(vars).length) el.dataset.i18nVars = JSON.stringify(vars);
   else delete el.dataset.i18nVars;
   el.textContent = t(key, vars);
   return el;
+}
+
+/**
+ * Binds an element's text to text the server gave in both languages ({sv, en}, e.g. BankID's user messages):
+ * shown in the current language, and switched with it.
+ */
+export function bindLocalized(el, texts) {
+  delete el.dataset.i18n;
+  delete el.dataset.i18nVars;
+  el.dataset.i18nText = JSON.stringify({ sv: texts?.sv ?? "", en: texts?.en ?? "" });
+  el.textContent = localized(el);
+  return el;
+}
+
+function localized(el) {
+  const texts = JSON.parse(el.dataset.i18nText);
+  return texts[current] || texts[DEFAULT_LANGUAGE] || "";
 }
 
 /** Binds attributes: bindAttrs(input, {placeholder: "key"}) — values may be [key, vars]. */
@@ -91,6 +109,7 @@ export function translate(root = document) {
     const vars = el.dataset.i18nVars ? JSON.parse(el.dataset.i18nVars) : {};
     el.textContent = t(el.dataset.i18n, vars);
   }
+  for (const el of root.querySelectorAll("[data-i18n-text]")) el.textContent = localized(el);
   for (const el of root.querySelectorAll("[data-i18n-attrs]")) translateAttrs(el);
 }
 

@@ -9,10 +9,11 @@ const QUEUE_REFRESH_MS = 10_000; // until the queue is pushed over the WebSocket
 const UNIT_KEY = "nara.staff.unit";
 const professionFilter = new Map(); // unit_id -> chosen profession ("" = all), kept while the tab lives
 
-async function loggedOutView(ctx) {
+function loggedOutView(ctx) {
   ctx.setTitle("login.title");
-  const panel = await loginPanel(ctx, { headingLevel: "h1" });
-  ctx.main.append(h("div", { class: "narrow" }, panel));
+  const login = loginPanel(ctx, { headingLevel: "h1" });
+  ctx.main.append(h("div", { class: "narrow" }, login.el));
+  return login.destroy;
 }
 
 /** The principal's units, in the order of their roles, each with the roles held there. */

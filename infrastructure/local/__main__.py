@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     app_module = importlib.import_module("app")
     from chalicelib import bootstrap
-    from infrastructure.local import bankid_sim, demo_login, oidc_sim, population_sim
+    from infrastructure.local import bankid_sim, oidc_sim, population_sim
     from infrastructure.local.gateway import build_gateway
 
     container = bootstrap.container()
@@ -103,7 +103,6 @@ def main(argv: list[str] | None = None) -> int:
             "apiBase": "/api",
             "wsUrl": f"{ws_scheme}://{request.url.netloc}/ws",
             "region": demo_region.REGION_NAME,
-            "demoLogin": True,
             # No real BankID app here: "BankID on this device" opens the simulator's app page instead.
             "bankidAppUrl": "/local/bankid/app",
         }
@@ -131,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
             users=oidc_sim.siths_demo_users(),
         ),
     ]
-    gateway = build_gateway(app_module, config_js=config_js, extra_routes=[*demo_login.routes(container), *simulators])
+    gateway = build_gateway(app_module, config_js=config_js, extra_routes=simulators)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Any) -> AsyncIterator[None]:

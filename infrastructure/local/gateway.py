@@ -4,7 +4,7 @@
     /ws?token=...            WebSocket: $connect (refused unless the app answers 200), $default, $disconnect
     /@connections/{id}       the management API: POST delivers, GET describes, DELETE closes; unknown id -> 410
     /citizen/, /staff/       the two static frontends; /config.js tells them where the API is
-    /local/...               the local stack's own pages (demo login); never part of a deployment
+    /local/...               the local stack's simulators (BankID, Freja eID+, SITHS, population register)
 
 Every call into the app runs in a worker thread: the app makes blocking boto3 calls.
 """

@@ -3,10 +3,16 @@
 Fixtures: ``stack`` (the local stack, once per session), ``browser`` (one headless Chromium), and ``open_page``,
 which opens a page in a fresh browser context (its own sessionStorage, so a citizen and a staff member can be
 logged in side by side) and records console errors, page errors and failed requests on it.
+
+``open_page(path, session=("citizen", personnummer, name))`` (or ``("staff", hsa_id, name)``) opens the page already
+logged in: the session comes from a real strong login done over HTTP through the simulators (``stack.login``) and is
+put in the tab's sessionStorage before the app starts. That is for tests about what comes after the login; the login
+itself is tested through the pages (``test_login_in_chromium.py``, and the slice test).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,12 +89,27 @@ def open_page(browser: Any, stack: RunningStack) -> Iterator[OpenPage]:
     expect.set_options(timeout=10_000)
     contexts: list[Any] = []
 
-    def open_(path: str, *, width: int = 1200, height: int = 900, context: Any = None) -> tuple[Any, PageProblems]:
+    def open_(
+        path: str,
+        *,
+        width: int = 1200,
+        height: int = 900,
+        context: Any = None,
+        session: tuple[str, str, str] | None = None,
+    ) -> tuple[Any, PageProblems]:
         if context is None:
             context = browser.new_context(
                 viewport={"width": width, "height": height}, locale="sv-SE", timezone_id="Europe/Stockholm"
             )
             contexts.append(context)
+        if session is not None:
+            kind, who, name = session
+            key = json.dumps(f"nara.session.{kind}")
+            data = json.dumps(json.dumps({"token": stack.login(kind, who), "name": name, "kind": kind}))
+            context.add_init_script(
+                f"if (location.pathname.startsWith('/{kind}/') && !sessionStorage.getItem({key})) "
+                f"sessionStorage.setItem({key}, {data});"
+            )
         page = context.new_page()
         problems = PageProblems()
         problems.watch(page)

@@ -11,19 +11,21 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import CHROMIUM
+from tests.browser.helpers import (
+    ALI,
+    ANNA,
+    GRETA,
+    HUSKVARNA,
+    TOLVAN,
+    log_in_with_bankid_here,
+    log_in_with_siths,
+)
+from tests.browser.helpers import citizen as citizen_session
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Debian's Chromium is not installed at {CHROMIUM}"),
 ]
-
-TOLVAN, GRETA, ALI = "Tolvan Tolvansson", "Greta Andersson", "Ali Hassan"
-ANNA = "Anna Lind"  # sjuksköterska at Vårdcentralen Huskvarna
-HUSKVARNA = "Vårdcentralen Huskvarna"
-
-
-def log_in(page: Any, name: str) -> None:
-    page.get_by_role("button", name=re.compile(name)).click()
 
 
 def submit_case(page: Any, reason: str, description: str) -> None:
@@ -35,12 +37,15 @@ def submit_case(page: Any, reason: str, description: str) -> None:
 
 
 def test_both_frontends_load_without_console_errors_or_failed_requests(open_page: Any) -> None:
-    for path in ("/citizen/", "/staff/"):
+    for path, choice in (("/citizen/", "BankID på den här enheten"), ("/staff/", "Logga in med SITHS-kort")):
         page, problems = open_page(path)
         expect(page.get_by_role("heading", name="Logga in")).to_be_visible()
-        expect(page.locator(".person").first).to_be_visible()  # the demo people came from the server
+        expect(page.get_by_role("button", name=choice).or_(page.get_by_role("link", name=choice))).to_be_visible()
         page.wait_for_load_state("networkidle")
         problems.assert_none()
+        fetched = page.evaluate("performance.getEntriesByType('resource').map((entry) => entry.name)")
+        assert "/api/auth/methods" in " ".join(fetched)
+        assert [url for url in fetched if "/local/" in url] == []  # no demo login left
 
 
 def test_emergency_notice_with_tel_112_link_is_visible_before_login(open_page: Any) -> None:
@@ -80,7 +85,7 @@ def test_language_switch_turns_the_page_english_persists_and_switches_back(open_
 def test_case_from_citizen_reaches_staff_queue_and_staff_reply_appears_live_for_citizen(open_page: Any) -> None:
     reason = f"Halsont {uuid.uuid4().hex[:8]}"
     citizen, citizen_problems = open_page("/citizen/")
-    log_in(citizen, TOLVAN)
+    log_in_with_bankid_here(citizen, TOLVAN)
     expect(citizen.get_by_role("heading", name=f"Välkommen, {TOLVAN}")).to_be_visible()
     submit_case(citizen, reason, "Ont i halsen sedan tre dagar.\nFeber 38,2.")
     expect(citizen.get_by_role("heading", name=reason, level=1)).to_be_visible()
@@ -89,7 +94,7 @@ def test_case_from_citizen_reaches_staff_queue_and_staff_reply_appears_live_for_
     citizen.evaluate("window.stillTheSamePage = true")
 
     staff, staff_problems = open_page("/staff/")
-    log_in(staff, ANNA)
+    log_in_with_siths(staff, ANNA)
     expect(staff.get_by_role("heading", name="Patientkö")).to_be_visible()
     row = staff.locator("tbody tr", has_text=reason)
     expect(row).to_have_count(1)
@@ -122,7 +127,7 @@ def test_case_from_citizen_reaches_staff_queue_and_staff_reply_appears_live_for_
 
 def test_message_pushed_while_the_connection_was_down_appears_after_reconnect(open_page: Any, stack: Any) -> None:
     reason = f"Ryggont {uuid.uuid4().hex[:8]}"
-    page, problems = open_page("/citizen/")
+    page, problems = open_page("/citizen/", session=citizen_session(ALI))
     sockets: list[Any] = []
 
     def relay(ws: Any) -> None:
@@ -132,7 +137,6 @@ def test_message_pushed_while_the_connection_was_down_appears_after_reconnect(op
             server.on_message(lambda message: None)  # the first connection loses every push
 
     page.route_web_socket(re.compile(r"/ws\b"), relay)
-    log_in(page, ALI)
     submit_case(page, reason, "Ont i ländryggen.")
     expect(page.locator(".live-status")).to_have_text("Nya meddelanden visas direkt")
     case_id = page.url.rsplit("/", 1)[-1]
@@ -157,8 +161,7 @@ def test_case_submit_whose_answer_was_lost_is_retried_with_same_key_and_creates_
     open_page: Any, stack: Any
 ) -> None:
     reason = f"Utslag {uuid.uuid4().hex[:8]}"
-    page, _ = open_page("/citizen/")
-    log_in(page, GRETA)
+    page, _ = open_page("/citizen/", session=citizen_session(GRETA))
     keys: list[str] = []
 
     def lose_first_answer(route: Any) -> None:
@@ -183,8 +186,7 @@ def test_case_submit_whose_answer_was_lost_is_retried_with_same_key_and_creates_
 
 
 def test_new_contact_without_vardcentral_and_sokorsak_shows_errors_and_sends_nothing(open_page: Any) -> None:
-    page, problems = open_page("/citizen/")
-    log_in(page, ALI)
+    page, problems = open_page("/citizen/", session=citizen_session(ALI))
     page.get_by_role("navigation").get_by_role("link", name="Ny kontakt").click()
     posts: list[str] = []
     page.on("request", lambda r: r.method == "POST" and posts.append(r.url))
@@ -198,34 +200,32 @@ def test_new_contact_without_vardcentral_and_sokorsak_shows_errors_and_sends_not
     problems.assert_none()
 
 
-def test_without_demo_login_only_a_disabled_strong_login_is_offered(open_page: Any, browser: Any) -> None:
-    context = browser.new_context()
-    context.route(
-        "**/config.js",
-        lambda route: route.fulfill(
-            content_type="application/javascript",
-            body='window.NARA_CONFIG = {"apiBase": "/api", "wsUrl": "", "region": "Region Jönköpings län"};',
-        ),
-    )
+def test_login_pages_offer_only_the_methods_the_region_has(open_page: Any, browser: Any) -> None:
+    context = browser.new_context(locale="sv-SE")
+    context.route("**/api/auth/methods", lambda route: route.fulfill(json={"citizen": ["freja"], "staff": []}))
     try:
         citizen, _ = open_page("/citizen/", context=context)
-        expect(citizen.get_by_role("button", name="Logga in med BankID")).to_be_disabled()
-        expect(citizen.get_by_text("Inloggning med BankID kommer snart")).to_be_visible()
+        expect(citizen.get_by_role("link", name="Freja eID+")).to_be_visible()
+        expect(citizen.get_by_role("button", name=re.compile("BankID"))).to_have_count(0)
         expect(citizen.locator(".emergency a[href='tel:112']")).to_be_visible()
-        expect(citizen.locator(".person")).to_have_count(0)
         staff, _ = open_page("/staff/", context=context)
-        expect(staff.get_by_role("button", name="Logga in med SITHS-kort")).to_be_disabled()
-        expect(staff.locator(".person")).to_have_count(0)
+        expect(staff.get_by_text("Det går inte att logga in här just nu.")).to_be_visible()
+        expect(staff.get_by_role("link", name="Logga in med SITHS-kort")).to_have_count(0)
     finally:
         context.close()
 
 
 def test_citizen_pages_fit_a_320_px_wide_screen(open_page: Any) -> None:
     page, _ = open_page("/citizen/", width=320, height=640)
-    expect(page.locator(".person").first).to_be_visible()
+    expect(page.get_by_role("button", name="BankID på den här enheten")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
-    log_in(page, TOLVAN)
-    page.goto(page.url.split("#")[0] + "#/ny-kontakt")
+    page.get_by_role("button", name="BankID på en annan enhet (QR-kod)").click()
+    qr = page.get_by_role("img", name="QR-kod för inloggning med BankID")
+    expect(qr).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    assert qr.bounding_box()["width"] >= 200  # still large enough to scan
+    page.get_by_role("button", name="Avbryt").click()
+    page, _ = open_page("/citizen/#/ny-kontakt", width=320, height=640, session=citizen_session(TOLVAN))
     expect(page.get_by_label("Sökorsak")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
 

@@ -1,0 +1,77 @@
+"""What a person does in the browser to log in, through the local stack's simulators, and the axe-core check."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import expect
+
+AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+
+TOLVAN, GRETA, ALI = "Tolvan Tolvansson", "Greta Andersson", "Ali Hassan"
+ANNA = "Anna Lind"  # sjuksköterska at Vårdcentralen Huskvarna
+HUSKVARNA = "Vårdcentralen Huskvarna"
+PERSONNUMMER = {TOLVAN: "191212121212", GRETA: "199001012385", ALI: "198505059876"}
+HSA_ID = {ANNA: "SE2321000057-S001"}
+
+
+def citizen(name: str) -> tuple[str, str, str]:
+    """``open_page(..., session=citizen(ALI))``: the page opens logged in (a real BankID login over HTTP)."""
+    return ("citizen", PERSONNUMMER[name], name)
+
+
+def staff(name: str) -> tuple[str, str, str]:
+    """``open_page(..., session=staff(ANNA))``: the page opens logged in (a real SITHS login over HTTP)."""
+    return ("staff", HSA_ID[name], name)
+
+
+def approve_in_bankid_app(app: Any, name: str) -> None:
+    """In the simulator's "BankID app" page: choose who you are, continue, approve."""
+    app.get_by_label(name).check()
+    app.get_by_role("button", name="Fortsätt").click()
+    app.get_by_role("button", name="Godkänn").click()
+    expect(app.get_by_role("heading", name=re.compile("^Klart"))).to_be_visible()
+
+
+def log_in_with_bankid_here(page: Any, name: str) -> None:
+    """BankID på den här enheten: the BankID app (the simulator's page) opens in a new tab through autostart."""
+    with page.context.expect_page() as opened:
+        page.get_by_role("button", name="BankID på den här enheten").click()
+    app = opened.value
+    approve_in_bankid_app(app, name)
+    app.close()
+    expect(page.get_by_text(f"Inloggad som {name}")).to_be_visible()
+
+
+def log_in_with_oidc(page: Any, link_name: str, person: str) -> None:
+    """Freja eID+ or SITHS: a full navigation to the provider's page (the simulator), choose the person, log in."""
+    page.get_by_role("link", name=link_name).click()
+    page.get_by_label(person).check()
+    page.get_by_role("button", name="Logga in").click()
+    expect(page.get_by_text(f"Inloggad som {person}")).to_be_visible()
+
+
+def log_in_with_siths(page: Any, person: str) -> None:
+    log_in_with_oidc(page, "Logga in med SITHS-kort", person)
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """axe-core's violations on the page as it is now (every rule axe runs by default: WCAG A/AA and best practice)."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.add_script_tag(path=str(AXE))
+    return list(
+        page.evaluate("""async () => {
+            const result = await axe.run(document, { resultTypes: ["violations"] });
+            return result.violations.map((v) => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map((n) => `${n.target.join(" ")}: ${n.failureSummary}`),
+            }));
+        }""")
+    )
+
+
+def assert_no_axe_violations(page: Any, where: str) -> None:
+    violations = axe_violations(page)
+    assert violations == [], f"axe-core found problems on {where}: {violations}"
