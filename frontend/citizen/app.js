@@ -51,7 +51,14 @@ async function newCaseView(ctx) {
     h("option", { value: "", t: "newCase.unitChoose" }),
     [...units.values()].map((u) => h("option", { value: u.unit_id }, u.name)));
   const unitInfo = h("p", { class: "unit-info", "aria-live": "polite" });
+  // A guardian may act for their children under 18 (custody confirmed by the population register at login).
+  const { children } = await ctx.api.get("/citizen/children");
+  const whoSelect = h("select", {},
+    h("option", { value: "", t: "newCase.forMe" }),
+    children.map((c) => h("option", { value: c.child_id }, `${c.name} (${c.birth_date})`)));
   const fields = {
+    ...(children.length ? { for_child: field({ name: "for_child", labelKey: "newCase.who", hintKey: "newCase.whoHint",
+      control: whoSelect }) } : {}),
     unit_id: field({ name: "unit_id", labelKey: "newCase.unit", control: unitSelect }),
     reason: field({ name: "reason", labelKey: "newCase.reason", hintKey: "newCase.reasonHint",
       control: h("input", { type: "text", required: true, maxlength: "200", autocomplete: "off" }) }),
@@ -88,6 +95,7 @@ async function newCaseView(ctx) {
       reason: fields.reason.control.value.trim(),
       free_text: fields.free_text.control.value.trim(),
     };
+    if (whoSelect.value) body.for_child = whoSelect.value;
     const problems = [];
     if (!body.unit_id) problems.push({ field: fields.unit_id, key: "newCase.errUnit" });
     if (!body.reason) problems.push({ field: fields.reason, key: "newCase.errReason" });

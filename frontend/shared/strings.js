@@ -87,6 +87,9 @@ const sv = {
 
   "newCase.title": "Ny kontakt",
   "newCase.lead": "Beskriv varför du söker vård. Ju mer du berättar, desto bättre kan vårdpersonalen bedöma ditt ärende.",
+  "newCase.who": "Vem gäller det?",
+  "newCase.whoHint": "Som vårdnadshavare kan du söka vård för ditt barn under 18 år.",
+  "newCase.forMe": "Mig själv",
   "newCase.unit": "Vårdcentral",
   "newCase.unitChoose": "Välj vårdcentral",
   "newCase.unitInfo": "{address} · Telefon {phone}",
@@ -285,6 +288,9 @@ const en = {
 
   "newCase.title": "New contact",
   "newCase.lead": "Describe why you are seeking care. The more you tell us, the better the staff can assess your case.",
+  "newCase.who": "Who is it for?",
+  "newCase.whoHint": "As a guardian you can seek care for your child under 18.",
+  "newCase.forMe": "Myself",
   "newCase.unit": "Health centre",
   "newCase.unitChoose": "Choose a health centre",
   "newCase.unitInfo": "{address} · Phone {phone}",

@@ -238,3 +238,23 @@ def test_swedish_and_english_dictionaries_have_the_same_keys(open_page: Any) -> 
         return { onlySv: sv.filter((k) => !en.includes(k)), onlyEn: en.filter((k) => !sv.includes(k)) };
     }""")
     assert missing == {"onlySv": [], "onlyEn": []}
+
+
+def test_guardian_seeks_care_for_their_child_and_an_adult_without_children_is_not_asked(open_page: Any) -> None:
+    reason = f"Feber {uuid.uuid4().hex[:8]}"
+    page, problems = open_page("/citizen/", session=citizen_session(TOLVAN))
+    page.get_by_role("navigation").get_by_role("link", name="Ny kontakt").click()
+    who = page.get_by_label("Vem gäller det?")
+    expect(who.locator("option")).to_have_text(["Mig själv", re.compile(r"^Lilly Tolvansson")])  # Elsa is 21
+    lilly = who.locator("option", has_text="Lilly Tolvansson").get_attribute("value")
+    who.select_option(value=lilly)
+    page.get_by_label("Vårdcentral").select_option(label=HUSKVARNA)
+    page.get_by_label("Sökorsak").fill(reason)
+    page.get_by_role("button", name="Skicka ärendet").click()
+    expect(page.get_by_role("heading", name=reason, level=1)).to_be_visible()
+    problems.assert_none()
+
+    other, _ = open_page("/citizen/", session=citizen_session(ALI))
+    other.get_by_role("navigation").get_by_role("link", name="Ny kontakt").click()
+    expect(other.get_by_label("Sökorsak")).to_be_visible()
+    expect(other.get_by_label("Vem gäller det?")).to_have_count(0)
