@@ -47,10 +47,10 @@ triage-check: setup
 	$(BIN)/python -m chalicelib.triage check
 
 test-unit: setup
-	$(BIN)/pytest -q tests/unit tests/property
+	$(BIN)/pytest -q -n 2 tests/unit tests/property
 
 test-integration: setup
-	$(BIN)/pytest -q tests/adapters tests/api
+	$(BIN)/pytest -q -n 2 tests/adapters tests/api
 
 test-infra: setup cfn-lint-env
 	$(BIN)/pytest -q tests/infra

@@ -7,6 +7,8 @@ import json
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
 from typing import IO
 
 from chalicelib.triage import core
@@ -25,7 +27,7 @@ from chalicelib.triage.engine import (
     start,
 )
 from chalicelib.triage.errors import InvalidAnswer, NothingToUndo, ProtocolLoadError
-from chalicelib.triage.library import Library, load_library
+from chalicelib.triage.library import COMPILED, Library, compile_library, load_library, source_digest
 from chalicelib.triage.outcome import CRISIS_ADVICE_ID, PRIORITY_LABELS, TriageOutcome
 from chalicelib.triage.protocol import QuestionKind
 from chalicelib.triage.text import Lang, LocalizedText
@@ -39,6 +41,7 @@ def _parser() -> argparse.ArgumentParser:
         ("check", "validate protocols and advice, run every clinical test case and the static checks"),
         ("run", "run a triage interactively (or as JSON lines with --jsonl)"),
         ("table", "print the protocol table for docs/triage.md (Markdown)"),
+        ("compile", "write compiled.json, the fast-loading snapshot of the validated library"),
     ):
         cmd = sub.add_parser(name, help=help_text)
         cmd.add_argument("--dir", help="library directory (default: the packaged protocols and advice)")
@@ -69,6 +72,11 @@ def main(argv: Sequence[str] | None = None, stdin: IO[str] | None = None, stdout
         return 0
     if args.command == "table":
         print(protocol_table(library), file=out)
+        return 0
+    if args.command == "compile":
+        target = Path(args.dir or str(resources.files("chalicelib.triage"))) / COMPILED
+        target.write_text(compile_library(library, source_digest(args.dir)) + "\n", encoding="utf-8")
+        print(f"wrote {target} ({len(library.protocols)} protocols, {len(library.advice)} advice articles)", file=out)
         return 0
     now = datetime.fromisoformat(args.now) if args.now else datetime.now(UTC)
     if now.tzinfo is None:

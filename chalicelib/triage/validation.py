@@ -114,7 +114,15 @@ def _check_atom(cond: Condition, question: Question, loc: str) -> Iterator[Probl
         yield (loc, f"gt/gte/lt/lte need a number question, '{question.id}' is {kind}")
 
 
+MIN_TEST_CASES = 5
+
+
 def _check_test_cases(protocol: Protocol) -> Iterator[Problem]:
+    if len(protocol.test_cases) < MIN_TEST_CASES:
+        yield (
+            "test_cases",
+            f"at least {MIN_TEST_CASES} clinical test cases are required, found {len(protocol.test_cases)}",
+        )
     answerable: dict[str, Question] = {
         q.id: q for q in (*core.BASIC_FACTS, *core.RED_FLAG_SCREEN, core.DURATION, *protocol.questions)
     }

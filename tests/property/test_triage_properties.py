@@ -28,7 +28,7 @@ from chalicelib.triage import (
     TriageState,
     answer,
     back,
-    default_library,
+    load_library,
     next_step,
     outcome,
     priority_rank,
@@ -36,7 +36,7 @@ from chalicelib.triage import (
     start,
 )
 
-LIBRARY = default_library()
+LIBRARY = load_library()
 PROTOCOLS = LIBRARY.current()
 NOW = datetime(2025, 6, 1, 8, 0, tzinfo=UTC)
 MAX_STEPS = 100

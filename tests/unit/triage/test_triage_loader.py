@@ -48,17 +48,66 @@ def _load_error(root: Path) -> ProtocolLoadError:
     return raised.value
 
 
-def test_packaged_library_loads_with_the_six_protocols() -> None:
+def test_packaged_library_covers_everyday_primary_care() -> None:
     library = load_library()
-    assert sorted(library.protocols) == [
+    assert len(library.protocols) >= 45
+    everyday = {
         "chest_pain",
+        "breathing_difficulty",
+        "cough",
         "cold",
-        "fever_child",
         "sore_throat",
-        "suicidal_thoughts",
+        "ear_pain",
+        "fever_adult",
+        "fever_child",
+        "headache",
+        "dizziness",
+        "fainting",
+        "abdominal_pain",
+        "nausea_vomiting",
+        "diarrhoea",
+        "constipation",
         "urinary_symptoms",
-    ]
-    assert len(library.advice) >= 4
+        "back_pain",
+        "neck_pain",
+        "joint_pain",
+        "injury_sprain_fracture",
+        "head_injury",
+        "wound_burn",
+        "rash",
+        "insect_tick_bite",
+        "allergic_reaction",
+        "eye_problems",
+        "nosebleed",
+        "toothache",
+        "low_mood_anxiety",
+        "sleep_problems",
+        "suicidal_thoughts",
+        "vaginal_bleeding_discharge",
+        "pregnancy_problems",
+        "contraception",
+        "sti_concerns",
+        "testicular_pain",
+        "blood_sugar",
+        "high_blood_pressure",
+        "palpitations",
+        "leg_swelling",
+        "numbness_weakness",
+        "confusion",
+        "fatigue",
+        "poisoning_overdose",
+        "child_vomiting_diarrhoea",
+        "child_breathing_difficulty",
+        "prescription_renewal",
+        "administrative_errand",
+    }
+    assert everyday <= set(library.protocols)
+    assert len(library.advice) >= 30
+    assert sum(len(p.test_cases) for p in library.protocols.values()) >= 250
+    professions = {r.outcome.profession for p in library.protocols.values() for r in p.rules}
+    assert {"nurse", "doctor", "psychologist", "physiotherapist", "midwife", "medical_secretary"} <= {
+        str(getattr(x, "value", x)) for x in professions
+    }
 
 
 def test_loader_accepts_a_directory(tmp_path: Path) -> None:

@@ -14,7 +14,6 @@ from chalicelib.triage import (
     Library,
     Priority,
     Protocol,
-    default_library,
     load_library,
     run_all,
     run_case,
@@ -22,7 +21,7 @@ from chalicelib.triage import (
 from chalicelib.triage.cli import protocol_table
 
 ROOT = Path(__file__).resolve().parents[3]
-_LIBRARY = default_library()
+_LIBRARY = load_library()  # the reviewed sources, clinical test cases included
 CASES = [(p, case) for p in _LIBRARY.current() for case in p.test_cases]
 
 
