@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
@@ -41,10 +42,14 @@ PROTOCOLS = LIBRARY.current()
 NOW = datetime(2025, 6, 1, 8, 0, tzinfo=UTC)
 MAX_STEPS = 100
 
+# `make test` runs the same 40 examples per protocol and property every time, so CI is repeatable;
+# NARA_DEEP_PROPERTIES=1 runs a deeper, random search (400 examples each, a few minutes).
+DEEP = bool(os.environ.get("NARA_DEEP_PROPERTIES"))
 PROPERTY_SETTINGS = settings(
-    max_examples=40,
+    max_examples=400 if DEEP else 40,
     deadline=None,
     database=None,
+    derandomize=not DEEP,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
@@ -164,6 +169,9 @@ def test_a_red_flag_answer_never_lowers_urgency(protocol: Protocol, data: st.Dat
     qid = data.draw(st.sampled_from(sorted(candidates)))
     red = data.draw(st.sampled_from(candidates[qid]))
     before = given_answers[qid]
+    # Replacing "don't know" (which escalates as far as the question can) by a concrete answer may lower urgency;
+    # that direction is the "unknown never lowers urgency" property below. Here a red flag is *added*.
+    assume(before != "unknown")
     new_value: object = sorted({*before, red}) if isinstance(before, list) else red
     changed, _ = _run(data, protocol, fixed={**given_answers, qid: new_value})
     assert priority_rank(_outcome(changed).priority) <= priority_rank(_outcome(state).priority)
