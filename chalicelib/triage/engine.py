@@ -12,16 +12,19 @@ chose, so it still loads after the protocol is updated (superseded versions live
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import weakref
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from types import MappingProxyType
+from typing import Any, Literal
 
 from pydantic import Field
 
 from chalicelib.triage import core
 from chalicelib.triage.answers import MAX_FREE_TEXT, normalise_answer
-from chalicelib.triage.conditions import Missing, evaluate
+from chalicelib.triage.conditions import Compiled, Missing, compile_condition
 from chalicelib.triage.core import Section
 from chalicelib.triage.errors import InvalidAnswer, NothingToUndo, WrongStep
 from chalicelib.triage.free_text import CRISIS_CATEGORIES, scan_free_text
@@ -136,36 +139,157 @@ class TranscriptEntry(StrictModel):
 # Internal view of a session
 
 
-@dataclass
-class _Session:
+_RuleKey = tuple[tuple[int, int], int]
+"""A rule's urgency key and its index among the plan's rules: sorting by it puts the rule that decides first."""
+
+
+@dataclass(frozen=True, eq=False)
+class _Plan:
+    """Everything about a session that depends only on its protocol and on whether the complaint is answered: the
+    questions in order, the rules, and their conditions compiled. Derived from immutable inputs, so it is built
+    once per (protocol, complaint answered) and shared (``_plan_for``)."""
+
     protocol: Protocol | None
     complaint_answered: bool
-    answers: dict[str, AnswerValue]
-    plan: list[Question]
+    questions: tuple[Question, ...]
+    index: Mapping[str, int]  # question id → its (last) position in ``questions``
     red_flag_ids: frozenset[str]
-    rules: list[Rule]
+    rules: tuple[Rule, ...]
     modifiers: Modifiers
+    show_if: tuple[Compiled | None, ...]  # per question
+    when: tuple[Compiled, ...]  # per rule
+    p1: tuple[_RuleKey, ...]  # (urgency key, rule index) of every P1 rule
+    ranked: tuple[_RuleKey, ...]  # (urgency key, rule index) of every rule, most urgent first
+    steps: dict[int, Step] = field(default_factory=dict)  # ``_step`` memo: id(question) → step (the plan holds it)
+
+
+def _build_plan(protocol: Protocol | None, complaint_answered: bool) -> _Plan:
+    modifiers = protocol.modifiers if protocol is not None else core.OTHER_MODIFIERS
+    questions = tuple(_plan(protocol, complaint_answered, modifiers))
+    red_flag_ids = frozenset(q.id for q in questions if q.red_flag)
+    rules = (*core.SCREEN_RULES, *(protocol.rules if protocol is not None else ()))
+    keyed = [(urgency_key(r.outcome.priority, r.outcome.disposition), i) for i, r in enumerate(rules)]
+    return _Plan(
+        protocol=protocol,
+        complaint_answered=complaint_answered,
+        questions=questions,
+        index=MappingProxyType({q.id: i for i, q in enumerate(questions)}),
+        red_flag_ids=red_flag_ids,
+        rules=rules,
+        modifiers=modifiers,
+        show_if=tuple(None if q.show_if is None else compile_condition(q.show_if, red_flag_ids) for q in questions),
+        when=tuple(compile_condition(r.when, red_flag_ids) for r in rules),
+        p1=tuple(k for k in keyed if rules[k[1]].outcome.priority is Priority.P1),
+        ranked=tuple(sorted(keyed)),
+    )
+
+
+# Per-process memos, one set per library (``_memo``), dropped with the library. Keyed by object identity, each entry
+# holding its key objects (a protocol of the library, a state), so an id cannot be reused while its entry exists;
+# libraries, protocols and states are immutable, so an entry never goes stale. They only save work: a miss computes
+# exactly what a hit returns. Bounded; the oldest entry goes first.
+_SESSION_MEMO_SIZE = 256
+_CHOICES_MEMO_SIZE = 2048
+
+
+class _LibraryMemo:
+    __slots__ = ("by_title", "choices", "plans", "sessions")
+
+    def __init__(self) -> None:
+        self.plans: dict[tuple[int, bool], tuple[Protocol | None, _Plan]] = {}  # one per protocol and stage
+        self.sessions: OrderedDict[int, tuple[TriageState, _Session]] = OrderedDict()
+        self.choices: OrderedDict[tuple[int | None, str | None], _Choices] = OrderedDict()
+        self.by_title: tuple[Protocol, ...] | None = None
+
+
+_memos: dict[int, tuple[weakref.ref[Library], _LibraryMemo]] = {}
+
+
+def _memo(library: Library) -> _LibraryMemo:
+    key = id(library)
+    hit = _memos.get(key)
+    if hit is not None and hit[0]() is library:
+        return hit[1]
+    memo = _LibraryMemo()
+
+    def forget(ref: weakref.ref[Library]) -> None:
+        current = _memos.get(key)
+        if current is not None and current[0] is ref:
+            _memos.pop(key, None)
+
+    _memos[key] = (weakref.ref(library, forget), memo)
+    return memo
+
+
+def _remember(memo: OrderedDict[Any, Any], key: Any, entry: Any, size: int) -> None:
+    memo[key] = entry
+    while len(memo) > size:
+        try:
+            memo.popitem(last=False)
+        except KeyError:  # emptied by another thread meanwhile
+            break
+
+
+def _plan_for(library: Library, protocol: Protocol | None, complaint_answered: bool) -> _Plan:
+    plans = _memo(library).plans
+    key = (id(protocol), complaint_answered)
+    hit = plans.get(key)
+    if hit is not None and hit[0] is protocol:
+        return hit[1]
+    plan = plans[key] = (protocol, _build_plan(protocol, complaint_answered))
+    return plan[1]
+
+
+_ABSENT: Any = object()
+
+
+@dataclass(eq=False)
+class _Session:
+    """The derived view of one state. Built by ``_derive``/``_derive_next`` and not changed afterwards."""
+
+    plan: _Plan
+    answers: dict[str, AnswerValue]
     position: int = 0  # index in plan of the next question (len(plan) when all are passed)
     finished: bool = False
-    plan_index: dict[str, int] = field(default_factory=dict)
+    # The P1 rules (urgency key, index) that hold, and those still undecided, at ``position`` (set by
+    # ``_decided_early``; only needed, and only set, while the session is not finished).
+    p1_true: tuple[_RuleKey, ...] = ()
+    p1_open: tuple[_RuleKey, ...] = ()
 
-    def __post_init__(self) -> None:
-        self.plan_index = {q.id: i for i, q in enumerate(self.plan)}
+    @property
+    def protocol(self) -> Protocol | None:
+        return self.plan.protocol
+
+    @property
+    def modifiers(self) -> Modifiers:
+        return self.plan.modifiers
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        return self.plan.rules
+
+    @property
+    def red_flag_ids(self) -> frozenset[str]:
+        return self.plan.red_flag_ids
 
     def lookup(self, qid: str) -> AnswerValue | Missing:
         """An answer; HIDDEN for a question passed without asking (or not in this session); PENDING ahead."""
-        if qid == core.AGE_IN_MONTHS.id:
+        if qid == _AGE_IN_MONTHS_ID:
             return self._age_in_months()
-        if qid in self.answers:
-            return self.answers[qid]
-        index = self.plan_index.get(qid)
+        value = self.answers.get(qid, _ABSENT)
+        if value is not _ABSENT:
+            return value  # type: ignore[no-any-return]
+        index = self.plan.index.get(qid)
         if index is None or index < self.position:
             return Missing.HIDDEN
         return Missing.PENDING
 
     @property
     def hidden(self) -> frozenset[str]:
-        return frozenset(q.id for q in self.plan[: self.position] if q.id not in self.answers)
+        return frozenset(q.id for q in self.plan.questions[: self.position] if q.id not in self.answers)
+
+    def truth(self, rule_index: int) -> bool | None:
+        return self.plan.when[rule_index](self.lookup)
 
     def _age_in_months(self) -> AnswerValue | Missing:
         age = self.lookup("age")
@@ -174,6 +298,9 @@ class _Session:
         if age >= 2:
             return int(age) * 12
         return self.lookup("age_months")
+
+
+_AGE_IN_MONTHS_ID = core.AGE_IN_MONTHS.id
 
 
 def _plan(protocol: Protocol | None, complaint_answered: bool, modifiers: Modifiers) -> list[Question]:
@@ -189,58 +316,97 @@ def _plan(protocol: Protocol | None, complaint_answered: bool, modifiers: Modifi
 
 
 def _session(state: TriageState, library: Library) -> _Session:
+    """The derived view of ``state`` (memoised per state and library object)."""
+    sessions = _memo(library).sessions
+    hit = sessions.get(id(state))
+    if hit is not None and hit[0] is state:
+        return hit[1]
+    s = _derive(state, library)
+    _remember(sessions, id(state), (state, s), _SESSION_MEMO_SIZE)
+    return s
+
+
+def _derive(state: TriageState, library: Library) -> _Session:
+    """The derived view of a state from scratch: its answers, then a walk of the plan from the first question."""
     protocol = library.protocol(state.protocol.id, state.protocol.version) if state.protocol else None
     answers: dict[str, AnswerValue] = dict(state.context.facts)
     for recorded in state.answers:
         answers[recorded.step_id] = recorded.value
-    complaint_answered = core.COMPLAINT.id in answers
-    modifiers = protocol.modifiers if protocol is not None else core.OTHER_MODIFIERS
-    plan = _plan(protocol, complaint_answered, modifiers)
-    session = _Session(
-        protocol=protocol,
-        complaint_answered=complaint_answered,
-        answers=answers,
-        plan=plan,
-        red_flag_ids=frozenset(q.id for q in plan if q.red_flag),
-        rules=[*core.SCREEN_RULES, *(protocol.rules if protocol is not None else ())],
-        modifiers=modifiers,
-    )
-    _walk(session)
-    return session
+    plan = _plan_for(library, protocol, core.COMPLAINT.id in answers)
+    s = _Session(plan=plan, answers=answers)
+    _walk(s, 0, (), plan.p1)
+    return s
 
 
-def _walk(s: _Session) -> None:
-    """Advance to the first question that is shown and not yet answered; stop early when a P1 outcome is certain."""
-    s.position = 0
-    while s.position < len(s.plan):
-        question = s.plan[s.position]
-        if question.id not in s.answers:
-            shown = question.show_if is None or evaluate(question.show_if, s.lookup, s.red_flag_ids) is not False
-            if shown:
+def _derive_next(s: _Session, step_id: str, value: AnswerValue) -> _Session:
+    """The derived view after ``value`` is recorded for the current question, from the view before it — the same as
+    ``_derive`` of the new state, without walking the answered part of the plan again.
+
+    Every question before the current one was skipped: it was answered (it still is) or its ``show_if`` was False
+    while the current question was still PENDING. The new answer only turns that PENDING into a value, and
+    three-valued evaluation is monotone (a False that held with the answer undecided holds for every answer; there is
+    no "not"), so the walk from the start would skip them again and reach the current question, now answered. The
+    plan itself must not change, so the complaint (which picks the protocol) is always derived from scratch.
+
+    For the same reason every lookup that changes goes from PENDING to something, so a rule that was True or False
+    stays so: only the P1 rules that were undecided are evaluated again.
+    """
+    answers = dict(s.answers)
+    answers[step_id] = value
+    nxt = _Session(plan=s.plan, answers=answers)
+    _walk(nxt, s.position + 1, s.p1_true, s.p1_open)
+    return nxt
+
+
+def _walk(
+    s: _Session,
+    position: int,
+    p1_true: tuple[_RuleKey, ...],
+    p1_open: tuple[_RuleKey, ...],
+) -> None:
+    """Advance from ``position`` to the first question that is shown and not yet answered; stop early when a P1
+    outcome is certain (``p1_true``/``p1_open``: the P1 rules known to hold, and those to evaluate)."""
+    questions, show_if, answers, lookup = s.plan.questions, s.plan.show_if, s.answers, s.lookup
+    end = len(questions)
+    s.position = position  # lookup reads it: questions before it are HIDDEN
+    while position < end:
+        if questions[position].id not in answers:
+            shown = show_if[position]
+            if shown is None or shown(lookup) is not False:
                 break
-        s.position += 1
-    s.finished = s.position >= len(s.plan) or _decided_early(s)
+        position += 1
+        s.position = position
+    s.finished = position >= end or _decided_early(s, p1_true, p1_open)
 
 
-def _decided_early(s: _Session) -> bool:
+def _decided_early(
+    s: _Session,
+    p1_true: tuple[_RuleKey, ...],
+    p1_open: tuple[_RuleKey, ...],
+) -> bool:
     """True when a P1 rule already holds and no rule still undecided could beat it: the triage ends now."""
-    p1 = [
-        (urgency_key(r.outcome.priority, r.outcome.disposition), i)
-        for i, r in enumerate(s.rules)
-        if r.outcome.priority is Priority.P1 and evaluate(r.when, s.lookup, s.red_flag_ids) is True
-    ]
-    if not p1:
+    when, lookup = s.plan.when, s.lookup
+    holds, still_open = list(p1_true), []
+    for key in p1_open:
+        truth = when[key[1]](lookup)
+        if truth is True:
+            holds.append(key)
+        elif truth is None:
+            still_open.append(key)
+    s.p1_true, s.p1_open = tuple(holds), tuple(still_open)
+    if not holds:
         return False
-    best = min(p1)
-    for i, rule in enumerate(s.rules):
-        key = (urgency_key(rule.outcome.priority, rule.outcome.disposition), i)
-        if key < best and evaluate(rule.when, s.lookup, s.red_flag_ids) is None:
+    best = min(holds)
+    for key in s.plan.ranked:
+        if key >= best:
+            break
+        if when[key[1]](lookup) is None:
             return False
     return True
 
 
 def _next_question(s: _Session) -> Question | None:
-    return None if s.finished else s.plan[s.position]
+    return None if s.finished else s.plan.questions[s.position]
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -319,13 +485,18 @@ def answer(
         normalised = normalise_answer(question, value, bounds=_age_month_bounds(s.answers.get("age")))
     else:
         normalised = normalise_answer(question, value)
-    return state.model_copy(
+    recorded = RecordedAnswer(step_id=step_id, value=normalised)
+    new_state = state.model_copy(
         update={
-            "answers": (*state.answers, RecordedAnswer(step_id=step_id, value=normalised)),
+            "answers": (*state.answers, recorded),
             "protocol": protocol_ref,
             "updated_at": now or state.updated_at,
         }
     )
+    if question.id != core.COMPLAINT.id:  # the complaint changes the plan: that state is derived from scratch
+        sessions = _memo(lib).sessions
+        _remember(sessions, id(new_state), (new_state, _derive_next(s, step_id, recorded.value)), _SESSION_MEMO_SIZE)
+    return new_state
 
 
 def back(state: TriageState) -> TriageState:
@@ -376,7 +547,7 @@ def probe(state: TriageState, *, library: Library | None = None) -> Probe:
     return Probe(
         step=None if question is None else _step(s, question, lib),
         hidden=s.hidden,
-        truths={rule.id: evaluate(rule.when, s.lookup, s.red_flag_ids) for rule in s.rules},
+        truths={rule.id: s.truth(i) for i, rule in enumerate(s.rules)},
         decision=_decide(s, state) if s.finished else None,
     )
 
@@ -441,13 +612,33 @@ def _age_month_bounds(age: AnswerValue | None) -> tuple[float, float]:
     return (0.0, 23.0)
 
 
-def _applicable(s: _Session, library: Library) -> list[Protocol]:
+@dataclass(eq=False)
+class _Choices:
+    """The complaint options for one age and sex (memoised per library: ``_choices``)."""
+
+    protocols: tuple[Protocol, ...]
+    step: Step | None = None  # the complaint step, built on first use
+
+
+def _choices(s: _Session, library: Library) -> _Choices:
     months = s.lookup(core.AGE_IN_MONTHS.id)
     sex = s.lookup(core.SEX.id)
     age = int(months) if isinstance(months, int | float) else None
     sex_value = sex if isinstance(sex, str) and sex != UNKNOWN else None
-    found = [p for p in library.current() if p.applies_to.covers(age, sex_value)]
-    return sorted(found, key=lambda p: p.title.sv.casefold())
+    memo = _memo(library)
+    hit = memo.choices.get((age, sex_value))
+    if hit is not None:
+        return hit
+    if memo.by_title is None:
+        # A stable sort of the id order, so filtering it keeps the order sorting the filtered list would give.
+        memo.by_title = tuple(sorted(library.current(), key=lambda p: p.title.sv.casefold()))
+    choices = _Choices(tuple(p for p in memo.by_title if p.applies_to.covers(age, sex_value)))
+    _remember(memo.choices, (age, sex_value), choices, _CHOICES_MEMO_SIZE)
+    return choices
+
+
+def _applicable(s: _Session, library: Library) -> tuple[Protocol, ...]:
+    return _choices(s, library).protocols
 
 
 def _complaint_option_ids(s: _Session, library: Library) -> list[str]:
@@ -455,6 +646,23 @@ def _complaint_option_ids(s: _Session, library: Library) -> list[str]:
 
 
 def _step(s: _Session, question: Question, library: Library) -> Step:
+    """The step for ``question``, built once per plan (or, for the complaint, per age, sex and library: its options
+    depend on them and nothing else). Only the age in months, whose bounds follow the age, is built each time."""
+    if question.id == core.AGE_MONTHS.id:
+        return _build_step(s, question, library)
+    if question.id == core.COMPLAINT.id:
+        choices = _choices(s, library)
+        if choices.step is None:
+            choices.step = _build_step(s, question, library)
+        return choices.step
+    memo = s.plan.steps
+    step = memo.get(id(question))
+    if step is None:
+        step = memo[id(question)] = _build_step(s, question, library)
+    return step
+
+
+def _build_step(s: _Session, question: Question, library: Library) -> Step:
     section = core.SECTIONS.get(question.id, Section.PROTOCOL)
     options: tuple[StepOption, ...]
     low, high = question.min, question.max
@@ -529,7 +737,7 @@ class Decision:
 
 
 def _decide(s: _Session, state: TriageState) -> Decision:
-    matched = [(i, rule) for i, rule in enumerate(s.rules) if evaluate(rule.when, s.lookup, s.red_flag_ids) is True]
+    matched = [(i, rule) for i, rule in enumerate(s.rules) if s.truth(i) is True]
     if matched:
         _, best = min(
             matched, key=lambda pair: (urgency_key(pair[1].outcome.priority, pair[1].outcome.disposition), pair[0])
@@ -573,7 +781,7 @@ def _answers_for(rule: Rule, s: _Session) -> dict[str, AnswerValue]:
 
 def _free_text_flags(s: _Session, state: TriageState) -> list[FreeTextFlag]:
     flags = scan_free_text(state.context.free_text, source="context")
-    for question in s.plan:
+    for question in s.plan.questions:
         value = s.answers.get(question.id)
         if question.kind is QuestionKind.FREE_TEXT and isinstance(value, str) and value != UNKNOWN:
             flags += scan_free_text(value, source=question.id)

@@ -143,6 +143,23 @@ def _compile(terms: Iterable[Term]) -> tuple[_Pattern, ...]:
 _PATTERNS = _compile(TERMS)
 
 
+def _index(patterns: Sequence[_Pattern]) -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
+    """Which patterns can start at a token. A first word shorter than 8 letters that is not a prefix matches only
+    itself, so those patterns are found by the token's word; every other pattern is tried at every token."""
+    exact: dict[str, list[int]] = {}
+    other: list[int] = []
+    for i, pattern in enumerate(patterns):
+        first = pattern.words[0]
+        if len(first) < 8 and not (pattern.prefix and len(pattern.words) == 1):
+            exact.setdefault(first, []).append(i)
+        else:
+            other.append(i)
+    return {word: tuple(found) for word, found in exact.items()}, tuple(other)
+
+
+_BY_FIRST_WORD, _ALWAYS_TRIED = _index(_PATTERNS)
+
+
 def _tokenise(text: str) -> list[_Token]:
     out: list[_Token] = []
     clause = 0
@@ -199,7 +216,11 @@ def scan_free_text(text: str | None, *, source: str = "context") -> list[FreeTex
     tokens = _tokenise(text)
     found: dict[str, FreeTextFlag] = {}
     for i in range(len(tokens)):
-        for pattern in _PATTERNS:
+        candidates = _BY_FIRST_WORD.get(tokens[i].norm)
+        # In pattern order, as if every pattern were tried: the others cannot match here.
+        order = sorted(candidates + _ALWAYS_TRIED) if candidates else _ALWAYS_TRIED
+        for index in order:
+            pattern = _PATTERNS[index]
             n = _match_at(tokens, i, pattern)
             if not n:
                 continue
