@@ -467,13 +467,6 @@ class DynamoConnections:
         items = Entity.owner_index.query(keys.subject_pk(tenant, subject), Entity.gsi2sk.startswith("CONN#"))
         return [i.connection_id for i in items if isinstance(i, ConnectionItem)]
 
-    def subject_of(self, tenant: str, connection_id: str) -> str | None:
-        try:
-            item = ConnectionItem.get(keys.connection_pk(tenant, connection_id), keys.CONNECTION_SK)
-        except ConnectionItem.DoesNotExist:
-            return None
-        return item.subject
-
 
 class DynamoDirectory:
     """Units and staff of the tenant (seeded by onboarding; administered later)."""

@@ -12,9 +12,3 @@ def patient_ref(personnummer: str, key: bytes) -> str:
     if len(digits) != 12:
         raise ValueError("personnummer must have 12 digits (YYYYMMDDNNNC)")
     return hmac.new(key, digits.encode("ascii"), hashlib.sha256).hexdigest()[:40]
-
-
-def mask_personnummer(personnummer: str) -> str:
-    """19121212-1212 -> 19121212-****, for places where the full number is not needed."""
-    digits = "".join(ch for ch in personnummer if ch.isdigit())
-    return f"{digits[:8]}-****" if len(digits) == 12 else "****"

@@ -32,6 +32,3 @@ class RealtimeService:
 
     def disconnect(self, connection_id: str) -> None:
         self._connections.remove(self._tenant, connection_id)
-
-    def is_connected(self, connection_id: str) -> bool:
-        return self._connections.subject_of(self._tenant, connection_id) is not None
