@@ -49,6 +49,8 @@ from chalicelib.services.events import EventService
 from chalicelib.services.login import LoginService, OidcProvider
 from chalicelib.services.realtime import RealtimeService
 from chalicelib.services.sessions import SessionService
+from chalicelib.services.triage_session import TriageSessionService
+from chalicelib.triage import default_library
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,7 @@ class Container:
     chat: ChatService
     realtime: RealtimeService
     events: EventService
+    triage: TriageSessionService
 
 
 def build(settings: Settings) -> Container:
@@ -189,6 +192,14 @@ def build(settings: Settings) -> Container:
         chat=ChatService(case_store, connections, pusher, audit, clock=utc_now),
         realtime=RealtimeService(connections, sessions, tenant=settings.tenant, clock=utc_now),
         events=EventService(case_store, publisher),
+        triage=TriageSessionService(
+            dynamo.DynamoDrafts(connection),
+            directory,
+            dynamo.DynamoIdempotency(),
+            default_library(),
+            clock=utc_now,
+            ids=new_id,
+        ),
     )
 
 

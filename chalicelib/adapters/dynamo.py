@@ -159,6 +159,23 @@ class EphemeralItem(Entity, discriminator="ephemeral"):
     expires_at = UTCDateTimeAttribute()
 
 
+class DraftItem(Entity, discriminator="triage_draft"):
+    """A triage session in progress: what the citizen wrote and the engine's state (JSON). Expires via TTL."""
+
+    tenant = UnicodeAttribute()
+    draft_id = UnicodeAttribute()
+    owner = UnicodeAttribute()
+    patient_ref = UnicodeAttribute()
+    for_child = UnicodeAttribute(null=True)
+    unit_id = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    free_text = UnicodeAttribute(null=True)
+    state = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    expires_at = UTCDateTimeAttribute()
+
+
 class AuditRecordItem(Model):
     """One access to patient data. Lives in the separate, append-only audit table."""
 
@@ -192,6 +209,7 @@ ENTITY_MODELS: tuple[type[Model], ...] = (
     StaffItem,
     SessionItem,
     EphemeralItem,
+    DraftItem,
 )
 
 
@@ -617,6 +635,113 @@ class DynamoEphemeral:
                 return None
             raise
         return dict(item.data), item.expires_at
+
+
+@dataclass(frozen=True)
+class DraftRecord:
+    """A stored triage draft. ``state`` is the engine's serialised ``TriageState``; ``version`` guards each write."""
+
+    tenant: str
+    draft_id: str
+    owner: str  # the citizen who runs the triage
+    patient_ref: str  # the owner, or the child they act for
+    for_child: str | None
+    unit_id: str
+    reason: str
+    free_text: str
+    state: str
+    created_at: datetime
+    updated_at: datetime
+    expires_at: datetime
+    version: int = 0
+
+
+def _draft_from_item(item: DraftItem) -> DraftRecord:
+    return DraftRecord(
+        tenant=item.tenant,
+        draft_id=item.draft_id,
+        owner=item.owner,
+        patient_ref=item.patient_ref,
+        for_child=item.for_child,
+        unit_id=item.unit_id,
+        reason=item.reason,
+        free_text=item.free_text or "",
+        state=item.state,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+        expires_at=item.expires_at,
+        version=int(item.version or 0),
+    )
+
+
+def _item_from_draft(draft: DraftRecord) -> DraftItem:
+    item = DraftItem(
+        pk=keys.draft_pk(draft.tenant, draft.owner),
+        sk=keys.draft_sk(draft.draft_id),
+        tenant=draft.tenant,
+        draft_id=draft.draft_id,
+        owner=draft.owner,
+        patient_ref=draft.patient_ref,
+        for_child=draft.for_child,
+        unit_id=draft.unit_id,
+        reason=draft.reason,
+        free_text=draft.free_text or None,
+        state=draft.state,
+        created_at=draft.created_at,
+        updated_at=draft.updated_at,
+        expires_at=draft.expires_at,
+        ttl=draft.expires_at,
+    )
+    if draft.version:
+        item.version = draft.version
+    return item
+
+
+class DynamoDrafts:
+    """Triage drafts, keyed by their owner: created once with an idempotency record, then replaced by version."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def create(self, draft: DraftRecord, *, idempotency: tuple[str, str, dict[str, Any]]) -> DraftRecord:
+        """Store a new draft and its idempotency record (key, request hash, result) atomically; Conflict if either
+        exists."""
+        key, request_hash, result = idempotency
+        item = _item_from_draft(draft)
+        marker = IdempotencyItem(
+            pk=keys.idempotency_pk(draft.tenant, draft.owner),
+            sk=key,
+            request_hash=request_hash,
+            result=result,
+            ttl=draft.created_at + timedelta(days=2),
+        )
+        try:
+            with TransactWrite(connection=self._connection) as tx:
+                tx.save(item, condition=DraftItem.pk.does_not_exist())
+                tx.save(marker, condition=IdempotencyItem.pk.does_not_exist())
+        except TransactWriteError as error:
+            raise Conflict("The draft or its idempotency key was stored at the same time.") from error
+        return _draft_from_item(item)
+
+    def get(self, tenant: str, owner: str, draft_id: str) -> DraftRecord | None:
+        try:
+            item = DraftItem.get(keys.draft_pk(tenant, owner), keys.draft_sk(draft_id), consistent_read=True)
+        except DoesNotExist:
+            return None
+        return _draft_from_item(item)
+
+    def replace(self, draft: DraftRecord, *, state: str, now: datetime) -> DraftRecord:
+        """Write a new state if the stored draft still has ``draft.version``; Conflict when another write won."""
+        item = _item_from_draft(draft)
+        item.state = state
+        item.updated_at = now
+        try:
+            item.save(condition=DraftItem.pk.exists())  # pynamodb adds "version = draft.version" and increments it
+        except PutError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                raise Conflict("The triage changed at the same time; reload it.") from error
+            raise
+        return _draft_from_item(item)
 
 
 class DynamoAuditLog:

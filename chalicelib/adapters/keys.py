@@ -91,3 +91,12 @@ def ephemeral_pk(tenant: str, kind: str, key: str) -> str:
 
 
 EPHEMERAL_SK = "EPH"
+
+
+def draft_pk(tenant: str, owner: str) -> str:
+    # A citizen's triage drafts live under the citizen (the owner, also for a child's draft): one cannot read another's.
+    return f"T#{tenant}#DRAFTS#{owner}"
+
+
+def draft_sk(draft_id: str) -> str:
+    return f"DRAFT#{draft_id}"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
 from chalicelib.domain.model import FREE_TEXT_MAX, MESSAGE_MAX, REASON_MAX, Case, Message
 
@@ -217,3 +217,102 @@ class Child(BaseModel):
 
 class Children(BaseModel):
     children: list[Child] = Field(description="Children under 18 in your custody, per the population register")
+
+
+# --- The citizen's triage (a draft answered step by step) ---
+
+# The reason and the free text are scanned together by the triage engine, which reads at most 2000 characters.
+DRAFT_FREE_TEXT_MAX = 1500
+
+AnswerInput = Annotated[StrictStr, Field(max_length=2000)] | StrictInt | StrictFloat | list[StrictStr]
+
+
+class BeginTriage(Strict):
+    unit_id: str = Field(min_length=1, max_length=64)
+    reason: str = Field(min_length=1, max_length=REASON_MAX, description="Sökorsak: the reason for contact")
+    free_text: str = Field(default="", max_length=DRAFT_FREE_TEXT_MAX, description="The citizen's own words")
+    for_child: str | None = Field(
+        default=None, max_length=64, description="Triage for this child (an id from GET /citizen/children)"
+    )
+
+
+class TriageAnswer(Strict):
+    step_id: str = Field(min_length=1, max_length=64, description="The id of the step being answered")
+    value: AnswerInput = Field(
+        description='An option id, a list of option ids, a number, text, or "unknown" (vet ej) — per the step\'s kind'
+    )
+
+
+class TriageBack(Strict):
+    step_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="The question to return to (the last one answered); a retry then changes nothing",
+    )
+
+
+class Localized(BaseModel):
+    sv: str
+    en: str
+
+
+class TriageOption(BaseModel):
+    id: str
+    text: Localized
+
+
+class TriageStep(BaseModel):
+    id: str
+    section: str = Field(description="basic_facts, red_flag_screen, complaint, duration, protocol or modifiers")
+    kind: str = Field(description="single_choice, multiple_choice, yes_no, number or free_text")
+    text: Localized
+    help: Localized | None = None
+    options: list[TriageOption] = Field(default_factory=list)
+    allow_unknown: bool = Field(description='"unknown" (vet ej) is always accepted')
+    min: float | None = None
+    max: float | None = None
+    integer: bool = True
+    unit: Localized | None = None
+
+
+class TriageProgress(BaseModel):
+    answered: int = Field(description="Questions answered so far (the engine gives no reliable count of those left)")
+
+
+class TriageRedFlag(BaseModel):
+    rule_id: str
+    answers: dict[str, Any]
+
+
+class TriageFreeTextFlag(BaseModel):
+    term_id: str
+    category: str
+    matched: str
+    negated: bool
+    source: str
+
+
+class TriageResult(BaseModel):
+    priority: str | None = Field(description="P1–P4; null for self-care")
+    deadline: datetime | None
+    disposition: str
+    profession: str
+    red_flags: list[TriageRedFlag]
+    explanation: Localized
+    advice_id: str | None
+    crisis_info: bool
+    free_text_flags: list[TriageFreeTextFlag]
+
+
+class TriageDraft(BaseModel):
+    draft_id: str
+    unit_id: str
+    reason: str
+    free_text: str
+    for_child: str | None = None
+    status: str = Field(description="in_progress or finished")
+    version: int
+    expires_at: datetime
+    step: TriageStep | None = Field(description="The question to answer now; null when finished")
+    progress: TriageProgress
+    outcome: TriageResult | None = Field(description="Set when finished (not yet a queued case)")
