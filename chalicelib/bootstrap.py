@@ -197,6 +197,7 @@ def build(settings: Settings) -> Container:
             directory,
             dynamo.DynamoIdempotency(),
             default_library(),
+            cases=case_store,
             clock=utc_now,
             ids=new_id,
         ),

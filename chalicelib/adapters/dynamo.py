@@ -77,9 +77,11 @@ class CaseItem(Entity, discriminator="case"):
     patient_ref = UnicodeAttribute()
     reason = UnicodeAttribute()
     free_text = UnicodeAttribute(null=True)
-    priority = UnicodeAttribute()
+    priority = UnicodeAttribute(null=True)
     profession = UnicodeAttribute()
     status = UnicodeAttribute()
+    disposition = UnicodeAttribute(null=True)
+    triage = JSONAttribute(null=True)
     submitted_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     message_seq = NumberAttribute(default=0)
@@ -255,6 +257,8 @@ def _case_from_item(item: CaseItem) -> Case:
         message_seq=int(item.message_seq or 0),
         claimed_by=item.claimed_by,
         submitted_by=item.submitted_by,
+        disposition=item.disposition,
+        triage=dict(item.triage) if item.triage else None,
     )
 
 
@@ -277,10 +281,12 @@ def _item_from_case(case: Case, now: datetime) -> CaseItem:
         message_seq=case.message_seq,
         claimed_by=case.claimed_by,
         submitted_by=case.submitted_by,
+        disposition=case.disposition,
+        triage=case.triage,
         gsi2pk=keys.subject_pk(case.tenant, case.patient_ref),
         gsi2sk=keys.subject_case_sk(submitted, case.case_id),
     )
-    if case.status is CaseStatus.QUEUED:
+    if case.status is CaseStatus.QUEUED and case.priority is not None:
         item.gsi1pk = keys.queue_pk(case.tenant, case.unit_id, case.profession)
         item.gsi1sk = keys.queue_sk(case.priority, submitted, case.case_id)
     if case.version:

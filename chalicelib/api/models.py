@@ -67,9 +67,10 @@ class CaseSummary(BaseModel):
     case_id: str
     unit_id: str
     reason: str
-    priority: str
+    priority: str | None = Field(description="P1–P5; null for a self-care case")
     profession: str
-    status: str
+    status: str = Field(description="queued, claimed, closed, redirected (emergency/1177) or self_care")
+    disposition: str | None = Field(default=None, description="the triage's vårdnivå, when the case was triaged")
     submitted_at: datetime
 
     @classmethod
@@ -81,16 +82,18 @@ class CaseSummary(BaseModel):
             priority=case.priority,
             profession=case.profession,
             status=case.status.value,
+            disposition=case.disposition,
             submitted_at=case.submitted_at,
         )
 
 
 class CitizenCase(CaseSummary):
     free_text: str
+    triage: dict[str, Any] | None = Field(default=None, description="the triage outcome, when the case was triaged")
 
     @classmethod
     def of(cls, case: Case) -> CitizenCase:
-        return cls(**CaseSummary.of(case).model_dump(), free_text=case.free_text)
+        return cls(**CaseSummary.of(case).model_dump(), free_text=case.free_text, triage=case.triage)
 
 
 class CaseList(BaseModel):
@@ -316,3 +319,9 @@ class TriageDraft(BaseModel):
     step: TriageStep | None = Field(description="The question to answer now; null when finished")
     progress: TriageProgress
     outcome: TriageResult | None = Field(description="Set when finished (not yet a queued case)")
+
+
+class TriageSubmit(Strict):
+    choose_contact: bool = Field(
+        default=False, description="After self-care advice: 'Jag vill ändå ha kontakt' (P5 Avvakta, a nurse's chat)"
+    )

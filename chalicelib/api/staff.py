@@ -34,12 +34,12 @@ def queue() -> Response:
     now = bootstrap.utc_now()
     entries = [
         QueueEntry(
-            **CitizenCase.of(c).model_dump(exclude={"free_text"}),
+            **CitizenCase.of(c).model_dump(exclude={"free_text", "triage"}),
             waiting_seconds=max(0, int((now - c.submitted_at).total_seconds())),
         )
         for c in cases
     ]
-    return http.respond(Queue(unit_id=unit_id, cases=entries, counts=dict(Counter(c.priority for c in cases))))
+    return http.respond(Queue(unit_id=unit_id, cases=entries, counts=dict(Counter(c.priority or "-" for c in cases))))
 
 
 @operation(

@@ -9,6 +9,7 @@ from chalicelib.api import http
 from chalicelib.api.http import Access
 from chalicelib.api.models import (
     BeginTriage,
+    CitizenCase,
     Localized,
     TriageAnswer,
     TriageBack,
@@ -19,6 +20,7 @@ from chalicelib.api.models import (
     TriageRedFlag,
     TriageResult,
     TriageStep,
+    TriageSubmit,
 )
 from chalicelib.api.openapi import operation
 from chalicelib.services.triage_session import TriageView
@@ -152,3 +154,21 @@ def _result(result: TriageOutcome) -> TriageResult:
         crisis_info=result.crisis_info,
         free_text_flags=[TriageFreeTextFlag(**f.model_dump()) for f in result.free_text_flags],
     )
+
+
+@operation(
+    bp,
+    "/citizen/triage/{draft_id}/submit",
+    "POST",
+    summary="Send a finished triage: queued, redirected to emergency care/1177, or self-care (same case on retry)",
+    tag="triage",
+    access=Access.CITIZEN,
+    request=TriageSubmit,
+    response=CitizenCase,
+    status=201,
+    errors=(404, 409, 413),
+)
+def submit_triage(draft_id: str) -> Response:
+    body = http.parse_body(TriageSubmit, bp.current_request)
+    case = bootstrap.container().triage.submit(http.who(), draft_id, choose_contact=body.choose_contact)
+    return http.respond(CitizenCase.of(case), status=201)

@@ -65,9 +65,15 @@ class Principal:
 
 
 class CaseStatus(enum.StrEnum):
-    QUEUED = "queued"
+    QUEUED = "queued"  # waiting in the unit's queue for the right profession
     CLAIMED = "claimed"
     CLOSED = "closed"
+    REDIRECTED = "redirected"  # sent on to emergency care or 1177 by the triage: no chat, not queued
+    SELF_CARE = "self_care"  # self-care advice given and the citizen did not ask for contact: not queued
+
+
+# Where each triage disposition leaves the case.
+REDIRECTING_DISPOSITIONS = frozenset({"emergency_112", "emergency_department", "call_1177"})
 
 
 # Queue order: P1 first. The digit is what sorts in the queue index.
@@ -101,7 +107,7 @@ class Case:
     patient_ref: str
     reason: str
     free_text: str
-    priority: str
+    priority: str | None  # None only for a self-care case, which is not queued
     profession: str
     status: CaseStatus
     submitted_at: datetime
@@ -109,6 +115,8 @@ class Case:
     message_seq: int = 0
     claimed_by: str | None = None
     submitted_by: str | None = None  # the guardian, when a parent submitted for their child
+    disposition: str | None = None  # the triage's vårdnivå (chat, video, physical, emergency_112, ...)
+    triage: dict[str, Any] | None = None  # the whole triage outcome, for the case view
     events: list[dict[str, Any]] = field(default_factory=list, compare=False, repr=False)
 
     @staticmethod
@@ -120,12 +128,24 @@ class Case:
         patient_ref: str,
         reason: str,
         free_text: str,
-        priority: str,
+        priority: str | None,
         profession: str,
         now: datetime,
         submitted_by: str | None = None,
+        disposition: str | None = None,
+        triage: dict[str, Any] | None = None,
     ) -> Case:
-        if priority not in PRIORITIES:
+        """A new case. Without a disposition it is queued (the plain intake); with one it follows the triage:
+        emergency and 1177 outcomes are recorded as redirected, self-care as self-care, the rest are queued."""
+        if disposition in REDIRECTING_DISPOSITIONS:
+            status = CaseStatus.REDIRECTED
+        elif disposition == "self_care":
+            status = CaseStatus.SELF_CARE
+        else:
+            status = CaseStatus.QUEUED
+        if priority is None and status is not CaseStatus.SELF_CARE:
+            raise ValidationFailed("A case that is not self-care needs a priority.", field="priority")
+        if priority is not None and priority not in PRIORITIES:
             raise ValidationFailed(f"Unknown priority {priority!r}.", field="priority")
         if profession not in PROFESSIONS:
             raise ValidationFailed(f"Unknown profession {profession!r}.", field="profession")
@@ -138,21 +158,24 @@ class Case:
             free_text=_clean(free_text, field_name="free_text", max_len=FREE_TEXT_MAX, required=False),
             priority=priority,
             profession=profession,
-            status=CaseStatus.QUEUED,
+            status=status,
             submitted_at=now,
             submitted_by=submitted_by,
+            disposition=disposition,
+            triage=triage,
         )
         case.events.append({"type": "CaseSubmitted", "case_id": case_id})
         return case
 
     @property
     def is_open(self) -> bool:
-        return self.status is not CaseStatus.CLOSED
+        """Open for chat: queued or claimed. Redirected and self-care cases offer no chat."""
+        return self.status in (CaseStatus.QUEUED, CaseStatus.CLAIMED)
 
     def next_message_seq(self) -> int:
         """The sequence number the next chat message of this case gets."""
         if not self.is_open:
-            raise Conflict("The case is closed; no more messages can be posted.")
+            raise Conflict("This case has no chat (it is closed, or was sent on to other care).")
         return self.message_seq + 1
 
 

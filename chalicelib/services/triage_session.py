@@ -11,12 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from chalicelib.adapters.dynamo import DraftRecord, DynamoDirectory, DynamoDrafts, DynamoIdempotency
+from chalicelib.adapters.dynamo import DraftRecord, DynamoCases, DynamoDirectory, DynamoDrafts, DynamoIdempotency
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from chalicelib.domain.model import Principal, PrincipalKind
+from chalicelib.domain.model import Case, Principal, PrincipalKind
 from chalicelib.services.cases import request_hash
 from chalicelib.services.ports import Clock, IdGenerator
 from chalicelib.triage import (
+    Disposition,
     InvalidAnswer,
     Library,
     Step,
@@ -30,6 +31,7 @@ from chalicelib.triage import (
 )
 from chalicelib.triage import answer as engine_answer
 from chalicelib.triage import back as engine_back
+from chalicelib.triage import choose_contact as engine_choose_contact
 
 DRAFT_LIFETIME = timedelta(hours=24)
 
@@ -56,9 +58,11 @@ class TriageSessionService:
         idempotency: DynamoIdempotency,
         library: Library,
         *,
+        cases: DynamoCases,
         clock: Clock,
         ids: IdGenerator,
     ) -> None:
+        self._cases = cases
         self._drafts = drafts
         self._directory = directory
         self._idempotency = idempotency
@@ -173,6 +177,52 @@ class TriageSessionService:
                 return again  # a parallel retry of this same "back" got there first
             raise
         return self._view(stored, new_state)
+
+    def submit(self, principal: Principal, draft_id: str, *, choose_contact: bool) -> Case:
+        """Turn a finished triage into a case. Emergency and 1177 outcomes are recorded as redirected (no chat),
+        self-care as self-care — unless the citizen asks for contact anyway (``choose_contact``: P5 Avvakta, a
+        nurse's chat) —, the rest join the unit's queue for the right profession with the triage's priority.
+        Submitting the same draft again returns the same case."""
+        draft = self._load(principal, draft_id)
+        state = TriageState.model_validate_json(draft.state)
+        result = outcome(state, library=self._library)
+        if result is None:
+            raise Conflict("Answer the remaining questions first.")
+        now = self._clock()
+        if choose_contact:
+            if result.disposition is not Disposition.SELF_CARE:
+                raise ValidationFailed("Contact anyway is chosen only after self-care advice.", field="choose_contact")
+            result = engine_choose_contact(result, now)
+        key = f"triage-submit-{draft.draft_id}"
+        digest = request_hash({"draft_id": draft.draft_id, "choose_contact": choose_contact})
+        case = Case.submit(
+            case_id=self._ids(),
+            tenant=principal.tenant,
+            unit_id=draft.unit_id,
+            patient_ref=draft.patient_ref,
+            reason=draft.reason,
+            free_text=draft.free_text,
+            priority=result.priority.value if result.priority else None,
+            profession=result.profession.value,
+            now=now,
+            submitted_by=principal.subject if draft.for_child else None,
+            disposition=result.disposition.value,
+            triage=result.model_dump(mode="json"),
+        )
+        try:
+            return self._cases.create(
+                case, now=now, idempotency=(principal.subject, key, digest, {"case_id": case.case_id})
+            )
+        except Conflict:
+            found = self._idempotency.find(principal.tenant, principal.subject, key)
+            if found is None:
+                raise
+            if found[0] != digest:
+                raise Conflict("This triage was already sent; open the case from My cases.") from None
+            existing = self._cases.get(principal.tenant, str(found[1]["case_id"]))
+            if existing is None:
+                raise
+            return existing
 
     # -- helpers ------------------------------------------------------------------------------------------------
 

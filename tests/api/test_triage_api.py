@@ -233,3 +233,51 @@ def test_a_write_from_a_stale_version_of_the_draft_is_refused(api: Api) -> None:
     with pytest.raises(Conflict):
         drafts.replace(seen, state=seen.state, now=seen.created_at)
     assert drafts.get(ANNA.tenant, ANNA.subject, draft_id).version == seen.version + 1
+
+
+def _submit(api: Api, draft_id: str, who: Any = ANNA, **body: Any) -> tuple[int, Any]:
+    return api.call("POST", f"/citizen/triage/{draft_id}/submit", who=who, body=body)
+
+
+def _queue(api: Api) -> list[str]:
+    return [c["case_id"] for c in api.call("GET", f"/staff/queue?unit_id={UNIT_A}", who=NURSE_A)[1]["cases"]]
+
+
+def test_a_cold_sent_as_self_care_is_not_queued_but_contact_anyway_queues_it_as_p5(api: Api) -> None:
+    done, _ = _walk(api, _begin(api)[1], COLD_ADULT)
+    status, case = _submit(api, done["draft_id"])
+    assert status == 201
+    assert (case["status"], case["priority"], case["disposition"]) == ("self_care", None, "self_care")
+    assert case["triage"]["advice_id"] == "cold_self_care"
+    assert case["case_id"] not in _queue(api)
+    chat = api.call("POST", f"/cases/{case['case_id']}/messages", who=ANNA, body={"text": "Hej", "client_id": "c1"})
+    assert chat[0] == 409  # self-care without contact offers no chat
+
+    second, _ = _walk(api, _begin(api, key="triage-key-0002")[1], COLD_ADULT)
+    status, contact = _submit(api, second["draft_id"], choose_contact=True)
+    assert status == 201
+    assert (contact["status"], contact["priority"], contact["profession"]) == ("queued", "P5", "nurse")
+    assert contact["case_id"] in _queue(api)
+
+
+def test_chest_pain_is_recorded_as_redirected_with_no_chat_and_not_queued(api: Api) -> None:
+    draft = _begin(api, reason="Ont i bröstet", free_text="")[1]
+    done, _ = _walk(api, draft, {"age": 58, "sex": "male", "self_rated_health": 40, "rf_chest_pain": "yes"})
+    status, case = _submit(api, done["draft_id"])
+    assert status == 201
+    assert (case["status"], case["priority"], case["disposition"]) == ("redirected", "P1", "emergency_112")
+    assert case["case_id"] not in _queue(api)
+    chat = api.call("POST", f"/cases/{case['case_id']}/messages", who=ANNA, body={"text": "Hej", "client_id": "c1"})
+    assert chat[0] == 409
+    contact = _submit(api, done["draft_id"], choose_contact=True)
+    assert contact[0] in (409, 422)  # contact anyway is only for self-care, and this triage was already sent
+
+
+def test_sending_a_triage_twice_gives_one_case_and_an_unfinished_triage_cannot_be_sent(api: Api) -> None:
+    draft = _begin(api)[1]
+    assert _submit(api, draft["draft_id"])[0] == 409  # nothing answered yet
+    done, _ = _walk(api, draft, COLD_ADULT)
+    first = _submit(api, done["draft_id"], choose_contact=True)[1]
+    again = _submit(api, done["draft_id"], choose_contact=True)[1]
+    assert again["case_id"] == first["case_id"]
+    assert [c["case_id"] for c in api.call("GET", "/citizen/cases", who=ANNA)[1]["cases"]] == [first["case_id"]]
