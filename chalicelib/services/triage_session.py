@@ -14,9 +14,11 @@ from datetime import timedelta
 from chalicelib.adapters.dynamo import DraftRecord, DynamoCases, DynamoDirectory, DynamoDrafts, DynamoIdempotency
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from chalicelib.domain.model import Case, Principal, PrincipalKind
+from chalicelib.domain.opening_hours import is_open, next_opening
 from chalicelib.services.cases import request_hash
 from chalicelib.services.ports import Clock, IdGenerator
 from chalicelib.triage import (
+    AfterHoursTarget,
     Disposition,
     InvalidAnswer,
     Library,
@@ -27,6 +29,7 @@ from chalicelib.triage import (
     WrongStep,
     next_step,
     outcome,
+    route_for_hours,
     start,
 )
 from chalicelib.triage import answer as engine_answer
@@ -61,8 +64,10 @@ class TriageSessionService:
         cases: DynamoCases,
         clock: Clock,
         ids: IdGenerator,
+        after_hours: AfterHoursTarget = "call_1177",
     ) -> None:
         self._cases = cases
+        self._after_hours = after_hours
         self._drafts = drafts
         self._directory = directory
         self._idempotency = idempotency
@@ -193,6 +198,7 @@ class TriageSessionService:
             if result.disposition is not Disposition.SELF_CARE:
                 raise ValidationFailed("Contact anyway is chosen only after self-care advice.", field="choose_contact")
             result = engine_choose_contact(result, now)
+        result = self._for_opening_hours(principal, draft.unit_id, result)
         key = f"triage-submit-{draft.draft_id}"
         digest = request_hash({"draft_id": draft.draft_id, "choose_contact": choose_contact})
         case = Case.submit(
@@ -223,6 +229,19 @@ class TriageSessionService:
             if existing is None:
                 raise
             return existing
+
+    def _for_opening_hours(self, principal: Principal, unit_id: str, result: TriageOutcome) -> TriageOutcome:
+        """Chat, video and physical go where the unit can answer in time: a closed unit sends urgent cases on
+        (P1 → 112, else 1177 or the jourcentral, per region); what can wait for the next opening stays."""
+        channel = result.disposition.value
+        unit = self._directory.unit(principal.tenant, unit_id) or {}
+        hours = unit.get("opening_hours")
+        if channel not in ("chat", "video", "physical") or not hours:
+            return result  # not a unit channel, or the unit's hours are not configured
+        now = self._clock()
+        return route_for_hours(
+            result, is_open(hours, channel, now), self._after_hours, next_opening=next_opening(hours, channel, now)
+        )
 
     # -- helpers ------------------------------------------------------------------------------------------------
 

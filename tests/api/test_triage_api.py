@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import uuid
+from datetime import datetime
 from typing import Any
 
+import pytest
+
 from chalicelib.domain.model import Ward
+from chalicelib.domain.opening_hours import SWEDEN
+from chalicelib.services.triage_session import TriageSessionService
+from chalicelib.triage import load_library
 from tests.api.conftest import UNIT_A, Api, citizen, staff
 
 ANNA = citizen("191212121212", "Anna")
@@ -281,3 +288,58 @@ def test_sending_a_triage_twice_gives_one_case_and_an_unfinished_triage_cannot_b
     again = _submit(api, done["draft_id"], choose_contact=True)[1]
     assert again["case_id"] == first["case_id"]
     assert [c["case_id"] for c in api.call("GET", "/citizen/cases", who=ANNA)[1]["cases"]] == [first["case_id"]]
+
+
+def _service_at(container: Any, moment: datetime) -> TriageSessionService:
+    """The triage service as bootstrap builds it, with the clock stopped at ``moment``."""
+    built = container.triage
+    return TriageSessionService(
+        built._drafts,
+        container.directory,
+        built._idempotency,
+        built._library,
+        cases=built._cases,
+        clock=lambda: moment,
+        ids=lambda: uuid.uuid4().hex,
+    )
+
+
+def _replay(service: TriageSessionService, who: Any, draft_id: str, protocol_id: str, answers: dict[str, Any]) -> None:
+    while (view := service.current(who, draft_id)).step is not None:
+        step = view.step.id
+        value = protocol_id if step == "complaint" else answers.get(step, "no")
+        service.answer(who, draft_id, step_id=step, value=value)
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        (datetime(2026, 11, 28, 22, 0, tzinfo=SWEDEN), ("redirected", "call_1177")),  # Saturday night
+        (datetime(2026, 11, 25, 10, 0, tzinfo=SWEDEN), ("queued", "chat")),  # Wednesday morning
+    ],
+)
+def test_a_chat_that_cannot_wait_for_the_unit_to_open_goes_to_1177(
+    api: Api, moment: datetime, expected: tuple[str, str]
+) -> None:
+    weekdays = {d: [["08:00", "16:30"]] for d in ("mon", "tue", "wed", "thu", "fri")}
+    api.container.directory.put_unit(
+        "testregion",
+        "SE-VC-H",
+        "Vårdcentralen med öppettider",
+        {"professions": ["nurse"], "opening_hours": {"chat": weekdays}},
+    )
+    library = load_library()
+    protocol, case = next(
+        (p, c)
+        for p in library.current()
+        for c in p.test_cases
+        if c.expected.priority is not None
+        and c.expected.priority.value == "P3"
+        and c.expected.disposition.value == "chat"
+        and not c.free_text
+    )
+    service = _service_at(api.container, moment)
+    view = service.begin(ANNA, unit_id="SE-VC-H", reason="Besvär", free_text="", idempotency_key=uuid.uuid4().hex)
+    _replay(service, ANNA, view.draft.draft_id, protocol.id, dict(case.answers))
+    submitted = service.submit(ANNA, view.draft.draft_id, choose_contact=False)
+    assert (submitted.status.value, submitted.disposition) == expected
