@@ -241,6 +241,17 @@ def _iso(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+def _create_once(item: Entity) -> bool:
+    """Put the item only if no item has its key; False when one was already there (a repeat is not an error)."""
+    try:
+        item.save(condition=Entity.pk.does_not_exist())
+    except PutError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
 def _case_from_item(item: CaseItem) -> Case:
     return Case(
         case_id=item.case_id,
@@ -432,13 +443,7 @@ class DynamoCases:
             occurred_at=occurred_at,
             data=data,
         )
-        try:
-            item.save(condition=TimelineItem.pk.does_not_exist())
-        except PutError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return _create_once(item)
 
     def timeline(self, tenant: str, case_id: str) -> list[dict[str, Any]]:
         items = TimelineItem.query(
@@ -497,11 +502,7 @@ class DynamoDirectory:
 
     def put_unit(self, tenant: str, unit_id: str, name: str, details: dict[str, Any]) -> None:
         item = UnitItem(pk=keys.unit_pk(tenant), sk=unit_id, tenant=tenant, unit_id=unit_id, name=name, details=details)
-        try:
-            item.save(condition=UnitItem.pk.does_not_exist())
-        except PutError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
-                raise
+        _create_once(item)
 
     def unit(self, tenant: str, unit_id: str) -> dict[str, Any] | None:
         try:
@@ -521,11 +522,7 @@ class DynamoDirectory:
         item = StaffItem(
             pk=keys.staff_pk(tenant, hsa_id), sk=keys.STAFF_SK, tenant=tenant, hsa_id=hsa_id, name=name, roles=roles
         )
-        try:
-            item.save(condition=StaffItem.pk.does_not_exist())
-        except PutError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
-                raise
+        _create_once(item)
 
     def staff(self, tenant: str, hsa_id: str) -> dict[str, Any] | None:
         try:
