@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from chalice.app import Chalice, ConvertToMiddleware, DynamoDBEvent, Response, SQSEvent, WebsocketEvent
 
 from chalicelib import bootstrap
-from chalicelib.api import auth, chat, citizen, login, public, staff, triage
+from chalicelib.api import auth, chat, citizen, login, photos, public, staff, triage
 from chalicelib.domain.errors import Unauthenticated
 from chalicelib.domain.events import DomainEvent
 
@@ -22,7 +22,7 @@ app.experimental_feature_flags.update(["WEBSOCKETS"])
 logger = Logger(service="nara")
 metrics = Metrics(namespace="Nara", service="nara")
 
-for blueprint in (public.bp, auth.bp, login.bp, citizen.bp, staff.bp, chat.bp, triage.bp):
+for blueprint in (public.bp, auth.bp, login.bp, citizen.bp, staff.bp, chat.bp, triage.bp, photos.bp):
     app.register_blueprint(blueprint)
 
 if settings.ws_endpoint:
@@ -88,13 +88,16 @@ def on_table_change(event: DynamoDBEvent) -> None:
     bootstrap.container().events.on_stream_records(records)
 
 
-def _timeline_record(record: SQSRecord) -> None:
-    bootstrap.container().events.record_on_timeline(DomainEvent.from_dict(json.loads(record.body)))
+def _event_record(record: SQSRecord) -> None:
+    event = DomainEvent.from_dict(json.loads(record.body))
+    services = bootstrap.container()
+    services.events.record_on_timeline(event)
+    services.notify.on_event(event)  # after the timeline: a failed notice retries both, and both are idempotent
 
 
 @app.on_sqs_message(queue=settings.events_queue_name, batch_size=10)
 def on_domain_event(event: SQSEvent) -> dict[str, Any]:
-    """Consumer that records each domain event on its case's timeline; reports partial batch failures."""
+    """Consumer of domain events: the case's timeline, and notices to the citizen; reports partial batch failures."""
     processor = BatchProcessor(event_type=EventType.SQS)
-    response = process_partial_response(event=event.to_dict(), record_handler=_timeline_record, processor=processor)
+    response = process_partial_response(event=event.to_dict(), record_handler=_event_record, processor=processor)
     return dict(response)

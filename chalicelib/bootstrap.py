@@ -20,6 +20,8 @@ The same code runs in AWS Lambda and in the local stack; only endpoints and cred
     NARA_FREJA_ISSUER, NARA_FREJA_CLIENT_ID, NARA_FREJA_CLIENT_SECRET   Freja eID+ (OIDC); unset: not offered
     NARA_SITHS_ISSUER, NARA_SITHS_CLIENT_ID, NARA_SITHS_CLIENT_SECRET   the region's SITHS IdP (OIDC)
     NARA_POPULATION_REGISTER_URL   custody lookups (vårdnadshavare); unset: citizens act only for themselves
+    NARA_PHOTO_BUCKET        the region's photo bucket (default nara-{tenant}-photos)
+    NARA_S3_PUBLIC_URL       only locally: where browsers reach S3 (the gateway's /local/s3 proxy); in AWS, S3 itself
 """
 
 from __future__ import annotations
@@ -35,7 +37,9 @@ import boto3
 import httpx
 
 from chalicelib.adapters import dynamo
+from chalicelib.adapters import photos as photo_records
 from chalicelib.adapters.bankid import BankIdClient
+from chalicelib.adapters.notify import SesEmail, SnsSms
 from chalicelib.adapters.oidc import OidcClient, freja_eid_plus, siths_eid
 from chalicelib.adapters.population import HttpPopulationRegister
 from chalicelib.adapters.queues import SqsEventPublisher
@@ -47,10 +51,12 @@ from chalicelib.services.cases import CaseService
 from chalicelib.services.chat import ChatService
 from chalicelib.services.events import EventService
 from chalicelib.services.login import LoginService, OidcProvider
+from chalicelib.services.notify import NotificationService
+from chalicelib.services.photos import PhotoService
 from chalicelib.services.realtime import RealtimeService
 from chalicelib.services.sessions import SessionService
 from chalicelib.services.triage_session import TriageSessionService
-from chalicelib.triage import default_library
+from chalicelib.triage import Library, default_library
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,10 @@ class Settings:
     population_register_url: str | None
     # In AWS: the secrets holding the cert, key and CA PEMs (three PEMs do not fit in Lambda's 4 KB of environment).
     bankid_secrets: tuple[str | None, str | None, str | None] = (None, None, None)
+    photo_bucket: str = ""
+    s3_public_url: str | None = None  # locally: presigned URLs point at the gateway, so uploads are same-origin
+    sms_sender_id: str | None = None  # notices by SMS (Amazon SNS) with this sender id; None: no SMS
+    email_sender: str | None = None  # notices by e-mail (Amazon SES) from this verified address; None: no e-mail
 
     @staticmethod
     def from_environment() -> Settings:
@@ -102,6 +112,8 @@ class Settings:
             public_origin=env.get("NARA_PUBLIC_ORIGIN", "").rstrip("/"),
             bankid_url=env.get("NARA_BANKID_URL") or None,
             population_register_url=env.get("NARA_POPULATION_REGISTER_URL") or None,
+            sms_sender_id=env.get("NARA_SMS_SENDER_ID") or None,
+            email_sender=env.get("NARA_EMAIL_SENDER") or None,
             bankid_cert=env.get("NARA_BANKID_CERT") or None,
             bankid_key=env.get("NARA_BANKID_KEY") or None,
             bankid_ca=env.get("NARA_BANKID_CA") or None,
@@ -116,6 +128,8 @@ class Settings:
                 env.get("NARA_BANKID_KEY_SECRET_ARN") or None,
                 env.get("NARA_BANKID_CA_SECRET_ARN") or None,
             ),
+            photo_bucket=env.get("NARA_PHOTO_BUCKET") or f"nara-{tenant}-photos",
+            s3_public_url=env.get("NARA_S3_PUBLIC_URL") or None,
         )
 
 
@@ -143,6 +157,9 @@ class Container:
     realtime: RealtimeService
     events: EventService
     triage: TriageSessionService
+    photos: PhotoService
+    notify: NotificationService
+    triage_library: Library
 
 
 def build(settings: Settings) -> Container:
@@ -154,6 +171,7 @@ def build(settings: Settings) -> Container:
             endpoint=settings.aws_endpoint,
         )
     )
+    photo_records.configure()
     case_store = dynamo.DynamoCases(connection)
     connections = dynamo.DynamoConnections()
     directory = dynamo.DynamoDirectory()
@@ -182,8 +200,10 @@ def build(settings: Settings) -> Container:
         if settings.population_register_url
         else None,
     )
+    library = default_library()
     return Container(
         settings=settings,
+        triage_library=library,
         sessions=sessions,
         login=login,
         directory=directory,
@@ -192,11 +212,37 @@ def build(settings: Settings) -> Container:
         chat=ChatService(case_store, connections, pusher, audit, clock=utc_now),
         realtime=RealtimeService(connections, sessions, tenant=settings.tenant, clock=utc_now),
         events=EventService(case_store, publisher),
+        notify=NotificationService(
+            case_store,
+            dynamo.DynamoNoticeLog(),
+            clock=utc_now,
+            link=f"{settings.public_origin}/citizen/",
+            sms=SnsSms(sender_id=settings.sms_sender_id, region=settings.region, endpoint=settings.aws_endpoint)
+            if settings.sms_sender_id
+            else None,
+            email=SesEmail(sender=settings.email_sender, region=settings.region, endpoint=settings.aws_endpoint)
+            if settings.email_sender
+            else None,
+        ),
+        photos=PhotoService(
+            dynamo.DynamoDrafts(connection),
+            case_store,
+            photo_records.DynamoPhotos(connection),
+            photo_records.S3PhotoFiles(
+                settings.photo_bucket,
+                region=settings.region,
+                endpoint=settings.aws_endpoint,
+                public_endpoint=settings.s3_public_url,
+            ),
+            audit,
+            clock=utc_now,
+            ids=new_id,
+        ),
         triage=TriageSessionService(
             dynamo.DynamoDrafts(connection),
             directory,
             dynamo.DynamoIdempotency(),
-            default_library(),
+            library,
             cases=case_store,
             clock=utc_now,
             ids=new_id,

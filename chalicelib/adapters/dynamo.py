@@ -7,6 +7,7 @@ Every write here is conditional: creates use ``attribute_not_exists``, updates c
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from pynamodb.attributes import (
 )
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -87,6 +89,11 @@ class CaseItem(Entity, discriminator="case"):
     message_seq = NumberAttribute(default=0)
     claimed_by = UnicodeAttribute(null=True)
     submitted_by = UnicodeAttribute(null=True)
+    draft_id = UnicodeAttribute(null=True)
+    expectations = UnicodeAttribute(null=True)
+    notify_sms = UnicodeAttribute(null=True)
+    notify_email = UnicodeAttribute(null=True)
+    first_contact_at = UTCDateTimeAttribute(null=True)  # staff's first message: when the wait ended
 
 
 class MessageItem(Entity, discriminator="message"):
@@ -136,6 +143,29 @@ class UnitItem(Entity, discriminator="unit"):
     details = JSONAttribute()
 
 
+class QueueStatsItem(Entity, discriminator="queue_stats"):
+    """Recent first contacts of one unit and profession (newest last), for the waiting room's estimate."""
+
+    tenant = UnicodeAttribute()
+    recent = JSONAttribute()  # [{"case_id", "at"}]
+
+
+class NoticeItem(Entity, discriminator="notice"):
+    """When the citizen of a case was last notified (one per case)."""
+
+    tenant = UnicodeAttribute()
+    case_id = UnicodeAttribute()
+    last_event = UnicodeAttribute()
+    sent_at = UTCDateTimeAttribute()
+
+
+class RegionItem(Entity, discriminator="region"):
+    """The region's own settings: after-hours target, akutmottagningar, ..."""
+
+    tenant = UnicodeAttribute()
+    details = JSONAttribute()
+
+
 class StaffItem(Entity, discriminator="staff"):
     tenant = UnicodeAttribute()
     hsa_id = UnicodeAttribute()
@@ -172,6 +202,10 @@ class DraftItem(Entity, discriminator="triage_draft"):
     unit_id = UnicodeAttribute()
     reason = UnicodeAttribute()
     free_text = UnicodeAttribute(null=True)
+    expectations = UnicodeAttribute(null=True)
+    notify_sms = UnicodeAttribute(null=True)
+    notify_email = UnicodeAttribute(null=True)
+    case_id = UnicodeAttribute(null=True)  # set once the draft is sent as a case
     state = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
@@ -212,6 +246,9 @@ ENTITY_MODELS: tuple[type[Model], ...] = (
     SessionItem,
     EphemeralItem,
     DraftItem,
+    RegionItem,
+    QueueStatsItem,
+    NoticeItem,
 )
 
 
@@ -270,6 +307,11 @@ def _case_from_item(item: CaseItem) -> Case:
         submitted_by=item.submitted_by,
         disposition=item.disposition,
         triage=dict(item.triage) if item.triage else None,
+        draft_id=item.draft_id,
+        expectations=item.expectations or "",
+        notify_sms=item.notify_sms,
+        notify_email=item.notify_email,
+        first_contact_at=item.first_contact_at,
     )
 
 
@@ -294,6 +336,11 @@ def _item_from_case(case: Case, now: datetime) -> CaseItem:
         submitted_by=case.submitted_by,
         disposition=case.disposition,
         triage=case.triage,
+        draft_id=case.draft_id,
+        expectations=case.expectations or None,
+        notify_sms=case.notify_sms,
+        notify_email=case.notify_email,
+        first_contact_at=case.first_contact_at,
         gsi2pk=keys.subject_pk(case.tenant, case.patient_ref),
         gsi2sk=keys.subject_case_sk(submitted, case.case_id),
     )
@@ -347,6 +394,26 @@ class DynamoCases:
             raise Conflict("The case or its idempotency key was stored at the same time.") from error
         return _case_from_item(item)
 
+    def update(self, case: Case, *, now: datetime, idempotency: tuple[str, str, str, dict[str, Any]]) -> Case:
+        """Store a changed case if the stored one still has ``case.version``, with an idempotency record,
+        atomically; Conflict when another write won or the key was used."""
+        tenant_subject, key, request_hash, result = idempotency
+        item = _item_from_case(case, now)
+        marker = IdempotencyItem(
+            pk=keys.idempotency_pk(case.tenant, tenant_subject),
+            sk=key,
+            request_hash=request_hash,
+            result=result,
+            ttl=now + timedelta(days=2),
+        )
+        try:
+            with TransactWrite(connection=self._connection) as tx:
+                tx.save(item, condition=CaseItem.pk.exists())  # pynamodb adds the version condition
+                tx.save(marker, condition=IdempotencyItem.pk.does_not_exist())
+        except TransactWriteError as error:
+            raise Conflict("The case changed at the same time.") from error
+        return _case_from_item(item)
+
     def get(self, tenant: str, case_id: str) -> Case | None:
         try:
             item = CaseItem.get(keys.case_pk(tenant, case_id), keys.CASE_SK, consistent_read=True)
@@ -397,11 +464,10 @@ class DynamoCases:
         marker = MessageClientIdItem(pk=pk, sk=marker_sk, seq=message.seq)
         try:
             with TransactWrite(connection=self._connection) as tx:
-                tx.update(
-                    tx_case,
-                    actions=[CaseItem.message_seq.set(message.seq), CaseItem.updated_at.set(now)],
-                    condition=CaseItem.message_seq == message.seq - 1,
-                )
+                actions: list[Action] = [CaseItem.message_seq.set(message.seq), CaseItem.updated_at.set(now)]
+                if message.sender_kind is SenderKind.STAFF and case.first_contact_at is None:
+                    actions.append(CaseItem.first_contact_at.set(now))
+                tx.update(tx_case, actions=actions, condition=CaseItem.message_seq == message.seq - 1)
                 tx.save(msg_item, condition=MessageItem.pk.does_not_exist())
                 tx.save(marker, condition=MessageClientIdItem.pk.does_not_exist())
         except TransactWriteError as error:
@@ -454,6 +520,69 @@ class DynamoCases:
             for i in items
             if isinstance(i, TimelineItem)
         ]
+
+
+class DynamoQueueStats:
+    """How fast a unit's staff have been taking cases lately, per profession (a small rolling window)."""
+
+    WINDOW = 20
+
+    def record_first_contact(self, tenant: str, unit_id: str, profession: str, case_id: str, at: datetime) -> None:
+        pk, sk = keys.queue_stats_pk(tenant), keys.queue_stats_sk(unit_id, profession)
+        for _ in range(5):
+            try:
+                item = QueueStatsItem.get(pk, sk, consistent_read=True)
+            except DoesNotExist:
+                item = QueueStatsItem(pk=pk, sk=sk, tenant=tenant, recent=[])
+            recent = [e for e in (item.recent or []) if e.get("case_id") != case_id]
+            item.recent = [*recent, {"case_id": case_id, "at": _iso(at)}][-self.WINDOW :]
+            try:
+                item.save()  # conditional on the version read (or on absence)
+                return
+            except PutError as error:
+                if error.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+
+    def first_contacts(self, tenant: str, unit_id: str, profession: str) -> list[datetime]:
+        try:
+            item = QueueStatsItem.get(keys.queue_stats_pk(tenant), keys.queue_stats_sk(unit_id, profession))
+        except DoesNotExist:
+            return []
+        return sorted(datetime.fromisoformat(str(e["at"])) for e in item.recent or [])
+
+
+class DynamoNoticeLog:
+    def claim(self, tenant: str, case_id: str, event_id: str, *, now: datetime, quiet: timedelta) -> bool:
+        """Reserve the right to notify about ``case_id`` now: True unless a notice went out within ``quiet``
+        (a redelivered event, or the next message of a burst)."""
+        item = NoticeItem(
+            pk=keys.notice_pk(tenant, case_id),
+            sk=keys.NOTICE_SK,
+            tenant=tenant,
+            case_id=case_id,
+            last_event=event_id,
+            sent_at=now,
+            ttl=now + timedelta(days=30),
+        )
+        try:
+            item.save(
+                condition=NoticeItem.pk.does_not_exist() | (NoticeItem.sent_at < now - quiet),
+                add_version_condition=False,
+            )
+        except PutError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def release(self, tenant: str, case_id: str, event_id: str) -> None:
+        """Undo a claim whose notice could not be sent, so the retried event may send it."""
+        item = NoticeItem(pk=keys.notice_pk(tenant, case_id), sk=keys.NOTICE_SK)
+        try:
+            item.delete(condition=NoticeItem.last_event == event_id, add_version_condition=False)
+        except DeleteError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
 
 
 class DynamoIdempotency:
@@ -517,6 +646,17 @@ class DynamoDirectory:
             for i in UnitItem.query(keys.unit_pk(tenant))
             if isinstance(i, UnitItem)
         ]
+
+    def put_region(self, tenant: str, details: dict[str, Any]) -> None:
+        _create_once(RegionItem(pk=keys.region_pk(tenant), sk=keys.REGION_SK, tenant=tenant, details=details))
+
+    def region(self, tenant: str) -> dict[str, Any]:
+        """The region's settings ({} when none are stored: the defaults apply)."""
+        try:
+            item = RegionItem.get(keys.region_pk(tenant), keys.REGION_SK)
+        except DoesNotExist:
+            return {}
+        return dict(item.details)
 
     def put_staff(self, tenant: str, hsa_id: str, name: str, roles: list[dict[str, str]]) -> None:
         item = StaffItem(
@@ -657,6 +797,10 @@ class DraftRecord:
     updated_at: datetime
     expires_at: datetime
     version: int = 0
+    expectations: str = ""
+    notify_sms: str | None = None
+    notify_email: str | None = None
+    case_id: str | None = None  # the case it became, once sent
 
 
 def _draft_from_item(item: DraftItem) -> DraftRecord:
@@ -669,6 +813,10 @@ def _draft_from_item(item: DraftItem) -> DraftRecord:
         unit_id=item.unit_id,
         reason=item.reason,
         free_text=item.free_text or "",
+        expectations=item.expectations or "",
+        notify_sms=item.notify_sms,
+        notify_email=item.notify_email,
+        case_id=item.case_id,
         state=item.state,
         created_at=item.created_at,
         updated_at=item.updated_at,
@@ -689,6 +837,10 @@ def _item_from_draft(draft: DraftRecord) -> DraftItem:
         unit_id=draft.unit_id,
         reason=draft.reason,
         free_text=draft.free_text or None,
+        expectations=draft.expectations or None,
+        notify_sms=draft.notify_sms,
+        notify_email=draft.notify_email,
+        case_id=draft.case_id,
         state=draft.state,
         created_at=draft.created_at,
         updated_at=draft.updated_at,
@@ -733,10 +885,20 @@ class DynamoDrafts:
             return None
         return _draft_from_item(item)
 
-    def replace(self, draft: DraftRecord, *, state: str, now: datetime) -> DraftRecord:
-        """Write a new state if the stored draft still has ``draft.version``; Conflict when another write won."""
-        item = _item_from_draft(draft)
-        item.state = state
+    def of_owner(self, tenant: str, owner: str, *, limit: int = 50) -> list[DraftRecord]:
+        """The owner's drafts, newest first (expired ones may linger until TTL removes them: callers filter)."""
+        items = DraftItem.query(
+            keys.draft_pk(tenant, owner),
+            DraftItem.sk.startswith(keys.draft_sk("")),
+            consistent_read=True,
+            limit=limit,
+        )
+        return sorted((_draft_from_item(i) for i in items), key=lambda d: d.updated_at, reverse=True)
+
+    def replace(self, draft: DraftRecord, *, now: datetime, **changes: Any) -> DraftRecord:
+        """Write the draft with ``changes`` (state, intake fields, case_id) if the stored draft still has
+        ``draft.version``; Conflict when another write won."""
+        item = _item_from_draft(dataclasses.replace(draft, **changes))
         item.updated_at = now
         try:
             item.save(condition=DraftItem.pk.exists())  # pynamodb adds "version = draft.version" and increments it

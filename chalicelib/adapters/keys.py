@@ -60,6 +60,21 @@ def idempotency_pk(tenant: str, subject: str) -> str:
     return f"T#{tenant}#IDEM#{subject}"
 
 
+REGION_SK = "REGION"
+
+
+def queue_stats_pk(tenant: str) -> str:
+    return f"T#{tenant}#QUEUESTATS"
+
+
+def queue_stats_sk(unit_id: str, profession: str) -> str:
+    return f"{unit_id}#{profession}"
+
+
+def region_pk(tenant: str) -> str:
+    return f"T#{tenant}#REGION"
+
+
 def unit_pk(tenant: str) -> str:
     return f"T#{tenant}#UNITS"
 
@@ -100,3 +115,40 @@ def draft_pk(tenant: str, owner: str) -> str:
 
 def draft_sk(draft_id: str) -> str:
     return f"DRAFT#{draft_id}"
+
+
+def photos_pk(tenant: str, draft_id: str) -> str:
+    # A triage draft's photos: the upload slots (one item) and each photo. The draft id is reached only after the
+    # owner-scoped draft (or the case it became) was loaded for the caller.
+    return f"T#{tenant}#PHOTOS#{draft_id}"
+
+
+PHOTO_SLOTS_SK = "SLOTS"
+
+
+def photo_sk(photo_id: str) -> str:
+    return f"PHOTO#{photo_id}"
+
+
+PHOTO_PREFIX = "PHOTO#"
+
+
+def photo_upload_object(tenant: str, draft_id: str, photo_id: str) -> str:
+    """S3 key the browser uploads to (never shown to anyone; deleted once processed, expired by lifecycle)."""
+    return f"{tenant}/uploads/{draft_id}/{photo_id}"
+
+
+def photo_image_object(tenant: str, draft_id: str, photo_id: str) -> str:
+    return f"{tenant}/photos/{draft_id}/{photo_id}.jpg"
+
+
+def photo_thumbnail_object(tenant: str, draft_id: str, photo_id: str) -> str:
+    return f"{tenant}/photos/{draft_id}/{photo_id}-thumb.jpg"
+
+
+NOTICE_SK = "NOTICE"
+
+
+def notice_pk(tenant: str, case_id: str) -> str:
+    # Next to the case, but its own item: the case's version is not touched by a notice.
+    return f"T#{tenant}#NOTICE#{case_id}"

@@ -40,6 +40,7 @@ class SessionTokens:
             "loa": principal.auth_level,
             "roles": [{"unit_id": r.unit_id, "role": r.role} for r in principal.roles],
             "wards": [{"ref": w.ref, "name": w.name, "born": w.birth_date} for w in principal.wards],
+            "born": principal.birth_date,
             "iat": int(now.timestamp()),
             "exp": int(expires_at.timestamp()),
         }
@@ -75,4 +76,5 @@ class SessionTokens:
             roles=roles,
             session_id=str(claims["sid"]),
             wards=wards,
+            birth_date=str(claims.get("born") or ""),
         )

@@ -41,8 +41,12 @@ STATUS: dict[type[DomainError], int] = {
 }
 
 
-def error_response(status: int, code: str, message: str, field: str | None = None) -> Response:
+def error_response(
+    status: int, code: str, message: str, field: str | None = None, message_sv: str | None = None
+) -> Response:
     detail: dict[str, Any] = {"code": code, "message": message}
+    if message_sv:
+        detail["message_sv"] = message_sv
     if field:
         detail["field"] = field
     return Response(body=json.dumps({"error": detail}, ensure_ascii=False), status_code=status, headers=dict(JSON))
@@ -51,7 +55,7 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
 def domain_error_response(error: DomainError) -> Response:
     status = next((s for kind, s in STATUS.items() if isinstance(error, kind)), 400)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    response = error_response(status, error.code, error.message, error.field)
+    response = error_response(status, error.code, error.message, error.field, error.message_sv)
     if headers:
         response.headers.update(headers)
     return response

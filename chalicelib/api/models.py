@@ -7,7 +7,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
-from chalicelib.domain.model import FREE_TEXT_MAX, MESSAGE_MAX, REASON_MAX, Case, Message
+from chalicelib.domain.model import EXPECTATIONS_MAX, FREE_TEXT_MAX, MESSAGE_MAX, REASON_MAX, Case, Message, Principal
+from chalicelib.services.photos import ViewablePhoto
 
 
 class Strict(BaseModel):
@@ -16,7 +17,8 @@ class Strict(BaseModel):
 
 class ErrorDetail(BaseModel):
     code: str
-    message: str
+    message: str = Field(description="What went wrong and what to do, in English")
+    message_sv: str | None = Field(default=None, description="The same in Swedish, where a person may meet it")
     field: str | None = None
 
 
@@ -87,13 +89,48 @@ class CaseSummary(BaseModel):
         )
 
 
-class CitizenCase(CaseSummary):
+class CitizenTimelineEntry(BaseModel):
+    type: str = Field(description="submitted, queued (contact chosen after self-care), claimed, referred, closed")
+    occurred_at: str
+
+
+class CaseDetail(CaseSummary):
+    """What both the citizen and the staff see of one case: the intake and the triage outcome."""
+
     free_text: str
+    expectations: str = Field(default="", description="What the citizen expects from the contact")
     triage: dict[str, Any] | None = Field(default=None, description="the triage outcome, when the case was triaged")
+    notify_sms: str | None = Field(default=None, description="Mobile number for SMS notices (E.164)")
+    notify_email: str | None = None
 
     @classmethod
-    def of(cls, case: Case) -> CitizenCase:
-        return cls(**CaseSummary.of(case).model_dump(), free_text=case.free_text, triage=case.triage)
+    def of(cls, case: Case) -> CaseDetail:
+        return cls(
+            **CaseSummary.of(case).model_dump(),
+            free_text=case.free_text,
+            expectations=case.expectations,
+            triage=case.triage,
+            notify_sms=case.notify_sms,
+            notify_email=case.notify_email,
+        )
+
+
+class CitizenCase(CaseDetail):
+    for_child: str | None = Field(default=None, description="The child's id, when a guardian sought care for them")
+    patient_name: str | None = Field(default=None, description="The child's name, for a guardian's case")
+    timeline: list[CitizenTimelineEntry] = Field(default_factory=list, description="What has happened, oldest first")
+
+    @classmethod
+    def of(
+        cls, case: Case, principal: Principal | None = None, timeline: list[dict[str, Any]] | None = None
+    ) -> CitizenCase:
+        ward = principal.ward(case.patient_ref) if principal is not None else None
+        return cls(
+            **CaseDetail.of(case).model_dump(),
+            for_child=ward.ref if ward else None,
+            patient_name=ward.name if ward else None,
+            timeline=[CitizenTimelineEntry(**e) for e in timeline or []],
+        )
 
 
 class CaseList(BaseModel):
@@ -107,7 +144,7 @@ class TimelineEntry(BaseModel):
     data: dict[str, Any]
 
 
-class StaffCase(CitizenCase):
+class StaffCase(CaseDetail):
     claimed_by: str | None = None
     message_count: int
     timeline: list[TimelineEntry]
@@ -230,6 +267,11 @@ DRAFT_FREE_TEXT_MAX = 1500
 AnswerInput = Annotated[StrictStr, Field(max_length=2000)] | StrictInt | StrictFloat | list[StrictStr]
 
 
+NOTIFY_SMS = Field(default=None, max_length=40, description="Mobile number for SMS notices (070-123 45 67, +46…)")
+NOTIFY_EMAIL = Field(default=None, max_length=254, description="E-mail address for notices")
+EXPECTATIONS = Field(default="", max_length=EXPECTATIONS_MAX, description="What the citizen expects from the contact")
+
+
 class BeginTriage(Strict):
     unit_id: str = Field(min_length=1, max_length=64)
     reason: str = Field(min_length=1, max_length=REASON_MAX, description="Sökorsak: the reason for contact")
@@ -237,6 +279,19 @@ class BeginTriage(Strict):
     for_child: str | None = Field(
         default=None, max_length=64, description="Triage for this child (an id from GET /citizen/children)"
     )
+    expectations: str = EXPECTATIONS
+    notify_sms: str | None = NOTIFY_SMS
+    notify_email: str | None = NOTIFY_EMAIL
+
+
+class UpdateIntake(Strict):
+    """Change what was written in the intake (only the fields given)."""
+
+    reason: str | None = Field(default=None, min_length=1, max_length=REASON_MAX)
+    free_text: str | None = Field(default=None, max_length=DRAFT_FREE_TEXT_MAX)
+    expectations: str | None = Field(default=None, max_length=EXPECTATIONS_MAX)
+    notify_sms: str | None = NOTIFY_SMS
+    notify_email: str | None = NOTIFY_EMAIL
 
 
 class TriageAnswer(Strict):
@@ -280,6 +335,8 @@ class TriageStep(BaseModel):
 
 class TriageProgress(BaseModel):
     answered: int = Field(description="Questions answered so far (the engine gives no reliable count of those left)")
+    section_index: int = Field(description="1-based: the part of the triage the current question belongs to")
+    section_count: int = Field(description="How many parts the triage has (basic facts … modifiers)")
 
 
 class TriageRedFlag(BaseModel):
@@ -307,18 +364,101 @@ class TriageResult(BaseModel):
     free_text_flags: list[TriageFreeTextFlag]
 
 
+class Photo(BaseModel):
+    photo_id: str
+    width: int
+    height: int
+    thumbnail_url: str = Field(description="JPEG of at most 320 px; the URL works for a few minutes")
+    url: str = Field(description="The photo, re-encoded without metadata; the URL works for a few minutes")
+    uploaded_at: datetime
+
+    @staticmethod
+    def of(viewable: ViewablePhoto) -> Photo:
+        photo = viewable.photo
+        return Photo(
+            photo_id=photo.photo_id,
+            width=photo.width,
+            height=photo.height,
+            thumbnail_url=viewable.thumbnail_url,
+            url=viewable.url,
+            uploaded_at=photo.uploaded_at,
+        )
+
+
 class TriageDraft(BaseModel):
     draft_id: str
     unit_id: str
     reason: str
     free_text: str
     for_child: str | None = None
-    status: str = Field(description="in_progress or finished")
+    expectations: str = ""
+    notify_sms: str | None = None
+    notify_email: str | None = None
+    status: str = Field(description="in_progress, finished, or submitted (then case_id is set)")
+    case_id: str | None = Field(default=None, description="The case the draft was sent as")
     version: int
     expires_at: datetime
     step: TriageStep | None = Field(description="The question to answer now; null when finished")
     progress: TriageProgress
     outcome: TriageResult | None = Field(description="Set when finished (not yet a queued case)")
+    photos: list[Photo] = Field(default_factory=list, description="Photos attached so far (at most 5)")
+
+
+class DraftSummary(BaseModel):
+    draft_id: str
+    reason: str
+    for_child: str | None = None
+    status: str
+    answered: int
+    updated_at: datetime
+    expires_at: datetime
+
+
+class DraftList(BaseModel):
+    drafts: list[DraftSummary] = Field(description="Unsent, unexpired triages, newest first")
+
+
+class ComplaintOptions(BaseModel):
+    options: list[TriageOption] = Field(description="Best matches first; always ends with 'other'")
+
+
+class AdviceSection(BaseModel):
+    id: str = Field(description="what_to_do, what_to_expect or seek_care_again")
+    title: Localized
+    text: Localized = Field(description='Plain text; lines starting with "- " are list items')
+
+
+class AdviceSource(BaseModel):
+    title: str
+    publisher: str | None = None
+    url: str | None = None
+
+
+class Advice(BaseModel):
+    advice_id: str
+    version: str
+    title: Localized
+    sections: list[AdviceSection]
+    sources: list[AdviceSource]
+
+
+class EmergencyDepartment(BaseModel):
+    name: str
+    address: str
+    phone: str
+    hours: Localized
+
+
+class EmergencyDepartments(BaseModel):
+    departments: list[EmergencyDepartment]
+
+
+class WaitingRoom(BaseModel):
+    status: str
+    position: int | None = Field(default=None, description="1 = next in line; null when not queued")
+    ahead: int | None = Field(default=None, description="Cases before this one in the same queue")
+    estimated_minutes: int | None = Field(default=None, description="Estimated time to first contact")
+    basis: str | None = Field(default=None, description="recent (this unit's recent pace) or default (configured)")
 
 
 class TriageSubmit(Strict):

@@ -9,7 +9,7 @@ from chalice.app import Blueprint, Response
 from chalicelib import bootstrap
 from chalicelib.api import http
 from chalicelib.api.http import Access
-from chalicelib.api.models import CitizenCase, Queue, QueueEntry, StaffCase, TimelineEntry
+from chalicelib.api.models import CaseDetail, CaseSummary, Queue, QueueEntry, StaffCase, TimelineEntry
 from chalicelib.api.openapi import operation
 
 bp = Blueprint(__name__)
@@ -34,7 +34,7 @@ def queue() -> Response:
     now = bootstrap.utc_now()
     entries = [
         QueueEntry(
-            **CitizenCase.of(c).model_dump(exclude={"free_text", "triage"}),
+            **CaseSummary.of(c).model_dump(),
             waiting_seconds=max(0, int((now - c.submitted_at).total_seconds())),
         )
         for c in cases
@@ -58,7 +58,7 @@ def open_case(case_id: str) -> Response:
     case = services.cases.get(who, case_id)  # writes the access record before returning data
     timeline = [TimelineEntry.model_validate(t) for t in services.cases.timeline(who, case)]
     view = StaffCase(
-        **CitizenCase.of(case).model_dump(),
+        **CaseDetail.of(case).model_dump(),
         claimed_by=case.claimed_by,
         message_count=case.message_seq,
         timeline=timeline,

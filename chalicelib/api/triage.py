@@ -8,9 +8,16 @@ from chalicelib import bootstrap
 from chalicelib.api import http
 from chalicelib.api.http import Access
 from chalicelib.api.models import (
+    Advice,
+    AdviceSection,
+    AdviceSource,
     BeginTriage,
     CitizenCase,
+    ComplaintOptions,
+    DraftList,
+    DraftSummary,
     Localized,
+    Photo,
     TriageAnswer,
     TriageBack,
     TriageDraft,
@@ -21,9 +28,11 @@ from chalicelib.api.models import (
     TriageResult,
     TriageStep,
     TriageSubmit,
+    UpdateIntake,
 )
 from chalicelib.api.openapi import operation
-from chalicelib.services.triage_session import TriageView
+from chalicelib.domain.errors import NotFound
+from chalicelib.services.triage_session import SECTIONS, TriageView
 from chalicelib.triage import LocalizedText, Step, TriageOutcome
 
 bp = Blueprint(__name__)
@@ -52,8 +61,113 @@ def begin_triage() -> Response:
         free_text=body.free_text,
         for_child=body.for_child,
         idempotency_key=http.idempotency_key(request),
+        expectations=body.expectations,
+        notify_sms=body.notify_sms,
+        notify_email=body.notify_email,
     )
     return http.respond(draft_view(view), status=201)
+
+
+@operation(
+    bp,
+    "/citizen/triage",
+    "GET",
+    summary="My unfinished triages (not sent, not expired), to continue where I left off",
+    tag="triage",
+    access=Access.CITIZEN,
+    response=DraftList,
+)
+def unfinished_triages() -> Response:
+    views = bootstrap.container().triage.unfinished(http.who())
+    return http.respond(
+        DraftList(
+            drafts=[
+                DraftSummary(
+                    draft_id=v.draft.draft_id,
+                    reason=v.draft.reason,
+                    for_child=v.draft.for_child,
+                    status=_status(v),
+                    answered=v.answered,
+                    updated_at=v.draft.updated_at,
+                    expires_at=v.draft.expires_at,
+                )
+                for v in views
+            ]
+        )
+    )
+
+
+@operation(
+    bp,
+    "/citizen/triage/{draft_id}",
+    "PATCH",
+    summary="Change the intake: reason, own words, expectations, how to be notified (new words are scanned again)",
+    tag="triage",
+    access=Access.CITIZEN,
+    request=UpdateIntake,
+    response=TriageDraft,
+    errors=(404, 409, 413),
+)
+def update_intake(draft_id: str) -> Response:
+    body = http.parse_body(UpdateIntake, bp.current_request)
+    changes = body.model_dump(exclude_unset=True)
+    view = bootstrap.container().triage.update_intake(http.who(), draft_id, changes)
+    return http.respond(draft_view(view))
+
+
+@operation(
+    bp,
+    "/citizen/triage/{draft_id}/complaints",
+    "GET",
+    summary="Search the complaint question's options with the citizen's own words (best matches first)",
+    tag="triage",
+    access=Access.CITIZEN,
+    response=ComplaintOptions,
+    errors=(404, 409),
+    query=(("q", "the citizen's words, Swedish or English; without it all options", False),),
+)
+def search_complaints(draft_id: str) -> Response:
+    query = http.query(bp.current_request, "q")
+    if query is not None:
+        query = query[:200]
+    step = bootstrap.container().triage.complaints(http.who(), draft_id, query)
+    return http.respond(ComplaintOptions(options=[TriageOption(id=o.id, text=_text(o.text)) for o in step.options]))
+
+
+ADVICE_SECTIONS = {
+    "what_to_do": Localized(sv="Det här kan du göra själv", en="What you can do yourself"),
+    "what_to_expect": Localized(sv="Så brukar det gå", en="What to expect"),
+    "seek_care_again": Localized(sv="När du ska söka vård", en="When to seek care"),
+}
+
+
+@operation(
+    bp,
+    "/citizen/advice/{advice_id}",
+    "GET",
+    summary="A self-care article (egenvårdsråd), with when to seek care again and its sources",
+    tag="triage",
+    access=Access.CITIZEN,
+    response=Advice,
+    errors=(404,),
+)
+def advice(advice_id: str) -> Response:
+    article = bootstrap.container().triage_library.advice.get(advice_id)
+    if article is None:
+        raise NotFound("There is no such advice.", message_sv="Det finns inga sådana råd.")
+    body = article.body
+    return http.respond(
+        Advice(
+            advice_id=article.id,
+            version=article.version,
+            title=_text(article.title),
+            sections=[
+                AdviceSection(id=key, title=title, text=_text(getattr(body, key)))
+                for key, title in ADVICE_SECTIONS.items()
+            ],
+            sources=[AdviceSource(title=src.title, publisher=src.publisher, url=src.url) for src in article.sources],
+        )
+    )
 
 
 @operation(
@@ -113,13 +227,24 @@ def draft_view(view: TriageView) -> TriageDraft:
         reason=draft.reason,
         free_text=draft.free_text,
         for_child=draft.for_child,
-        status="finished" if view.step is None else "in_progress",
+        expectations=draft.expectations,
+        notify_sms=draft.notify_sms,
+        notify_email=draft.notify_email,
+        status=_status(view),
+        case_id=draft.case_id,
         version=draft.version,
         expires_at=draft.expires_at,
         step=None if view.step is None else _step(view.step),
-        progress=TriageProgress(answered=view.answered),
+        progress=TriageProgress(answered=view.answered, section_index=view.section_index, section_count=len(SECTIONS)),
         outcome=None if view.outcome is None else _result(view.outcome),
+        photos=[Photo.of(p) for p in bootstrap.container().photos.of_loaded_draft(draft)],
     )
+
+
+def _status(view: TriageView) -> str:
+    if view.draft.case_id is not None:
+        return "submitted"
+    return "finished" if view.step is None else "in_progress"
 
 
 def _text(text: LocalizedText) -> Localized:
@@ -170,5 +295,6 @@ def _result(result: TriageOutcome) -> TriageResult:
 )
 def submit_triage(draft_id: str) -> Response:
     body = http.parse_body(TriageSubmit, bp.current_request)
-    case = bootstrap.container().triage.submit(http.who(), draft_id, choose_contact=body.choose_contact)
-    return http.respond(CitizenCase.of(case), status=201)
+    who = http.who()
+    case = bootstrap.container().triage.submit(who, draft_id, choose_contact=body.choose_contact)
+    return http.respond(CitizenCase.of(case, who), status=201)

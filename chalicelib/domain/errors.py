@@ -18,9 +18,10 @@ class DomainError(Exception):
 
     code = "error"
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(self, message: str, *, field: str | None = None, message_sv: str | None = None) -> None:
         super().__init__(message)
-        self.message = message
+        self.message = message  # English
+        self.message_sv = message_sv  # Swedish, for the errors a citizen or staff member can meet and act on
         self.field = field
 
 

@@ -5,6 +5,7 @@ Only the standard library is imported here; time and ids are passed in by the se
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -48,6 +49,7 @@ class Principal:
     roles: tuple[UnitRole, ...] = ()
     session_id: str = ""  # the server-side session this principal acts in (revocable)
     wards: tuple[Ward, ...] = ()  # children the citizen may act for
+    birth_date: str = ""  # citizen: ISO date from the personnummer, so the triage need not ask the age
 
     def ward(self, ref: str) -> Ward | None:
         return next((w for w in self.wards if w.ref == ref), None)
@@ -81,6 +83,7 @@ PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
 PROFESSIONS = ("nurse", "doctor", "psychologist", "physiotherapist", "midwife", "medical_secretary")
 
 REASON_MAX = 200
+EXPECTATIONS_MAX = 1000
 FREE_TEXT_MAX = 4000
 MESSAGE_MAX = 4000
 
@@ -117,6 +120,11 @@ class Case:
     submitted_by: str | None = None  # the guardian, when a parent submitted for their child
     disposition: str | None = None  # the triage's vårdnivå (chat, video, physical, emergency_112, ...)
     triage: dict[str, Any] | None = None  # the whole triage outcome, for the case view
+    draft_id: str | None = None  # the triage draft it came from (its photos belong to the case)
+    expectations: str = ""  # what the citizen expects from the contact
+    notify_sms: str | None = None  # E.164 mobile number for "you have a message" texts
+    notify_email: str | None = None
+    first_contact_at: datetime | None = None  # when staff first wrote: the wait for contact ended
     events: list[dict[str, Any]] = field(default_factory=list, compare=False, repr=False)
 
     @staticmethod
@@ -134,6 +142,10 @@ class Case:
         submitted_by: str | None = None,
         disposition: str | None = None,
         triage: dict[str, Any] | None = None,
+        draft_id: str | None = None,
+        expectations: str = "",
+        notify_sms: str | None = None,
+        notify_email: str | None = None,
     ) -> Case:
         """A new case. Without a disposition it is queued (the plain intake); with one it follows the triage:
         emergency and 1177 outcomes are recorded as redirected, self-care as self-care, the rest are queued."""
@@ -163,9 +175,33 @@ class Case:
             submitted_by=submitted_by,
             disposition=disposition,
             triage=triage,
+            draft_id=draft_id,
+            expectations=_clean(expectations, field_name="expectations", max_len=EXPECTATIONS_MAX, required=False),
+            notify_sms=notify_sms,
+            notify_email=notify_email,
         )
         case.events.append({"type": "CaseSubmitted", "case_id": case_id})
         return case
+
+    def require_self_care(self) -> None:
+        if self.status is not CaseStatus.SELF_CARE or self.triage is None:
+            raise Conflict(
+                "Only a case that ended in self-care advice can ask for contact this way.",
+                message_sv="Bara ett ärende som slutade med egenvårdsråd kan begära kontakt på det här sättet.",
+            )
+
+    def contact_anyway(self, *, priority: str, profession: str, disposition: str, triage: dict[str, Any]) -> Case:
+        """Jag vill ändå ha kontakt: a self-care case joins the queue (P5 Avvakta, per the triage engine)."""
+        self.require_self_care()
+        return dataclasses.replace(
+            self,
+            status=CaseStatus.QUEUED,
+            priority=priority,
+            profession=profession,
+            disposition=disposition,
+            triage=triage,
+            events=[{"type": "CaseQueued", "case_id": self.case_id}],
+        )
 
     @property
     def is_open(self) -> bool:

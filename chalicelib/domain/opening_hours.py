@@ -1,6 +1,7 @@
 """A unit's opening hours per channel (chat, video, physical), in Swedish time. Pure.
 
-Shape, as units are configured: ``{"chat": {"mon": [["08:00", "16:30"]], ...}, "physical": {...}}``.
+Shape, as units are configured: ``{"chat": {"mon": [["08:00", "16:30"]], ...}, "physical": {...}}``; an interval
+may end at "24:00" (open to midnight; ``00:00``–``24:00`` every day is open around the clock).
 A channel the unit does not list is closed; a day without intervals is closed.
 """
 
@@ -15,9 +16,13 @@ SWEDEN = ZoneInfo("Europe/Stockholm")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
+def _clock_time(text: str) -> time:
+    return time.max if text == "24:00" else time.fromisoformat(text)  # "24:00": to the end of the day
+
+
 def _intervals(hours: Mapping[str, Any], channel: str, day: str) -> list[tuple[time, time]]:
     found = (hours.get(channel) or {}).get(day) or []
-    return [(time.fromisoformat(start), time.fromisoformat(end)) for start, end in found]
+    return [(_clock_time(start), _clock_time(end)) for start, end in found]
 
 
 def is_open(hours: Mapping[str, Any], channel: str, at: datetime) -> bool:

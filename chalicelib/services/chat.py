@@ -7,7 +7,7 @@ import time
 
 from aws_lambda_powertools import Logger
 
-from chalicelib.adapters.dynamo import DynamoCases, DynamoConnections
+from chalicelib.adapters.dynamo import DynamoCases, DynamoConnections, DynamoQueueStats
 from chalicelib.adapters.websocket import ConnectionGone
 from chalicelib.domain import policy
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
@@ -35,8 +35,16 @@ def message_payload(message: Message) -> dict[str, object]:
 
 class ChatService:
     def __init__(
-        self, cases: DynamoCases, connections: DynamoConnections, pusher: Pusher, audit: AuditService, *, clock: Clock
+        self,
+        cases: DynamoCases,
+        connections: DynamoConnections,
+        pusher: Pusher,
+        audit: AuditService,
+        *,
+        clock: Clock,
+        stats: DynamoQueueStats | None = None,
     ) -> None:
+        self._stats = stats or DynamoQueueStats()
         self._cases = cases
         self._connections = connections
         self._pusher = pusher
@@ -78,6 +86,8 @@ class ChatService:
                 time.sleep(random.uniform(0.005, 0.02) * (attempt + 1))  # noqa: S311 - jitter, not security
                 continue
             if created:
+                if principal.is_staff and case.first_contact_at is None:
+                    self._record_first_contact(case, stored)
                 self._push(case, stored, principal.subject)
             return stored, created
         raise Conflict("The chat is very busy right now; please send the message again.")
@@ -87,6 +97,13 @@ class ChatService:
         if principal.is_staff:
             self._audit.record_case_access(principal, case, "read_messages")
         return self._cases.messages(principal.tenant, case.case_id, after=max(0, after))
+
+    def _record_first_contact(self, case: Case, message: Message) -> None:
+        """The waiting room's estimate learns how fast this unit takes cases (best effort: the message stands)."""
+        try:
+            self._stats.record_first_contact(case.tenant, case.unit_id, case.profession, case.case_id, message.sent_at)
+        except Exception:
+            logger.exception("could not record the first contact", extra={"case_id": case.case_id})
 
     def _push(self, case: Case, message: Message, sender: str) -> None:
         recipients = {case.patient_ref, sender}

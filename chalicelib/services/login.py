@@ -117,6 +117,7 @@ class LoginService:
             auth_method=method,
             auth_level=level,
             wards=self._wards(number),
+            birth_date=number.birth_date.isoformat(),
         )
 
     def _wards(self, guardian: PersonalNumber) -> tuple[Ward, ...]:

@@ -2,19 +2,21 @@
 
 Each answer names the step it answers. The expected step is applied; a retry of an answer already recorded with the
 same value changes nothing; anything else is a Conflict. Every write is conditional on the draft's version, so of
-two parallel answers exactly one applies. Turning a finished draft into a queued case is the next step of the
-citizen journey; until then the finished outcome is only shown.
+two parallel answers exactly one applies. A finished draft is sent as a case (``submit``); the draft then
+remembers its case, so sending again returns the same case and the draft leaves the list of unfinished ones.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from chalicelib.adapters.dynamo import DraftRecord, DynamoCases, DynamoDirectory, DynamoDrafts, DynamoIdempotency
+from chalicelib.domain.contact import email_address, mobile_number
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from chalicelib.domain.model import Case, Principal, PrincipalKind
-from chalicelib.domain.opening_hours import is_open, next_opening
+from chalicelib.domain.model import EXPECTATIONS_MAX, Case, Principal, PrincipalKind
+from chalicelib.domain.opening_hours import SWEDEN, is_open, next_opening
 from chalicelib.services.cases import request_hash
 from chalicelib.services.ports import Clock, IdGenerator
 from chalicelib.triage import (
@@ -22,11 +24,13 @@ from chalicelib.triage import (
     Disposition,
     InvalidAnswer,
     Library,
+    Section,
     Step,
     TriageContext,
     TriageOutcome,
     TriageState,
     WrongStep,
+    complaint_options,
     next_step,
     outcome,
     route_for_hours,
@@ -37,6 +41,10 @@ from chalicelib.triage import back as engine_back
 from chalicelib.triage import choose_contact as engine_choose_contact
 
 DRAFT_LIFETIME = timedelta(hours=24)
+SECTIONS = tuple(Section)  # the order the engine asks in: progress is shown per section
+NOT_FOUND_SV = "Vi hittar inte den här bedömningen. Den kan ha gått ut – börja om."
+NOT_FOUND_EN = "The triage could not be found; it may have expired. Start again."
+SENT_SV = "Bedömningen är redan skickad. Öppna ärendet under Mina ärenden."
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,13 @@ class TriageView:
     @property
     def answered(self) -> int:
         return len(self.state.answers)
+
+    @property
+    def section_index(self) -> int:
+        """1-based position of the current step's section (all sections done when finished)."""
+        if self.step is None:
+            return len(SECTIONS)
+        return SECTIONS.index(self.step.section) + 1
 
 
 class TriageSessionService:
@@ -84,29 +99,45 @@ class TriageSessionService:
         free_text: str,
         idempotency_key: str,
         for_child: str | None = None,
+        expectations: str = "",
+        notify_sms: str | None = None,
+        notify_email: str | None = None,
     ) -> TriageView:
         """A new draft for the citizen or a child in their custody, with its first step. A retry with the same
-        Idempotency-Key returns the same draft as it is now."""
+        Idempotency-Key returns the same draft as it is now. The patient's age comes from the personnummer, so
+        the triage does not ask it."""
         _require_citizen(principal)
         patient = principal.subject
+        birth_date = principal.birth_date
         if for_child is not None:
-            if principal.ward(for_child) is None:
-                raise ValidationFailed("You can act only for your own children under 18.", field="for_child")
-            patient = for_child
+            ward = principal.ward(for_child)
+            if ward is None:
+                raise ValidationFailed(
+                    "You can act only for your own children under 18.",
+                    field="for_child",
+                    message_sv="Du kan bara söka vård för dina egna barn under 18 år.",
+                )
+            patient, birth_date = for_child, ward.birth_date
         payload = {
             "kind": "triage_draft",
             "unit_id": unit_id,
             "reason": reason,
             "free_text": free_text,
             "for_child": for_child,
+            "expectations": expectations,
+            "notify_sms": notify_sms,
+            "notify_email": notify_email,
         }
         digest = request_hash(payload)
         if self._directory.unit(principal.tenant, unit_id) is None:
-            raise ValidationFailed(f"There is no unit {unit_id!r} in this region.", field="unit_id")
+            raise ValidationFailed(
+                f"There is no unit {unit_id!r} in this region.",
+                field="unit_id",
+                message_sv="Välj en vårdcentral i listan.",
+            )
+        contact = _contact(expectations=expectations, notify_sms=notify_sms, notify_email=notify_email)
         now = self._clock()
-        # The reason is the citizen's own words too: both are scanned for red-flag terms.
-        words = "\n".join(part for part in (reason, free_text) if part.strip())
-        state = start(self._library, now=now, lang="sv", context=TriageContext(free_text=words or None))
+        state = start(self._library, now=now, lang="sv", context=_context(reason, free_text, birth_date, now))
         draft = DraftRecord(
             tenant=principal.tenant,
             draft_id=self._ids(),
@@ -120,6 +151,7 @@ class TriageSessionService:
             created_at=now,
             updated_at=now,
             expires_at=now + DRAFT_LIFETIME,
+            **contact,
         )
         try:
             stored = self._drafts.create(draft, idempotency=(idempotency_key, digest, {"draft_id": draft.draft_id}))
@@ -129,6 +161,79 @@ class TriageSessionService:
 
     def current(self, principal: Principal, draft_id: str) -> TriageView:
         return self._view(self._load(principal, draft_id))
+
+    def unfinished(self, principal: Principal) -> list[TriageView]:
+        """The citizen's drafts not yet sent and not expired, newest first ("continue where you left off")."""
+        _require_citizen(principal)
+        now = self._clock()
+        return [
+            self._view(d)
+            for d in self._drafts.of_owner(principal.tenant, principal.subject)
+            if d.case_id is None
+            and d.expires_at > now
+            and (d.for_child is None or principal.ward(d.for_child) is not None)
+        ]
+
+    def update_intake(self, principal: Principal, draft_id: str, changes: dict[str, Any]) -> TriageView:
+        """Change what the citizen wrote in the intake. New own words are scanned again: the recorded answers are
+        replayed on a fresh start, so a red-flag term now found takes effect (and answers it makes moot drop)."""
+        draft = self._load(principal, draft_id)
+        if draft.case_id is not None:
+            raise Conflict("This triage was already sent; it can no longer be changed.", message_sv=SENT_SV)
+        merged = {
+            "reason": draft.reason,
+            "free_text": draft.free_text,
+            "expectations": draft.expectations,
+            "notify_sms": draft.notify_sms,
+            "notify_email": draft.notify_email,
+            **changes,
+        }
+        fields = {
+            "reason": merged["reason"],
+            "free_text": merged["free_text"],
+            **_contact(
+                expectations=merged["expectations"],
+                notify_sms=merged["notify_sms"],
+                notify_email=merged["notify_email"],
+            ),
+        }
+        state = TriageState.model_validate_json(draft.state)
+        if (fields["reason"], fields["free_text"]) != (draft.reason, draft.free_text):
+            state = self._restart(state, _words(fields["reason"], fields["free_text"]))
+        now = self._clock()
+        try:
+            stored = self._drafts.replace(draft, now=now, state=state.model_dump_json(), **fields)
+        except Conflict:
+            raise Conflict(
+                "The triage changed at the same time; reload it.",
+                message_sv="Bedömningen ändrades samtidigt i ett annat fönster. Ladda om sidan.",
+            ) from None
+        return self._view(stored, state)
+
+    def complaints(self, principal: Principal, draft_id: str, query: str | None) -> Step:
+        """The complaint question's options, best matches for the citizen's words first."""
+        draft = self._load(principal, draft_id)
+        state = TriageState.model_validate_json(draft.state)
+        try:
+            return complaint_options(state, query, library=self._library)
+        except WrongStep as error:
+            raise Conflict(
+                "The current question is not the choice of complaint; reload the triage.",
+                field="step_id",
+                message_sv="Den aktuella frågan gäller inte vilka besvär du har. Ladda om sidan.",
+            ) from error
+
+    def _restart(self, state: TriageState, words: str | None) -> TriageState:
+        context = state.context.model_copy(update={"free_text": words})
+        fresh = start(self._library, now=state.started_at, lang=state.lang, context=context)
+        for recorded in state.answers:
+            try:
+                fresh = engine_answer(
+                    fresh, recorded.step_id, recorded.value, now=state.updated_at, library=self._library
+                )
+            except (WrongStep, InvalidAnswer):
+                break  # the new words changed the path: ask from here
+        return fresh
 
     def answer(self, principal: Principal, draft_id: str, *, step_id: str, value: object) -> TriageView:
         """Apply the answer to the expected step; a retry of a recorded answer returns the draft unchanged."""
@@ -140,9 +245,15 @@ class TriageSessionService:
         try:
             new_state = engine_answer(state, step_id, value, now=now, library=self._library)
         except WrongStep as error:
-            raise Conflict(_wrong_step_message(state, step_id, error), field="step_id") from error
+            raise Conflict(
+                _wrong_step_message(state, step_id, error),
+                field="step_id",
+                message_sv="Frågan är redan besvarad eller inte aktuell längre. Ladda om sidan för att se var du är.",
+            ) from error
         except InvalidAnswer as error:
-            raise ValidationFailed(error.message.en, field="value") from error
+            raise ValidationFailed(error.message.en, field="value", message_sv=error.message.sv) from error
+        if draft.case_id is not None:
+            raise Conflict("This triage was already sent; it can no longer be changed.", message_sv=SENT_SV)
         try:
             stored = self._drafts.replace(draft, state=new_state.model_dump_json(), now=now)
         except Conflict:
@@ -172,7 +283,9 @@ class TriageSessionService:
                     field="step_id",
                 )
         if not state.answers:
-            raise Conflict("There is no answer to go back to.")
+            raise Conflict("There is no answer to go back to.", message_sv="Det finns ingen tidigare fråga.")
+        if draft.case_id is not None:
+            raise Conflict("This triage was already sent; it can no longer be changed.", message_sv=SENT_SV)
         new_state = engine_back(state)
         try:
             stored = self._drafts.replace(draft, state=new_state.model_dump_json(), now=self._clock())
@@ -192,19 +305,21 @@ class TriageSessionService:
         state = TriageState.model_validate_json(draft.state)
         result = outcome(state, library=self._library)
         if result is None:
-            raise Conflict("Answer the remaining questions first.")
+            raise Conflict(
+                "Answer the remaining questions first.", message_sv="Svara på de återstående frågorna först."
+            )
         now = self._clock()
         if choose_contact:
             if result.disposition is not Disposition.SELF_CARE:
                 raise ValidationFailed("Contact anyway is chosen only after self-care advice.", field="choose_contact")
             result = engine_choose_contact(result, now)
-        result = self._for_opening_hours(principal, draft.unit_id, result)
+        unit_id, result = self._for_opening_hours(principal, draft.unit_id, result)
         key = f"triage-submit-{draft.draft_id}"
         digest = request_hash({"draft_id": draft.draft_id, "choose_contact": choose_contact})
         case = Case.submit(
             case_id=self._ids(),
             tenant=principal.tenant,
-            unit_id=draft.unit_id,
+            unit_id=unit_id,
             patient_ref=draft.patient_ref,
             reason=draft.reason,
             free_text=draft.free_text,
@@ -214,9 +329,13 @@ class TriageSessionService:
             submitted_by=principal.subject if draft.for_child else None,
             disposition=result.disposition.value,
             triage=result.model_dump(mode="json"),
+            draft_id=draft.draft_id,
+            expectations=draft.expectations,
+            notify_sms=draft.notify_sms,
+            notify_email=draft.notify_email,
         )
         try:
-            return self._cases.create(
+            created = self._cases.create(
                 case, now=now, idempotency=(principal.subject, key, digest, {"case_id": case.case_id})
             )
         except Conflict:
@@ -224,24 +343,53 @@ class TriageSessionService:
             if found is None:
                 raise
             if found[0] != digest:
-                raise Conflict("This triage was already sent; open the case from My cases.") from None
+                raise Conflict(
+                    "This triage was already sent; open the case from My cases.", message_sv=SENT_SV
+                ) from None
             existing = self._cases.get(principal.tenant, str(found[1]["case_id"]))
             if existing is None:
                 raise
-            return existing
+            created = existing
+        self._mark_sent(principal, draft, created.case_id)
+        return created
 
-    def _for_opening_hours(self, principal: Principal, unit_id: str, result: TriageOutcome) -> TriageOutcome:
+    def _mark_sent(self, principal: Principal, draft: DraftRecord, case_id: str) -> None:
+        """The draft remembers its case (it then leaves "unfinished"); a lost race re-reads and tries once more."""
+        for _ in range(3):
+            if draft.case_id == case_id:
+                return
+            try:
+                self._drafts.replace(draft, now=self._clock(), case_id=case_id)
+                return
+            except Conflict:
+                draft = self._load(principal, draft.draft_id)
+
+    def after_hours_target(self, tenant: str) -> tuple[AfterHoursTarget, str | None]:
+        """The region's choice: ("call_1177", None) or ("jourcentral", <the jourcentral's unit id>)."""
+        setting = self._directory.region(tenant).get("after_hours", self._after_hours)
+        if isinstance(setting, dict) and setting.get("jourcentral"):
+            return "jourcentral", str(setting["jourcentral"])
+        return "call_1177", None
+
+    def _for_opening_hours(
+        self, principal: Principal, unit_id: str, result: TriageOutcome
+    ) -> tuple[str, TriageOutcome]:
         """Chat, video and physical go where the unit can answer in time: a closed unit sends urgent cases on
-        (P1 → 112, else 1177 or the jourcentral, per region); what can wait for the next opening stays."""
+        (P1 → 112, else 1177 or — if the region says so — a physical visit at its jourcentral, whose queue the
+        case then joins); what can wait for the next opening stays. Returns (unit_id, outcome)."""
         channel = result.disposition.value
         unit = self._directory.unit(principal.tenant, unit_id) or {}
         hours = unit.get("opening_hours")
         if channel not in ("chat", "video", "physical") or not hours:
-            return result  # not a unit channel, or the unit's hours are not configured
+            return unit_id, result  # not a unit channel, or the unit's hours are not configured
         now = self._clock()
-        return route_for_hours(
-            result, is_open(hours, channel, now), self._after_hours, next_opening=next_opening(hours, channel, now)
+        target, jourcentral = self.after_hours_target(principal.tenant)
+        routed = route_for_hours(
+            result, is_open(hours, channel, now), target, next_opening=next_opening(hours, channel, now)
         )
+        if target == "jourcentral" and jourcentral and routed is not result and routed.disposition.value == "physical":
+            return jourcentral, routed
+        return unit_id, routed
 
     # -- helpers ------------------------------------------------------------------------------------------------
 
@@ -251,9 +399,9 @@ class TriageSessionService:
         _require_citizen(principal)
         draft = self._drafts.get(principal.tenant, principal.subject, draft_id)
         if draft is None or draft.expires_at <= self._clock():
-            raise NotFound("The triage could not be found; it may have expired. Start again.")
+            raise NotFound(NOT_FOUND_EN, message_sv=NOT_FOUND_SV)
         if draft.for_child is not None and principal.ward(draft.for_child) is None:
-            raise NotFound("The triage could not be found; it may have expired. Start again.")
+            raise NotFound(NOT_FOUND_EN, message_sv=NOT_FOUND_SV)
         return draft
 
     def _already_answered(self, state: TriageState, step_id: str, value: object) -> bool:
@@ -285,6 +433,41 @@ class TriageSessionService:
         step = next_step(state, library=self._library)
         result = outcome(state, library=self._library) if step is None else None
         return TriageView(draft=draft, state=state, step=step, outcome=result)
+
+
+def _words(reason: str, free_text: str) -> str | None:
+    """The reason is the citizen's own words too: both are scanned for red-flag terms."""
+    return "\n".join(part for part in (reason, free_text) if part.strip()) or None
+
+
+def _age_facts(birth_date: str, now: datetime) -> dict[str, int]:
+    """Age in whole years (and months under 2) on today's date in Sweden, from an ISO birth date."""
+    if not birth_date:
+        return {}
+    born = date.fromisoformat(birth_date)
+    today = now.astimezone(SWEDEN).date()
+    months = (today.year - born.year) * 12 + today.month - born.month - (today.day < born.day)
+    if months < 0:
+        return {}
+    facts = {"age": months // 12}
+    if months < 24:
+        facts["age_months"] = months
+    return facts
+
+
+def _context(reason: str, free_text: str, birth_date: str, now: datetime) -> TriageContext:
+    return TriageContext(free_text=_words(reason, free_text), facts=dict(_age_facts(birth_date, now)))
+
+
+def _contact(*, expectations: str, notify_sms: str | None, notify_email: str | None) -> dict[str, Any]:
+    text = (expectations or "").strip()
+    if len(text) > EXPECTATIONS_MAX:
+        raise ValidationFailed(
+            f"expectations is {len(text)} characters; at most {EXPECTATIONS_MAX} are allowed.",
+            field="expectations",
+            message_sv=f"Texten om vad du förväntar dig får vara högst {EXPECTATIONS_MAX} tecken.",
+        )
+    return {"expectations": text, "notify_sms": mobile_number(notify_sms), "notify_email": email_address(notify_email)}
 
 
 def _require_citizen(principal: Principal) -> None:

@@ -40,6 +40,18 @@ IDENTITY_SECRETS = (
     ("SithsClientSecret", "siths/client_secret", "OIDC client secret at the region's SITHS IdP." + _PLACEHOLDER),
 )
 # The CreateTable parameters this renderer understands; anything else in ``tables.py`` must be taught here first.
+# Browsers upload photos straight to the bucket (presigned POST) from the region's origin; CORS allows that origin
+# only. The app stack has the same setting as its own parameter (both stacks are deployed with the same value).
+PUBLIC_ORIGIN_PARAMETER = {
+    "Type": "String",
+    "Default": "",
+    "MaxLength": 128,
+    "AllowedPattern": r"(https://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?)?",
+    "ConstraintDescription": "empty, or like https://nara.region.se",
+    "Description": "The https origin where citizens reach Nara, without a trailing slash: the photo bucket accepts "
+    "uploads (presigned POST) from browsers on this origin only. Empty: no browser uploads.",
+}
+UPLOAD_DAYS = 1  # an upload is processed within minutes; whatever is left under uploads/ is abandoned
 _TABLE_KEYS = {
     "TableName",
     "BillingMode",
@@ -82,6 +94,8 @@ def render(resources: TenantResources) -> dict[str, Any]:
     template: dict[str, Any] = {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": f"Nara data stack of region {resources.tenant}: tables, queues, buckets, key, secrets",
+        "Parameters": {"PublicOrigin": PUBLIC_ORIGIN_PARAMETER},
+        "Conditions": {"BrowserUploads": {"Fn::Not": [{"Fn::Equals": [{"Ref": "PublicOrigin"}, ""]}]}},
         "Resources": {},
         "Outputs": {},
     }
@@ -115,7 +129,7 @@ def render(resources: TenantResources) -> dict[str, Any]:
 
     for bucket in resources.buckets:
         name = logical_id(resources, bucket) + "Bucket"
-        res[name] = _bucket(bucket)
+        res[name] = _bucket(bucket, uploads=f"{resources.tenant}/uploads/")
         res[f"{name}Policy"] = _tls_only_bucket_policy(name)
         out[f"{name}Name"] = {"Ref": name}
         out[f"{name}Arn"] = {"Fn::GetAtt": [name, "Arn"]}
@@ -198,7 +212,17 @@ def _dlq(name: str, *, serves: str | None = None) -> dict[str, Any]:
     return _queue(name, **props)
 
 
-def _bucket(name: str) -> dict[str, Any]:
+def _bucket(name: str, *, uploads: str) -> dict[str, Any]:
+    cors = {
+        "CorsRules": [
+            {
+                "Id": "photo-uploads-from-the-region-origin",
+                "AllowedMethods": ["GET", "POST"],
+                "AllowedOrigins": [{"Ref": "PublicOrigin"}],
+                "MaxAge": 600,
+            }
+        ]
+    }
     return {
         "Type": "AWS::S3::Bucket",
         **RETAIN,
@@ -219,6 +243,7 @@ def _bucket(name: str) -> dict[str, Any]:
                 "RestrictPublicBuckets": True,
             },
             "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+            "CorsConfiguration": {"Fn::If": ["BrowserUploads", cors, {"Ref": "AWS::NoValue"}]},
             "VersioningConfiguration": {"Status": "Enabled"},
             "LifecycleConfiguration": {
                 "Rules": [
@@ -226,6 +251,14 @@ def _bucket(name: str) -> dict[str, Any]:
                         "Id": "abort-incomplete-uploads",
                         "Status": "Enabled",
                         "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+                    },
+                    {
+                        # Uploads the app never processed (the citizen left); processed ones it deletes itself.
+                        "Id": "expire-abandoned-uploads",
+                        "Status": "Enabled",
+                        "Prefix": uploads,
+                        "ExpirationInDays": UPLOAD_DAYS,
+                        "NoncurrentVersionExpiration": {"NoncurrentDays": UPLOAD_DAYS},
                     },
                     {
                         "Id": "expire-replaced-versions",

@@ -85,6 +85,18 @@ PARAMETERS: dict[str, Any] = {
         example="https://idp.region.se/oidc",
     ),
     "SithsClientId": _parameter("Nara's OIDC client id at the SITHS IdP (empty when SithsIssuer is)."),
+    "SmsSenderId": _parameter(
+        "Sender id of the SMS notices to citizens (Amazon SNS; 1-11 letters and digits, e.g. the region's name). "
+        "Empty: no SMS notices.",
+        pattern=r"([A-Za-z0-9]{1,11})?",
+        example="RegionJkpg",
+    ),
+    "EmailSender": _parameter(
+        "Address the e-mail notices to citizens come from (an identity verified in Amazon SES in this account and "
+        "region). Empty: no e-mail notices.",
+        pattern=r"([^@\s]+@[^@\s]+)?",
+        example="no-reply@nara.region.se",
+    ),
     "PopulationRegisterUrl": _parameter(
         "Base URL of the region's population-register service (custody lookups, vardnadshavare). Empty: citizens "
         "act only for themselves.",
@@ -182,8 +194,33 @@ def merge(app: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
             for event in props.get("Events", {}).values():
                 _wire_event_source(event, names)
     _repair_log_groups(template["Resources"])
+    _grant_notices(template["Resources"])
     template["Description"] = f"Nara app stack of region {data['Outputs']['Tenant']['Value']}: APIs and functions"
     return template
+
+
+# Only the domain-event consumer sends notices to citizens, so only its role may (Chalice gives every function the
+# same policy file). An SMS to a phone number has no resource ARN in SNS: "*", limited to direct (non-topic) publish.
+NOTICE_STATEMENTS = [
+    {
+        "Sid": "NoticesBySms",
+        "Effect": "Allow",
+        "Action": ["sns:Publish"],
+        "Resource": "*",
+        "Condition": {"Null": {"sns:TopicArn": "true"}},
+    },
+    {
+        "Sid": "NoticesByEmail",
+        "Effect": "Allow",
+        "Action": ["ses:SendEmail"],
+        "Resource": {"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"},
+    },
+]
+
+
+def _grant_notices(resources: dict[str, Any]) -> None:
+    role = resources["OnDomainEventRole"]["Properties"]
+    role["Policies"][0]["PolicyDocument"]["Statement"].extend(copy.deepcopy(NOTICE_STATEMENTS))
 
 
 def _repair_log_groups(resources: dict[str, Any]) -> None:

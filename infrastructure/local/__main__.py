@@ -27,6 +27,8 @@ from infrastructure.local import demo_region
 from infrastructure.local.embedded_aws import CREDENTIALS, REGION, EmbeddedAws
 from infrastructure.local.pump import EventPump
 
+EMAIL_SENDER = "no-reply@nara.local"  # what the outbox (/local/outbox) shows as the sender of e-mail notices
+
 
 class _Server(uvicorn.Server):
     """Ctrl-C (or SIGTERM) stops the stack cleanly and the launcher exits 0 (uvicorn would re-raise it)."""
@@ -49,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     aws = EmbeddedAws()
     aws.start()
     created = aws.create(TenantResources(demo_region.TENANT))
+    aws.client("ses").verify_email_identity(EmailAddress=EMAIL_SENDER)  # SES sends only from verified senders
     origin = f"http://{args.host}:{args.port}"
     freja_secret, siths_secret = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     os.environ.update(
@@ -70,6 +73,9 @@ def main(argv: list[str] | None = None) -> int:
             "NARA_PATIENT_KEY": secrets.token_urlsafe(48),
             "NARA_PUBLIC_ORIGIN": origin,
             "NARA_POPULATION_REGISTER_URL": f"{origin}/local/population",
+            "NARA_S3_PUBLIC_URL": f"{origin}/local/s3",
+            "NARA_SMS_SENDER_ID": "Nara",
+            "NARA_EMAIL_SENDER": EMAIL_SENDER,
             "NARA_BANKID_URL": f"http://127.0.0.1:{args.port}/local/bankid/rp/v6.0",
             "NARA_FREJA_ISSUER": f"{origin}/local/freja",
             "NARA_FREJA_CLIENT_ID": "nara-local",
@@ -84,8 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     app_module = importlib.import_module("app")
     from chalicelib import bootstrap
-    from infrastructure.local import bankid_sim, oidc_sim, population_sim
-    from infrastructure.local.gateway import build_gateway
+    from infrastructure.local import bankid_sim, oidc_sim, outbox, population_sim
+    from infrastructure.local.gateway import build_gateway, s3_proxy_routes
 
     container = bootstrap.container()
     demo_region.seed(container.directory)
@@ -113,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
         return {"nara-local": {"secret": secret, "name": "Nära", "redirect_uris": [callback]}}
 
     simulators = [
+        *outbox.routes("/local/outbox", REGION),
+        *s3_proxy_routes("/local/s3", aws.endpoint),
         *bankid_sim.routes("/local/bankid"),
         *population_sim.routes("/local/population"),
         *oidc_sim.routes(

@@ -12,8 +12,46 @@ REGION_NAME = "Region Jönköpings län"
 
 _WEEKDAYS = {day: [["08:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
 _CHAT = {day: [["08:00", "16:30"]] for day in ("mon", "tue", "wed", "thu", "fri")}
+_ALWAYS = {day: [["00:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+
+# The region's own settings. After hours, what cannot wait for the vårdcentral goes to 1177 on the phone (the
+# alternative, {"jourcentral": "<unit_id>"}, sends it to a jourcentral's queue). The akutmottagningar are the
+# region's emergency departments, shown when the triage says "go to an emergency department now".
+REGION: dict[str, Any] = {
+    "name": "Region Jönköpings län",
+    "after_hours": "call_1177",
+    "emergency_departments": [
+        {
+            "name": "Akutmottagningen, Länssjukhuset Ryhov",
+            "address": "Sjukhusgatan, 553 05 Jönköping",
+            "phone": "036-32 10 00",
+            "hours": {"sv": "Öppen dygnet runt", "en": "Open around the clock"},
+        },
+        {
+            "name": "Akutmottagningen, Höglandssjukhuset",
+            "address": "Västra Storgatan 36, 575 81 Eksjö",
+            "phone": "0381-350 00",
+            "hours": {"sv": "Öppen dygnet runt", "en": "Open around the clock"},
+        },
+        {
+            "name": "Akutmottagningen, Värnamo sjukhus",
+            "address": "Västra vägen 1, 331 85 Värnamo",
+            "phone": "0370-690 00",
+            "hours": {"sv": "Öppen dygnet runt", "en": "Open around the clock"},
+        },
+    ],
+}
 
 UNITS: list[dict[str, Any]] = [
+    {
+        # A digital vårdcentral staffed around the clock (chat and video only), as several regions run.
+        "unit_id": "SE2321000057-VC00",
+        "name": "Digitala vårdcentralen",
+        "address": "Digital mottagning – inga besök",
+        "phone": "036-10 10 00",
+        "opening_hours": {"chat": _ALWAYS, "video": _ALWAYS},
+        "professions": ["nurse", "doctor"],
+    },
     {
         "unit_id": "SE2321000057-VC01",
         "name": "Vårdcentralen Huskvarna",
@@ -40,7 +78,7 @@ UNITS: list[dict[str, Any]] = [
     },
 ]
 
-HUSKVARNA, NASSJO, TENHULT = (u["unit_id"] for u in UNITS)
+DIGITAL, HUSKVARNA, NASSJO, TENHULT = (u["unit_id"] for u in UNITS)
 
 STAFF: list[dict[str, Any]] = [
     {
@@ -85,6 +123,18 @@ STAFF: list[dict[str, Any]] = [
         "title": "Medicinsk sekreterare",
         "roles": [{"unit_id": HUSKVARNA, "role": "medical_secretary"}],
     },
+    {
+        "hsa_id": "SE2321000057-S008",
+        "name": "Maria Lundqvist",
+        "title": "Sjuksköterska",
+        "roles": [{"unit_id": DIGITAL, "role": "nurse"}],
+    },
+    {
+        "hsa_id": "SE2321000057-S009",
+        "name": "Peter Sandberg",
+        "title": "Läkare",
+        "roles": [{"unit_id": DIGITAL, "role": "doctor"}],
+    },
 ]
 
 CITIZENS: list[dict[str, str]] = [
@@ -95,7 +145,8 @@ CITIZENS: list[dict[str, str]] = [
 
 
 def seed(directory: Any) -> None:
-    """Write the demo units and staff; safe to run again (conditional creates)."""
+    """Write the demo region's settings, units and staff; safe to run again (conditional creates)."""
+    directory.put_region(TENANT, REGION)
     for unit in UNITS:
         details = {k: v for k, v in unit.items() if k not in ("unit_id", "name")}
         directory.put_unit(TENANT, unit["unit_id"], unit["name"], details)

@@ -5,6 +5,7 @@
     /@connections/{id}       the management API: POST delivers, GET describes, DELETE closes; unknown id -> 410
     /citizen/, /staff/       the two static frontends; /config.js tells them where the API is
     /local/...               the local stack's simulators (BankID, Freja eID+, SITHS, population register)
+    /local/s3/{bucket}/...   S3 as browsers reach it (see :func:`s3_proxy_routes`): photo uploads and reads
 
 Every call into the app runs in a worker thread: the app makes blocking boto3 calls.
 """
@@ -22,6 +23,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import httpx
 from chalice.local import LambdaContext, LambdaEventConverter, RouteMatcher
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -218,3 +220,49 @@ def build_gateway(
         Mount("/shared", StaticFiles(directory=FRONTEND / "shared"), name="shared"),
     ]
     return Starlette(routes=routes)
+
+
+# A presigned photo upload: the file (at most 10 MB, chalicelib.domain.photos.MAX_BYTES) and the form's fields.
+S3_POST_MAX_BYTES = 10 * 1024 * 1024 + 64 * 1024
+_S3_HEADERS = ("content-type", "etag", "last-modified", "cache-control", "location")
+
+
+def s3_proxy_routes(prefix: str, endpoint: str) -> list[Route]:
+    """S3 on this origin, so that the browser's presigned POST uploads and presigned GETs are same-origin (in AWS
+    the browser goes to S3 itself, allowed by the photo bucket's CORS rule): ``{prefix}/{bucket}`` (POST, a
+    presigned upload form) and ``{prefix}/{bucket}/{key}`` (GET) are forwarded to the embedded AWS; nothing else of
+    S3 is reachable from the browser. The embedded AWS checks neither signatures nor a POST policy's conditions, so
+    only the size is capped here; the app checks each upload's size and content itself anyway.
+    """
+
+    def _error(status: int, code: str, message: str) -> Response:
+        body = f"<Error><Code>{code}</Code><Message>{message}</Message></Error>"
+        return Response(body, status_code=status, media_type="application/xml")
+
+    async def forward(method: str, path: str, query: str, headers: dict[str, str], body: bytes | None) -> Response:
+        url = f"{endpoint}{path}" + (f"?{query}" if query else "")
+        async with httpx.AsyncClient(timeout=30) as client:
+            answer = await client.request(method, url, headers=headers, content=body)
+        out = Response(answer.content, status_code=answer.status_code)
+        for name in _S3_HEADERS:
+            if name in answer.headers:
+                out.headers[name] = answer.headers[name]
+        return out
+
+    async def upload(request: Request) -> Response:
+        received = bytearray()
+        async for chunk in request.stream():
+            received.extend(chunk)
+            if len(received) > S3_POST_MAX_BYTES:
+                return _error(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size")
+        headers = {"content-type": request.headers.get("content-type", "")}
+        return await forward("POST", f"/{request.path_params['bucket']}", "", headers, bytes(received))
+
+    async def read(request: Request) -> Response:
+        path = f"/{request.path_params['bucket']}/{request.path_params['key']}"
+        return await forward("GET", path, request.url.query, {}, None)
+
+    return [
+        Route(f"{prefix}/{{bucket}}", upload, methods=["POST"]),
+        Route(f"{prefix}/{{bucket}}/{{key:path}}", read, methods=["GET"]),
+    ]

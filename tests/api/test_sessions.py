@@ -144,6 +144,7 @@ def test_every_route_declares_who_may_call_it(api: Api) -> None:
         "/auth/methods",
         "/auth/oidc/{provider}/callback",
         "/auth/oidc/{provider}/start",
+        "/emergency-departments",
         "/health",
         "/openapi.json",
         "/units",

@@ -56,7 +56,9 @@ def test_serves_both_frontends_and_the_openapi_document(stack: RunningStack) -> 
     doc = httpx.get(f"{stack.origin}/api/openapi.json").json()
     assert "/citizen/cases" in doc["paths"]
     units = httpx.get(f"{stack.origin}/api/units").json()["units"]
-    assert len(units) == 3 and all("Vårdcentralen" in u["name"] for u in units)
+    assert len(units) == 4 and all("vårdcentralen" in u["name"].lower() for u in units)
+    departments = httpx.get(f"{stack.origin}/api/emergency-departments").json()["departments"]
+    assert departments and all(d["name"].startswith("Akutmottagningen") and d["phone"] for d in departments)
 
 
 def test_case_reaches_the_queue_and_staff_message_reaches_the_citizens_websocket(stack: RunningStack) -> None:
@@ -159,3 +161,43 @@ def test_stops_cleanly_and_starts_again(tmp_path: Path) -> None:
         assert httpx.get(f"{second.origin}/api/health").json()["status"] == "ok"
     finally:
         second.stop()
+
+
+def _walk_triage(stack: RunningStack, token: str, intake: dict[str, object], answers: dict[str, object]) -> str:
+    """Through the triage over the API: unknown questions get "no"; returns the finished draft's id."""
+    headers = {**_auth(token), "Idempotency-Key": uuid.uuid4().hex}
+    draft = httpx.post(f"{stack.origin}/api/citizen/triage", json=intake, headers=headers).json()
+    while draft["step"] is not None:
+        step = draft["step"]["id"]
+        body = {"step_id": step, "value": answers.get(step, "no")}
+        answered = httpx.post(
+            f"{stack.origin}/api/citizen/triage/{draft['draft_id']}/answers", json=body, headers=headers
+        )
+        assert answered.status_code == 200, answered.text
+        draft = answered.json()
+    return str(draft["draft_id"])
+
+
+def test_a_staff_message_reaches_the_citizen_as_an_sms_in_the_outbox(stack: RunningStack) -> None:
+    citizen, nurse = stack.login("citizen", GRETA), stack.login("staff", ANNA_NURSE)
+    intake = {"unit_id": HUSKVARNA, "reason": "Förkyld", "free_text": "Snuva", "notify_sms": "070-111 22 33"}
+    cold = {"sex": "female", "pregnant": "no", "self_rated_health": 75, "complaint": "cold", "duration_days": 3}
+    cold |= {"fever": "fever_under_39", "fever_days": 1}
+    draft_id = _walk_triage(stack, citizen, intake, cold)
+    sent = httpx.post(
+        f"{stack.origin}/api/citizen/triage/{draft_id}/submit", json={"choose_contact": True}, headers=_auth(citizen)
+    ).json()
+    assert (sent["status"], sent["priority"]) == ("queued", "P5")  # Jag vill ändå ha kontakt
+    httpx.post(
+        f"{stack.origin}/api/cases/{sent['case_id']}/messages",
+        json={"text": "Hej Greta, hur mår du idag?", "client_id": "n-1"},
+        headers=_auth(nurse),
+    ).raise_for_status()
+    deadline, texts = time.monotonic() + 15, []
+    while time.monotonic() < deadline and not texts:
+        outbox = httpx.get(f"{stack.origin}/local/outbox.json").json()
+        texts = [m["text"] for m in outbox["sms"] if m["to"] == "+46701112233"]
+        time.sleep(0.2)
+    assert texts and f"#/arenden/{sent['case_id']}" in texts[0]
+    assert "Snuva" not in texts[0] and "hur mår du" not in texts[0]  # nothing about the case itself
+    assert "+46701112233" in httpx.get(f"{stack.origin}/local/outbox").text

@@ -28,6 +28,8 @@ PARAMETER_SETTINGS = {
     "NARA_SITHS_ISSUER": "SithsIssuer",
     "NARA_SITHS_CLIENT_ID": "SithsClientId",
     "NARA_POPULATION_REGISTER_URL": "PopulationRegisterUrl",
+    "NARA_SMS_SENDER_ID": "SmsSenderId",
+    "NARA_EMAIL_SENDER": "EmailSender",
 }
 URL_PARAMETERS = {"PublicOrigin", "BankIdUrl", "FrejaIssuer", "SithsIssuer", "PopulationRegisterUrl"}
 LAMBDA_ENVIRONMENT_BYTES = 4096  # all keys and values of a function's environment together

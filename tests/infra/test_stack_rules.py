@@ -15,6 +15,10 @@ DATA_KEY = {"Fn::GetAtt": ["DataKey", "Arn"]}
 
 # (stack, resource, statement Sid) -> why a wildcard is right there. Keep this list short and each reason true.
 WILDCARD_EXCEPTIONS = {
+    ("app", "OnDomainEventRole", "NoticesBySms"): (
+        "an SMS to a phone number has no resource ARN in SNS; the statement is limited to publishing without a topic "
+        "and given only to the consumer that sends citizens' notices"
+    ),
     ("data", "DataKey", "AccountManagesKeyThroughIam"): (
         "in a KMS key policy Resource '*' means the key itself; the account gets 'kms:*' (never '*', never to "
         "Principal '*') so that IAM policies can grant use of the key and it can never become unmanageable"
@@ -175,3 +179,12 @@ def test_a_placeholder_that_names_nothing_fails_the_render(stacks: Stacks) -> No
     function_props["Environment"]["Variables"]["NARA_TABLE"] = "${MainTabelName}"
     with pytest.raises(ValueError, match="MainTabelName"):
         package.merge(broken, stacks.data)
+
+
+def test_only_the_event_consumer_may_send_notices_to_citizens(stacks: Stacks) -> None:
+    senders = {
+        name
+        for (which, name, sid), statement in _statements(stacks)
+        if which == "app" and {"sns:Publish", "ses:SendEmail"} & set(_listed(statement.get("Action")))
+    }
+    assert senders == {"OnDomainEventRole"}

@@ -30,3 +30,10 @@ def test_next_opening_is_monday_morning_from_saturday_night() -> None:
     assert next_opening(HOURS, "chat", _se(2026, 11, 28, 22)) == _se(2026, 11, 30, 8)
     assert next_opening(HOURS, "chat", _se(2026, 11, 25, 7)) == _se(2026, 11, 25, 8)
     assert next_opening(HOURS, "video", _se(2026, 11, 25, 7)) is None
+
+
+def test_a_unit_open_around_the_clock_is_open_at_midnight_and_late_on_sunday() -> None:
+    always = {"chat": {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}}
+    assert is_open(always, "chat", _se(2026, 11, 29, 23, 59))  # Sunday, a minute before midnight
+    assert is_open(always, "chat", _se(2026, 11, 30, 0, 0))
+    assert next_opening(always, "chat", _se(2026, 11, 28, 3)) == _se(2026, 11, 28, 3)

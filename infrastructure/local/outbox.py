@@ -1,0 +1,50 @@
+"""The local stack's outbox: the SMS (Amazon SNS) and e-mails (Amazon SES) Nära sent, as the embedded AWS recorded
+them. Nothing leaves the machine; this page shows what a citizen's phone and inbox would have received."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
+from moto.sns.models import sns_backends
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse
+from starlette.routing import Route
+
+
+def sent(region: str) -> dict[str, list[dict[str, str]]]:
+    """What was sent, oldest first: {"sms": [{to, text}], "email": [{to, subject, text}]}."""
+    sms = [{"to": m[0], "text": m[1]} for m in sns_backends[DEFAULT_ACCOUNT_ID][region].sms_messages.values()]
+    emails = [
+        {"to": ", ".join(m.destinations.get("ToAddresses", [])), "subject": m.subject, "text": m.body}
+        for m in ses_backends[DEFAULT_ACCOUNT_ID][region].sent_messages
+    ]
+    return {"sms": sms, "email": emails}
+
+
+def routes(prefix: str, region: str) -> list[Any]:
+    async def as_json(request: Request) -> JSONResponse:
+        return JSONResponse(sent(region))
+
+    async def page(request: Request) -> HTMLResponse:
+        found = sent(region)
+        items = [
+            f"<li><strong>SMS till {html.escape(m['to'])}</strong><pre>{html.escape(m['text'])}</pre></li>"
+            for m in reversed(found["sms"])
+        ] + [
+            f"<li><strong>E-post till {html.escape(m['to'])}: {html.escape(m['subject'])}</strong>"
+            f"<pre>{html.escape(m['text'])}</pre></li>"
+            for m in reversed(found["email"])
+        ]
+        body = "".join(items) or "<li>Inget skickat ännu.</li>"
+        return HTMLResponse(
+            '<!doctype html><html lang="sv"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            "<title>Utkorg – lokal stack</title></head><body><main><h1>Utkorg (lokal stack)</h1>"
+            "<p>Sms och e-post som Nära har skickat. Inget lämnar datorn.</p>"
+            f"<ul>{body}</ul></main></body></html>"
+        )
+
+    return [Route(f"{prefix}", page, methods=["GET"]), Route(f"{prefix}.json", as_json, methods=["GET"])]
