@@ -71,6 +71,10 @@ def events_from_change(
                     },
                 ),
             ]
+        if old.get("status") == "self_care" and new.get("status") == "queued":
+            # "Jag vill ändå ha kontakt": the self-care case joins the queue
+            data = {"priority": new.get("priority"), "profession": new.get("profession"), "reason": "contact_anyway"}
+            return [DomainEvent(event_id, "CaseQueued", tenant, case_id, at, data)]
         if old.get("status") != new.get("status") and new.get("status") == "claimed":
             return [DomainEvent(event_id, "CaseClaimed", tenant, case_id, at, {"claimed_by": new.get("claimed_by")})]
         if old.get("status") != new.get("status") and new.get("status") == "closed":

@@ -187,7 +187,10 @@ _SCREEN_EXPLANATIONS: Mapping[str, LocalizedText] = MappingProxyType(
 
 def _screen_rule(question: Question) -> Rule:
     reason = _SCREEN_EXPLANATIONS[question.id]
-    prefix = _t("Röd flagga i grundfrågorna (ja eller vet ej): ", "Red flag in the screening (yes or don't know): ")
+    prefix = _t(
+        "Du svarade ja eller vet ej på en varningsfråga (röd flagga):",
+        "You answered yes or don't know to a warning question (red flag):",
+    )
     return Rule(
         id=f"screen_{question.id.removeprefix('rf_')}",
         red_flag=True,
@@ -197,7 +200,7 @@ def _screen_rule(question: Question) -> Rule:
             disposition=Disposition.EMERGENCY_112,
             profession=Profession.DOCTOR,
             crisis_info=question.id == "rf_suicide_plan",
-            explanation=prefix.joined(reason, sep=""),
+            explanation=prefix.joined(reason, sep=" "),
         ),
     )
 

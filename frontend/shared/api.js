@@ -6,12 +6,14 @@
 const RETRY_STATUSES = new Set([502, 503, 504]);
 
 export class ApiError extends Error {
-  /** code is the server's error code, or "network" when no answer came back. */
-  constructor({ status = 0, code = "network", message = "", field = null } = {}) {
+  /** code is the server's error code, or "network" when no answer came back; messageSv is the server's Swedish
+   * text (message_sv) where a citizen may meet the error. */
+  constructor({ status = 0, code = "network", message = "", messageSv = null, field = null } = {}) {
     super(message || code);
     this.name = "ApiError";
     this.status = status;
     this.code = code;
+    this.messageSv = messageSv;
     this.field = field;
   }
 
@@ -85,6 +87,7 @@ export function createApi({ base, getToken = () => null, onUnauthenticated = () 
       status: response.status,
       code: error.code || `http_${response.status}`,
       message: error.message || "",
+      messageSv: error.message_sv || null,
       field: error.field || null,
     });
   }
@@ -93,5 +96,7 @@ export function createApi({ base, getToken = () => null, onUnauthenticated = () 
     request,
     get: (path, options) => request("GET", path, options),
     post: (path, body, options = {}) => request("POST", path, { ...options, body }),
+    patch: (path, body, options = {}) => request("PATCH", path, { ...options, body }),
+    delete: (path, options) => request("DELETE", path, options),
   };
 }

@@ -9,7 +9,8 @@ import { clear, errorMessage, h, timeEl, uniqueId } from "./dom.js";
 
 const NEAR_BOTTOM_PX = 80;
 
-export function mountChat(container, { ctx, caseId, emptyKey }) {
+/** readOnly: a closed case shows its messages but offers no input. onEvent(m) hears this case's pushes. */
+export function mountChat(container, { ctx, caseId, emptyKey, readOnly = false, onEvent = null }) {
   const path = `/cases/${encodeURIComponent(caseId)}/messages`;
   const messages = new Map(); // seq -> message
   const pending = new Map(); // client_id -> {text, state: "sending" | "failed", error, el}
@@ -36,7 +37,7 @@ export function mountChat(container, { ctx, caseId, emptyKey }) {
     sendButton);
   const section = h("section", { class: "card chat", "aria-labelledby": ids.heading },
     h("div", { class: "chat-head" }, h("h2", { id: ids.heading, t: "chat.title" }), live),
-    scroller, form);
+    scroller, readOnly ? h("p", { class: "hint", t: "chat.readOnly" }) : form);
   container.append(section);
 
   const isOwn = (m) => m.sender_kind === ctx.kind && (ctx.kind === "citizen" || m.sender_name === ctx.session.name);
@@ -162,7 +163,11 @@ export function mountChat(container, { ctx, caseId, emptyKey }) {
     showStatus(realtime.status);
     unsubscribe.push(
       realtime.on("status", showStatus),
-      realtime.on("message", (m) => { if (m.case_id === caseId) upsert(m); }),
+      realtime.on("message", (m) => {
+        if (m.case_id !== caseId) return;
+        if (m.seq !== undefined) upsert(m);
+        onEvent?.(m);
+      }),
       realtime.on("open", () => resync().catch(() => {})),
     );
   }

@@ -61,6 +61,25 @@ export function t(key, vars = {}) {
   return entry.replace(/\{(\w+)\}/g, (match, name) => (name in vars ? String(vars[name]) : match));
 }
 
+/** Adds a frontend's own dictionary ({sv, en}, same keys) to the shared one; views loaded later bring theirs. */
+export function addStrings(extra) {
+  for (const lang of LANGUAGES) Object.assign(STRINGS[lang], extra[lang]);
+}
+
+/** A key's text in every language ({sv, en}), e.g. to combine with text from the server. */
+export function translations(key, fallbackKey = key, vars = {}) {
+  const pick = (lang) => {
+    const entry = STRINGS[lang][key] ?? STRINGS[lang][fallbackKey] ?? key;
+    return typeof entry === "function" ? entry(vars, formatters(lang)) : entry;
+  };
+  return Object.fromEntries(LANGUAGES.map((lang) => [lang, pick(lang)]));
+}
+
+/** The text of {sv, en} from the server in the current language. */
+export function pickLanguage(texts) {
+  return texts?.[current] || texts?.[DEFAULT_LANGUAGE] || "";
+}
+
 /** Binds an element's text (and optionally attributes) to keys, and translates it now. */
 export function bind(el, key, vars) {
   delete el.dataset.i18nText;

@@ -111,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
             "region": demo_region.REGION_NAME,
             # No real BankID app here: "BankID on this device" opens the simulator's app page instead.
             "bankidAppUrl": "/local/bankid/app",
+            # Where the accessibility statement tells people to report problems (a region gives its own).
+            "accessibilityContact": demo_region.ACCESSIBILITY_CONTACT,
         }
         return f"window.NARA_CONFIG = {json.dumps(config, ensure_ascii=False)};\n"
 

@@ -9,6 +9,7 @@ from typing import Any
 
 TENANT = "jonkoping"
 REGION_NAME = "Region Jönköpings län"
+ACCESSIBILITY_CONTACT = "tillganglighet@nara-demo.example"  # made up, like everything here
 
 _WEEKDAYS = {day: [["08:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
 _CHAT = {day: [["08:00", "16:30"]] for day in ("mon", "tue", "wed", "thu", "fri")}

@@ -16,6 +16,7 @@ import asyncio
 import base64
 import json
 import logging
+import threading
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -73,6 +74,14 @@ def build_gateway(
     chalice_app = app_module.app
     converter = LambdaEventConverter(RouteMatcher(list(chalice_app.routes)))
     connections = Connections()
+    # A Lambda instance handles one event at a time, and Chalice relies on it: the request in flight is one
+    # attribute of the app object (``app.current_request``). Two requests in threads at once would read each
+    # other's body and token, so the app is entered by one thread at a time, as an instance would be.
+    one_at_a_time = threading.Lock()
+
+    def invoke(handler: Callable[..., Any], event: dict[str, Any], context: Any) -> Any:
+        with one_at_a_time:
+            return handler(event, context)
 
     def _ws_event(
         route_key: str,
@@ -126,7 +135,7 @@ def build_gateway(
                 event["body"] = base64.b64encode(body).decode("ascii")
                 event["isBase64Encoded"] = True
         event["requestContext"].update({"requestId": uuid.uuid4().hex, "stage": STAGE, "apiId": API_ID})
-        result = await run_in_threadpool(chalice_app, event, _context("api_handler"))
+        result = await run_in_threadpool(invoke, chalice_app, event, _context("api_handler"))
         out_body = result.get("body") or ""
         raw = base64.b64decode(out_body) if result.get("isBase64Encoded") else out_body.encode("utf-8")
         response = Response(content=raw, status_code=int(result.get("statusCode", 200)))
@@ -144,7 +153,7 @@ def build_gateway(
         connect = _handler_for("$connect")
         if connect is not None:
             event = _ws_event("$connect", "CONNECT", connection_id, host, query=dict(ws.query_params))
-            result = await run_in_threadpool(connect, event, _context("websocket_connect"))
+            result = await run_in_threadpool(invoke, connect, event, _context("websocket_connect"))
             if int((result or {}).get("statusCode", 200)) != 200:
                 await ws.close(code=1008)  # before accept: the handshake is refused with HTTP 403
                 return
@@ -156,7 +165,7 @@ def build_gateway(
                 text = await ws.receive_text()
                 if default is not None:
                     event = _ws_event("$default", "MESSAGE", connection_id, host, body=text)
-                    await run_in_threadpool(default, event, _context("websocket_message"))
+                    await run_in_threadpool(invoke, default, event, _context("websocket_message"))
         except WebSocketDisconnect:
             pass
         finally:
@@ -165,7 +174,7 @@ def build_gateway(
             if disconnect is not None:
                 event = _ws_event("$disconnect", "DISCONNECT", connection_id, host)
                 try:
-                    await run_in_threadpool(disconnect, event, _context("websocket_disconnect"))
+                    await run_in_threadpool(invoke, disconnect, event, _context("websocket_disconnect"))
                 except Exception:
                     log.exception("$disconnect handler failed")
 

@@ -21,6 +21,7 @@ from tests.browser.helpers import (
     log_in_with_siths,
 )
 from tests.browser.helpers import citizen as citizen_session
+from tests.browser.journey import EYE_ITCH, answer_questions, open_new_contact, send_summary, start_contact
 
 pytestmark = [
     pytest.mark.browser,
@@ -28,12 +29,11 @@ pytestmark = [
 ]
 
 
-def submit_case(page: Any, reason: str, description: str) -> None:
-    page.get_by_role("navigation").get_by_role("link", name="Ny kontakt").click()
-    page.get_by_label("Vårdcentral").select_option(label=HUSKVARNA)
-    page.get_by_label("Sökorsak").fill(reason)
-    page.get_by_label("Beskriv dina besvär").fill(description)
-    page.get_by_role("button", name="Skicka ärendet").click()
+def submit_case(page: Any, reason: str, description: str, answers: dict[str, Any] = EYE_ITCH) -> None:
+    """Ny kontakt, the questions of a case that joins the nurses' queue (P4, whatever the hour), and Skicka."""
+    start_contact(page, reason, description)
+    answer_questions(page, answers)
+    send_summary(page)
 
 
 def test_both_frontends_load_without_console_errors_or_failed_requests(open_page: Any) -> None:
@@ -83,11 +83,11 @@ def test_language_switch_turns_the_page_english_persists_and_switches_back(open_
 
 
 def test_case_from_citizen_reaches_staff_queue_and_staff_reply_appears_live_for_citizen(open_page: Any) -> None:
-    reason = f"Halsont {uuid.uuid4().hex[:8]}"
+    reason = f"Kliar i ögonen {uuid.uuid4().hex[:8]}"
     citizen, citizen_problems = open_page("/citizen/")
-    log_in_with_bankid_here(citizen, TOLVAN)
-    expect(citizen.get_by_role("heading", name=f"Välkommen, {TOLVAN}")).to_be_visible()
-    submit_case(citizen, reason, "Ont i halsen sedan tre dagar.\nFeber 38,2.")
+    log_in_with_bankid_here(citizen, ALI)
+    expect(citizen.get_by_role("heading", name=f"Välkommen, {ALI}")).to_be_visible()
+    submit_case(citizen, reason, "Kliar och rinner sedan tio dagar.\nInget annat.")
     expect(citizen.get_by_role("heading", name=reason, level=1)).to_be_visible()
     expect(citizen.get_by_text("Ditt ärende är skickat")).to_be_visible()
     expect(citizen.locator(".live-status")).to_have_text("Nya meddelanden visas direkt")
@@ -101,10 +101,10 @@ def test_case_from_citizen_reaches_staff_queue_and_staff_reply_appears_live_for_
     expect(row.locator(".badge")).to_have_text(re.compile(r"^P[1-5] \w"))  # colour *and* text
     row.get_by_role("link", name=reason).click()
     expect(staff.get_by_role("heading", name=reason, level=1)).to_be_visible()
-    expect(staff.locator(".details")).to_contain_text("Feber 38,2.")
+    expect(staff.locator(".details")).to_contain_text("Inget annat.")
     expect(staff.locator(".timeline")).to_contain_text("Ärendet skickades in")
 
-    reply = f"Hej! Har du svårt att svälja? ({reason})"
+    reply = f"Hej! Har du provat ögondroppar? ({reason})"
     staff.get_by_label("Skriv ett meddelande").fill(reply)
     staff.get_by_role("button", name="Skicka", exact=True).click()
     expect(staff.locator(".msg-own")).to_contain_text(reply)
@@ -120,13 +120,13 @@ def test_case_from_citizen_reaches_staff_queue_and_staff_reply_appears_live_for_
 
     citizen.get_by_role("button", name="Logga ut").click()
     expect(citizen.get_by_role("heading", name="Logga in")).to_be_visible()
-    expect(citizen.get_by_text(f"Inloggad som {TOLVAN}")).to_have_count(0)
+    expect(citizen.get_by_text(f"Inloggad som {ALI}")).to_have_count(0)
     citizen_problems.assert_none()
     staff_problems.assert_none()
 
 
 def test_message_pushed_while_the_connection_was_down_appears_after_reconnect(open_page: Any, stack: Any) -> None:
-    reason = f"Ryggont {uuid.uuid4().hex[:8]}"
+    reason = f"Ögonen {uuid.uuid4().hex[:8]}"
     page, problems = open_page("/citizen/", session=citizen_session(ALI))
     sockets: list[Any] = []
 
@@ -137,12 +137,12 @@ def test_message_pushed_while_the_connection_was_down_appears_after_reconnect(op
             server.on_message(lambda message: None)  # the first connection loses every push
 
     page.route_web_socket(re.compile(r"/ws\b"), relay)
-    submit_case(page, reason, "Ont i ländryggen.")
+    submit_case(page, reason, "Kliar i ögonen.")
     expect(page.locator(".live-status")).to_have_text("Nya meddelanden visas direkt")
     case_id = page.url.rsplit("/", 1)[-1]
 
     token = stack.login("staff", "SE2321000057-S001")
-    text = f"Har du domningar i benen? ({reason})"
+    text = f"Svider det i ögonen? ({reason})"
     posted = httpx.post(
         f"{stack.origin}/api/cases/{case_id}/messages",
         json={"text": text, "client_id": uuid.uuid4().hex},
@@ -157,7 +157,7 @@ def test_message_pushed_while_the_connection_was_down_appears_after_reconnect(op
     problems.assert_none()
 
 
-def test_case_submit_whose_answer_was_lost_is_retried_with_same_key_and_creates_one_case(
+def test_new_contact_whose_answer_was_lost_is_retried_with_same_key_and_starts_one_draft(
     open_page: Any, stack: Any
 ) -> None:
     reason = f"Utslag {uuid.uuid4().hex[:8]}"
@@ -167,35 +167,40 @@ def test_case_submit_whose_answer_was_lost_is_retried_with_same_key_and_creates_
     def lose_first_answer(route: Any) -> None:
         keys.append(route.request.headers["idempotency-key"])
         if len(keys) == 1:
-            route.fetch()  # the server creates the case ...
+            route.fetch()  # the server begins the draft ...
             route.abort("connectionreset")  # ... but the answer never reaches the browser
         else:
             route.continue_()
 
     page.route(
-        "**/api/citizen/cases",
+        "**/api/citizen/triage",
         lambda route: lose_first_answer(route) if route.request.method == "POST" else route.continue_(),
     )
-    submit_case(page, reason, "Kliar på armen.")
-    expect(page.get_by_role("heading", name=reason, level=1)).to_be_visible()
+    start_contact(page, reason, "Kliar på armen.")
 
     assert len(keys) == 2 and keys[0] == keys[1], keys
     token = stack.login("citizen", "199001012385")
-    mine = httpx.get(f"{stack.origin}/api/citizen/cases", headers={"Authorization": f"Bearer {token}"}).json()
-    assert [c["reason"] for c in mine["cases"]].count(reason) == 1
+    mine = httpx.get(f"{stack.origin}/api/citizen/triage", headers={"Authorization": f"Bearer {token}"}).json()
+    assert [d["reason"] for d in mine["drafts"]].count(reason) == 1
 
 
 def test_new_contact_without_vardcentral_and_sokorsak_shows_errors_and_sends_nothing(open_page: Any) -> None:
     page, problems = open_page("/citizen/", session=citizen_session(ALI))
-    page.get_by_role("navigation").get_by_role("link", name="Ny kontakt").click()
+    open_new_contact(page)
     posts: list[str] = []
     page.on("request", lambda r: r.method == "POST" and posts.append(r.url))
-    page.get_by_role("button", name="Skicka ärendet").click()
-    summary = page.get_by_role("alert").filter(has_text="Ärendet kunde inte skickas")
+    page.get_by_label("Mobilnummer för sms").fill("08-123 45 67")  # a landline gets no text messages
+    page.get_by_label("E-postadress").fill("tolvan.exempel.se")
+    page.get_by_role("button", name="Fortsätt").click()
+    summary = page.get_by_role("alert").filter(has_text="Det gick inte att gå vidare")
     expect(summary).to_be_focused()
     expect(summary).to_contain_text("Välj en vårdcentral.")
     expect(summary).to_contain_text("Skriv din sökorsak.")
+    expect(summary).to_contain_text("Skriv ett svenskt mobilnummer")
+    expect(summary).to_contain_text("Skriv en e-postadress")
     expect(page.get_by_label("Sökorsak")).to_have_attribute("aria-invalid", "true")
+    summary.get_by_role("link", name=re.compile("mobilnummer")).click()  # the summary links to the field
+    expect(page.get_by_label("Mobilnummer för sms")).to_be_focused()
     assert posts == []
     problems.assert_none()
 
@@ -232,29 +237,39 @@ def test_citizen_pages_fit_a_320_px_wide_screen(open_page: Any) -> None:
 
 def test_swedish_and_english_dictionaries_have_the_same_keys(open_page: Any) -> None:
     page, _ = open_page("/citizen/")
-    missing = page.evaluate("""async () => {
-        const { STRINGS } = await import("/shared/strings.js");
-        const sv = Object.keys(STRINGS.sv), en = Object.keys(STRINGS.en);
-        return { onlySv: sv.filter((k) => !en.includes(k)), onlyEn: en.filter((k) => !sv.includes(k)) };
-    }""")
-    assert missing == {"onlySv": [], "onlyEn": []}
+    for module in ("/shared/strings.js", "/citizen/strings.js", "/citizen/statement.js"):
+        missing = page.evaluate(
+            """async (module) => {
+            const { STRINGS } = await import(module);
+            const sv = Object.keys(STRINGS.sv), en = Object.keys(STRINGS.en);
+            return { onlySv: sv.filter((k) => !en.includes(k)), onlyEn: en.filter((k) => !sv.includes(k)) };
+        }""",
+            module,
+        )
+        assert missing == {"onlySv": [], "onlyEn": []}, module
 
 
-def test_guardian_seeks_care_for_their_child_and_an_adult_without_children_is_not_asked(open_page: Any) -> None:
+def test_guardian_seeks_care_for_their_child_and_an_adult_without_children_is_not_asked(
+    open_page: Any, stack: Any
+) -> None:
     reason = f"Feber {uuid.uuid4().hex[:8]}"
     page, problems = open_page("/citizen/", session=citizen_session(TOLVAN))
-    page.get_by_role("navigation").get_by_role("link", name="Ny kontakt").click()
-    who = page.get_by_label("Vem gäller det?")
-    expect(who.locator("option")).to_have_text(["Mig själv", re.compile(r"^Lilly Tolvansson")])  # Elsa is 21
-    lilly = who.locator("option", has_text="Lilly Tolvansson").get_attribute("value")
-    who.select_option(value=lilly)
+    open_new_contact(page)
+    who = page.get_by_role("group", name="Vem gäller det?")
+    expect(who.get_by_role("radio")).to_have_count(2)  # Elsa is 21
+    expect(who.get_by_role("radio", name="Mig själv")).to_be_checked()
+    who.get_by_role("radio", name=re.compile("^Lilly Tolvansson")).check()
     page.get_by_label("Vårdcentral").select_option(label=HUSKVARNA)
     page.get_by_label("Sökorsak").fill(reason)
-    page.get_by_role("button", name="Skicka ärendet").click()
-    expect(page.get_by_role("heading", name=reason, level=1)).to_be_visible()
+    page.get_by_role("button", name="Fortsätt").click()
+    expect(page.locator("form.question")).to_be_visible()
+    token = stack.login("citizen", "191212121212")
+    drafts = httpx.get(f"{stack.origin}/api/citizen/triage", headers={"Authorization": f"Bearer {token}"}).json()
+    mine = [d for d in drafts["drafts"] if d["reason"] == reason]
+    assert len(mine) == 1 and mine[0]["for_child"], mine
     problems.assert_none()
 
     other, _ = open_page("/citizen/", session=citizen_session(ALI))
-    other.get_by_role("navigation").get_by_role("link", name="Ny kontakt").click()
+    open_new_contact(other)
     expect(other.get_by_label("Sökorsak")).to_be_visible()
-    expect(other.get_by_label("Vem gäller det?")).to_have_count(0)
+    expect(other.get_by_role("group", name="Vem gäller det?")).to_have_count(0)

@@ -112,6 +112,13 @@ def test_new_case_and_new_message_become_domain_events() -> None:
     ]
 
 
+def test_contact_anyway_after_self_care_becomes_a_queued_event() -> None:
+    self_care = {"type": "case", "tenant": "r", "case_id": "c1", "status": "self_care", "profession": "nurse"}
+    queued = {**self_care, "status": "queued", "priority": "P5", "updated_at": "2026-11-25T10:00:00+0000"}
+    [event] = events_from_change(event_id="e1", entity="case", old=self_care, new=queued)
+    assert (event.type, event.data["priority"], event.data["reason"]) == ("CaseQueued", "P5", "contact_anyway")
+
+
 def test_domain_event_round_trips_and_rejects_unknown_types() -> None:
     event = DomainEvent("e1", "CaseSubmitted", "r", "c1", "2026-11-25T09:00:00Z", {"priority": "P3"})
     assert DomainEvent.from_dict(event.to_dict()) == event
