@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import websockets
 
-from tests.stack import start_stack
+from tests.stack import COLD_ANSWERS, start_stack
 
 HUSKVARNA = "SE2321000057-VC01"
 TARGETS_MS = {"submit case p95": 150.0, "staff queue p95": 100.0, "message to citizen's WebSocket p95": 150.0}
@@ -37,19 +37,35 @@ def run() -> dict[str, float]:
             stack.stop()
 
 
+async def _triage(client: httpx.AsyncClient, token: str, words: str) -> str:
+    """A cold's triage up to the outcome (not measured): the case is sent after it, with contact anyway."""
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex}
+    intake = {"unit_id": HUSKVARNA, "reason": "Förkyld", "free_text": words}
+    draft = (await client.post("/api/citizen/triage", json=intake, headers=headers)).json()
+    while draft["step"] is not None:
+        step = draft["step"]["id"]
+        answer = {"step_id": step, "value": COLD_ANSWERS.get(step, "no")}
+        draft = (
+            await client.post(f"/api/citizen/triage/{draft['draft_id']}/answers", json=answer, headers=headers)
+        ).json()
+    return str(draft["draft_id"])
+
+
 async def _measure(stack: object) -> dict[str, float]:
     origin = stack.origin  # type: ignore[attr-defined]
     citizen = stack.login("citizen", "191212121212")  # type: ignore[attr-defined]
     nurse = stack.login("staff", "SE2321000057-S001")  # type: ignore[attr-defined]
     submit, queue, push = [], [], []
-    async with httpx.AsyncClient(base_url=origin) as client, websockets.connect(stack.ws_connect_url(citizen)) as ws:  # type: ignore[attr-defined]
+    ws_url = stack.ws_connect_url(citizen)  # type: ignore[attr-defined]
+    async with httpx.AsyncClient(base_url=origin, timeout=60) as client, websockets.connect(ws_url) as ws:
         case_id = ""
         for i in range(ROUNDS):
+            draft_id = await _triage(client, citizen, f"runda {i}")
             t0 = time.perf_counter()
             response = await client.post(
-                "/api/citizen/cases",
-                json={"unit_id": HUSKVARNA, "reason": "Halsont", "free_text": f"runda {i}"},
-                headers={"Authorization": f"Bearer {citizen}", "Idempotency-Key": uuid.uuid4().hex},
+                f"/api/citizen/triage/{draft_id}/submit",
+                json={"choose_contact": True},
+                headers={"Authorization": f"Bearer {citizen}"},
             )
             submit.append((time.perf_counter() - t0) * 1000)
             case_id = response.json()["case_id"]

@@ -8,8 +8,10 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -20,6 +22,16 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+COLD_ANSWERS: dict[str, Any] = {
+    "sex": "female",
+    "self_rated_health": 70,
+    "complaint": "cold",
+    "duration_days": 3,
+    "fever": "fever_under_39",
+    "fever_days": 1,
+}
 
 
 @dataclass
@@ -94,6 +106,29 @@ class RunningStack:
         )
         response.raise_for_status()
         return f"{self.ws_url}?ticket={response.json()['ticket']}"
+
+    def send_case(
+        self,
+        token: str,
+        *,
+        unit_id: str,
+        reason: str,
+        free_text: str = "",
+        for_child: str | None = None,
+        key: str | None = None,
+    ) -> dict[str, Any]:
+        """A case in the unit's queue, as a citizen makes one over the API: the triage of a cold (every question
+        it does not know answered "Nej"), then "Jag vill ändå ha kontakt" — P5 for a nurse, whatever the hour."""
+        headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": key or uuid.uuid4().hex}
+        api = httpx.Client(base_url=f"{self.origin}/api", headers=headers, timeout=15)
+        intake = {"unit_id": unit_id, "reason": reason, "free_text": free_text, "for_child": for_child}
+        draft = api.post("/citizen/triage", json=intake).raise_for_status().json()
+        while draft["step"] is not None:
+            step = draft["step"]["id"]
+            answer = {"step_id": step, "value": COLD_ANSWERS.get(step, "no")}
+            draft = api.post(f"/citizen/triage/{draft['draft_id']}/answers", json=answer).raise_for_status().json()
+        sent = api.post(f"/citizen/triage/{draft['draft_id']}/submit", json={"choose_contact": True})
+        return dict(sent.raise_for_status().json())
 
     def stop(self) -> int:
         self.process.terminate()

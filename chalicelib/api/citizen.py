@@ -16,40 +16,11 @@ from chalicelib.api.models import (
     EmergencyDepartment,
     EmergencyDepartments,
     Localized,
-    SubmitCase,
     WaitingRoom,
 )
 from chalicelib.api.openapi import operation
 
 bp = Blueprint(__name__)
-
-
-@operation(
-    bp,
-    "/citizen/cases",
-    "POST",
-    summary="Submit a new case",
-    tag="citizen",
-    access=Access.CITIZEN,
-    request=SubmitCase,
-    response=CitizenCase,
-    status=201,
-    idempotency_key=True,
-    errors=(403, 409, 413),
-)
-def submit_case() -> Response:
-    request = bp.current_request
-    who = http.who()
-    body = http.parse_body(SubmitCase, request)
-    case = bootstrap.container().cases.submit(
-        who,
-        unit_id=body.unit_id,
-        reason=body.reason,
-        free_text=body.free_text,
-        idempotency_key=http.idempotency_key(request),
-        for_child=body.for_child,
-    )
-    return http.respond(CitizenCase.of(case, who), status=201)
 
 
 @operation(

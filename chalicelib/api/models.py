@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
-from chalicelib.domain.model import EXPECTATIONS_MAX, FREE_TEXT_MAX, MESSAGE_MAX, REASON_MAX, Case, Message, Principal
+from chalicelib.domain.model import EXPECTATIONS_MAX, MESSAGE_MAX, REASON_MAX, Case, Message, Principal
 from chalicelib.services.photos import ViewablePhoto
 
 
@@ -54,15 +54,6 @@ class Me(BaseModel):
     display_name: str
     auth_method: str
     roles: list[RoleView]
-
-
-class SubmitCase(Strict):
-    unit_id: str = Field(min_length=1, max_length=64)
-    reason: str = Field(min_length=1, max_length=REASON_MAX, description="Sökorsak: the reason for contact")
-    free_text: str = Field(default="", max_length=FREE_TEXT_MAX, description="The citizen's own words")
-    for_child: str | None = Field(
-        default=None, max_length=64, description="Submit for this child (an id from GET /citizen/children)"
-    )
 
 
 class CaseSummary(BaseModel):

@@ -4,22 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api.conftest import UNIT_A, UNIT_B, Api, citizen, staff
+from tests.api.conftest import UNIT_A, UNIT_B, Api, citizen, send_case, staff
 
 ANNA = citizen("191212121212", "Anna")
 BERTIL = citizen("199001012385", "Bertil")
 NURSE_A = staff("SE-S1", (UNIT_A, "nurse"), name="Sjuksköterska A")
 DOCTOR_A = staff("SE-S2", (UNIT_A, "doctor"))
 NURSE_B = staff("SE-S3", (UNIT_B, "nurse"))
-KEY = {"Idempotency-Key": "key-00000001"}
 INTAKE = {"unit_id": UNIT_A, "reason": "Halsont", "free_text": "Ont i halsen sedan tre dagar"}
 
 
 def _submit(api: Api, who: Any = ANNA, key: str = "key-00000001", **body: Any) -> tuple[int, Any]:
-    return api.call("POST", "/citizen/cases", who=who, body={**INTAKE, **body}, headers={"Idempotency-Key": key})
+    return 201, send_case(api, who, key=key, **body)
 
 
-def test_citizen_submits_a_case_and_sees_it_in_my_cases(api: Api) -> None:
+def test_citizen_sends_a_case_and_sees_it_in_my_cases(api: Api) -> None:
     status, case = _submit(api)
     assert status == 201
     assert case["status"] == "queued" and case["reason"] == "Halsont"
@@ -28,22 +27,14 @@ def test_citizen_submits_a_case_and_sees_it_in_my_cases(api: Api) -> None:
     assert api.call("GET", "/citizen/cases", who=BERTIL)[1]["cases"] == []
 
 
-def test_a_retried_submit_returns_the_same_case_once(api: Api) -> None:
-    first = _submit(api)[1]
-    again = _submit(api)[1]
-    assert again["case_id"] == first["case_id"]
-    assert len(api.call("GET", "/citizen/cases", who=ANNA)[1]["cases"]) == 1
+def test_there_is_no_way_to_queue_a_case_without_the_triage(api: Api) -> None:
+    status, _ = api.call("POST", "/citizen/cases", who=ANNA, body=INTAKE, headers={"Idempotency-Key": "key-0000001"})
+    assert status in (404, 405)
+    assert api.call("GET", "/citizen/cases", who=ANNA)[1]["cases"] == []
 
 
-def test_reusing_an_idempotency_key_for_another_case_is_refused(api: Api) -> None:
-    _submit(api)
-    status, body = _submit(api, reason="Ryggont")
-    assert status == 409
-    assert "Idempotency-Key" in body["error"]["message"]
-
-
-def test_submit_without_idempotency_key_says_what_to_send(api: Api) -> None:
-    status, body = api.call("POST", "/citizen/cases", who=ANNA, body=INTAKE)
+def test_a_triage_without_idempotency_key_says_what_to_send(api: Api) -> None:
+    status, body = api.call("POST", "/citizen/triage", who=ANNA, body=INTAKE)
     assert status == 422
     assert body["error"]["field"] == "Idempotency-Key"
 
@@ -59,10 +50,11 @@ def test_bad_bodies_get_clear_errors_and_store_nothing(api: Api) -> None:
     ]
     for i, (raw, status, words) in enumerate(cases):
         got, body = api.call(
-            "POST", "/citizen/cases", who=ANNA, raw=raw, headers={"Idempotency-Key": f"key-bad-{i:04d}"}
+            "POST", "/citizen/triage", who=ANNA, raw=raw, headers={"Idempotency-Key": f"key-bad-{i:04d}"}
         )
         assert got == status, raw[:40]
         assert words in body["error"]["message"], body
+    assert api.call("GET", "/citizen/triage", who=ANNA)[1]["drafts"] == []
     assert api.call("GET", "/citizen/cases", who=ANNA)[1]["cases"] == []
 
 
@@ -94,7 +86,7 @@ def test_queue_shows_the_units_cases_for_the_staff_members_profession(api: Api) 
     status, queue = api.call("GET", f"/staff/queue?unit_id={UNIT_A}", who=NURSE_A)
     assert status == 200
     assert [c["case_id"] for c in queue["cases"]] == [case_id]
-    assert queue["counts"] == {"P3": 1}
+    assert queue["counts"] == {"P5": 1}
     assert "free_text" not in queue["cases"][0]
     assert api.call("GET", f"/staff/queue?unit_id={UNIT_A}", who=DOCTOR_A)[1]["cases"] == []
     assert api.call("GET", f"/staff/queue?unit_id={UNIT_B}", who=NURSE_A)[0] == 404

@@ -30,9 +30,10 @@ def test_every_operation_names_its_models_and_errors(api: Api) -> None:
             if op.get("security"):
                 assert "401" in op["responses"], (path, method)
     assert "ErrorBody" in schemas
-    intake = schemas["SubmitCase"]
+    intake = schemas["BeginTriage"]
     assert intake["additionalProperties"] is False
     assert set(intake["required"]) == {"unit_id", "reason"}
+    assert "post" not in doc["paths"]["/citizen/cases"]  # a case is made only through the triage
 
 
 def test_the_documented_copy_in_docs_is_current(api: Api) -> None:

@@ -14,7 +14,7 @@ from chalicelib.domain.model import Ward
 from chalicelib.domain.opening_hours import SWEDEN
 from chalicelib.services.triage_session import TriageSessionService
 from chalicelib.triage import load_library
-from tests.api.conftest import UNIT_A, Api, citizen, staff
+from tests.api.conftest import COLD, UNIT_A, Api, citizen, staff
 
 ANNA = citizen("191212121212", "Anna")
 BERTIL = citizen("199001012385", "Bertil")
@@ -23,20 +23,7 @@ CHILD = Ward("child-ref-0001", "Lilla Anna", "2019-05-01")
 ANNA_GUARDIAN = dataclasses.replace(ANNA, wards=(CHILD,))
 INTAKE = {"unit_id": UNIT_A, "reason": "Förkyld", "free_text": "Snuva och lite feber sedan tre dagar"}
 
-COLD_ADULT = {
-    "age": 34,
-    "sex": "male",
-    "self_rated_health": 70,
-    "complaint": "cold",
-    "duration_days": 3,
-    "breathing": "no",
-    "severely_ill": "no",
-    "poor_intake": "no",
-    "fever": "fever_under_39",
-    "fever_days": 1,
-    "worse_after_better": "no",
-    "ear_or_sinus_pain": "no",
-}
+COLD_ADULT = COLD  # a cold in an adult: self-care (the protocol's own clinical test case)
 DEFAULT_NO = ("red_flag_screen", "modifiers")  # sections whose questions the walks below answer "no"
 
 

@@ -40,13 +40,7 @@ def _auth(token: str) -> dict[str, str]:
 
 
 def _submit(stack: RunningStack, token: str, reason: str = "Halsont") -> dict[str, object]:
-    response = httpx.post(
-        f"{stack.origin}/api/citizen/cases",
-        json={"unit_id": HUSKVARNA, "reason": reason, "free_text": "Ont i halsen sedan i måndags"},
-        headers={**_auth(token), "Idempotency-Key": uuid.uuid4().hex},
-    )
-    assert response.status_code == 201, response.text
-    return dict(response.json())
+    return stack.send_case(token, unit_id=HUSKVARNA, reason=reason, free_text="Ont i halsen sedan i måndags")
 
 
 def test_serves_both_frontends_and_the_openapi_document(stack: RunningStack) -> None:
@@ -54,7 +48,7 @@ def test_serves_both_frontends_and_the_openapi_document(stack: RunningStack) -> 
         page = httpx.get(stack.origin + path)
         assert page.status_code == 200 and "<html" in page.text.lower()
     doc = httpx.get(f"{stack.origin}/api/openapi.json").json()
-    assert "/citizen/cases" in doc["paths"]
+    assert "/citizen/triage" in doc["paths"] and "post" not in doc["paths"]["/citizen/cases"]
     units = httpx.get(f"{stack.origin}/api/units").json()["units"]
     assert len(units) == 4 and all("vårdcentralen" in u["name"].lower() for u in units)
     departments = httpx.get(f"{stack.origin}/api/emergency-departments").json()["departments"]

@@ -74,12 +74,7 @@ def test_citizen_logs_in_with_freja_eid_plus(stack: RunningStack) -> None:
 def test_the_same_person_is_the_same_citizen_whichever_method_they_use(stack: RunningStack) -> None:
     by_bankid = stack.bankid_login("198505059876")
     by_freja = stack.oidc_login("freja", "198505059876")
-    headers = {"Idempotency-Key": "same-person-1"}
-    created = httpx.post(
-        f"{stack.origin}/api/citizen/cases",
-        json={"unit_id": "SE2321000057-VC01", "reason": "Ryggont"},
-        headers={**headers, "Authorization": f"Bearer {by_bankid}"},
-    ).json()
+    created = stack.send_case(by_bankid, unit_id="SE2321000057-VC01", reason="Ryggont")
     mine = httpx.get(f"{stack.origin}/api/citizen/cases", headers={"Authorization": f"Bearer {by_freja}"}).json()
     assert created["case_id"] in [c["case_id"] for c in mine["cases"]]
 
@@ -133,13 +128,10 @@ def test_guardian_acts_for_a_child_under_18_confirmed_by_the_population_register
     children = httpx.get(f"{stack.origin}/api/citizen/children", headers=tolvan).json()["children"]
     assert [c["name"] for c in children] == ["Lilly Tolvansson"]  # Elsa is 21: no longer in custody
     lilly = children[0]["child_id"]
-    created = httpx.post(
-        f"{stack.origin}/api/citizen/cases",
-        json={"unit_id": "SE2321000057-VC01", "reason": "Feber", "for_child": lilly},
-        headers={**tolvan, "Idempotency-Key": "child-case-1"},
-    )
-    assert created.status_code == 201
-    case_id = created.json()["case_id"]
+    token = tolvan["Authorization"].removeprefix("Bearer ")
+    created = stack.send_case(token, unit_id="SE2321000057-VC01", reason="Feber", for_child=lilly)
+    assert created["patient_name"] == "Lilly Tolvansson"
+    case_id = created["case_id"]
     assert case_id in [
         c["case_id"] for c in httpx.get(f"{stack.origin}/api/citizen/cases", headers=tolvan).json()["cases"]
     ]
@@ -147,7 +139,7 @@ def test_guardian_acts_for_a_child_under_18_confirmed_by_the_population_register
     greta = {"Authorization": f"Bearer {stack.login('citizen', '199001012385')}"}
     assert httpx.get(f"{stack.origin}/api/citizen/cases/{case_id}", headers=greta).status_code == 404
     not_hers = httpx.post(
-        f"{stack.origin}/api/citizen/cases",
+        f"{stack.origin}/api/citizen/triage",
         json={"unit_id": "SE2321000057-VC01", "reason": "Feber", "for_child": lilly},
         headers={**greta, "Idempotency-Key": "child-case-2"},
     )
