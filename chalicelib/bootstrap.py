@@ -201,6 +201,20 @@ def build(settings: Settings) -> Container:
         else None,
     )
     library = default_library()
+    photos = PhotoService(
+        dynamo.DynamoDrafts(connection),
+        case_store,
+        photo_records.DynamoPhotos(connection),
+        photo_records.S3PhotoFiles(
+            settings.photo_bucket,
+            region=settings.region,
+            endpoint=settings.aws_endpoint,
+            public_endpoint=settings.s3_public_url,
+        ),
+        audit,
+        clock=utc_now,
+        ids=new_id,
+    )
     return Container(
         settings=settings,
         triage_library=library,
@@ -211,7 +225,7 @@ def build(settings: Settings) -> Container:
         cases=CaseService(case_store, directory, dynamo.DynamoIdempotency(), audit, clock=utc_now, ids=new_id),
         chat=ChatService(case_store, connections, pusher, audit, clock=utc_now),
         realtime=RealtimeService(connections, sessions, tenant=settings.tenant, clock=utc_now),
-        events=EventService(case_store, publisher),
+        events=EventService(case_store, publisher, on_draft_expired=photos.forget_draft),
         notify=NotificationService(
             case_store,
             dynamo.DynamoNoticeLog(),
@@ -224,20 +238,7 @@ def build(settings: Settings) -> Container:
             if settings.email_sender
             else None,
         ),
-        photos=PhotoService(
-            dynamo.DynamoDrafts(connection),
-            case_store,
-            photo_records.DynamoPhotos(connection),
-            photo_records.S3PhotoFiles(
-                settings.photo_bucket,
-                region=settings.region,
-                endpoint=settings.aws_endpoint,
-                public_endpoint=settings.s3_public_url,
-            ),
-            audit,
-            clock=utc_now,
-            ids=new_id,
-        ),
+        photos=photos,
         triage=TriageSessionService(
             dynamo.DynamoDrafts(connection),
             directory,

@@ -195,6 +195,24 @@ class PhotoService:
         # Also when the record was gone already: a removal that failed after the record still cleans up.
         self._files.discard(draft.tenant, draft_id, photo_id)
 
+    def forget_draft(self, tenant: str, draft_id: str) -> int:
+        """Delete every photo of a draft that expired without being sent (records and files); returns how many.
+        Called for the draft's removal by TTL; running it again finds nothing left."""
+        forgotten = 0
+        for _ in range(ATTEMPTS):
+            read = self._records.slots(tenant, draft_id)
+            if not read.slots:
+                return forgotten
+            photo_id, slot = next(iter(read.slots.items()))
+            rest = {pid: s for pid, s in read.slots.items() if pid != photo_id}
+            try:
+                self._records.detach(read, rest, photo_id, was_ready=slot.state == READY)
+            except Conflict:
+                continue
+            self._files.discard(tenant, draft_id, photo_id)
+            forgotten += 1
+        return forgotten
+
     def of_draft(self, principal: Principal, draft_id: str) -> list[ViewablePhoto]:
         """The ready photos of one of the citizen's drafts."""
         return self.of_loaded_draft(self._draft(principal, draft_id))

@@ -17,9 +17,10 @@ from chalice.test import Client
 from PIL import Image
 
 from chalicelib.domain.errors import ValidationFailed
-from chalicelib.domain.model import Case, Principal, Ward
+from chalicelib.domain.model import Principal, Ward
 from chalicelib.services.photos import PhotoService
 from tests.api.conftest import UNIT_A, UNIT_B, Api, citizen, staff
+from tests.api.test_triage_api import COLD_ADULT, _walk
 
 MB = 1024 * 1024
 GPS_IFD = 0x8825
@@ -111,26 +112,13 @@ def _objects(api: Api) -> list[str]:
 
 
 def _send(api: Api, who: Principal, draft_id: str) -> str:
-    """What sending the triage does to the draft: a case that names the draft, and the draft marks itself sent."""
-    container = api.container
-    drafts = container.triage._drafts
-    draft = drafts.get(who.tenant, who.subject, draft_id)
-    now = datetime.now(UTC)
-    case = Case.submit(
-        case_id=f"case-{draft_id}",
-        tenant=who.tenant,
-        unit_id=UNIT_A,
-        patient_ref=draft.patient_ref,
-        reason=draft.reason,
-        free_text=draft.free_text,
-        priority="P3",
-        profession="nurse",
-        now=now,
-        draft_id=draft_id,
-    )
-    container.triage._cases.create(case, now=now, idempotency=(who.subject, f"send-{draft_id}", "x", {}))
-    drafts.replace(draft, now=now, case_id=case.case_id)
-    return case.case_id
+    """Answer the triage as a cold, ask for contact anyway, send it: the case names the draft and the draft is sent."""
+    status, draft = api.call("GET", f"/citizen/triage/{draft_id}", who=who)
+    assert status == 200, draft
+    _walk(api, draft, COLD_ADULT, who=who)
+    status, case = api.call("POST", f"/citizen/triage/{draft_id}/submit", who=who, body={"choose_contact": True})
+    assert status == 201 and case["status"] == "queued", case
+    return str(case["case_id"])
 
 
 def test_a_phone_photo_is_validated_attached_and_shown_upright_without_its_location(api: Api, people: People) -> None:
@@ -330,3 +318,19 @@ def test_staff_get_no_photos_when_the_access_log_cannot_be_written(
     monkeypatch.setattr(api.container.photos._audit, "record_case_access", broken)
     status, body = api.call("GET", f"/staff/cases/{case_id}/photos", who=people.nurse_a)
     assert status == 500 and "amazonaws" not in str(body) and "X-Amz" not in str(body)
+
+
+def test_the_photos_of_a_draft_that_expired_unsent_are_deleted_with_it(api: Api, people: People) -> None:
+    draft_id = _draft(api, people.anna)
+    assert _add_photo(api, people.anna, draft_id, _phone_jpeg())[0] == 200
+    kept = _draft(api, people.anna, key="photo-draft-0002")
+    assert _add_photo(api, people.anna, kept, _phone_jpeg())[0] == 200
+    assert any(draft_id in key for key in _objects(api))
+    # DynamoDB's TTL removes the expired draft; its stream record reaches the stream handler.
+    removed = {"tenant": {"S": people.anna.tenant}, "draft_id": {"S": draft_id}, "type": {"S": "triage_draft"}}
+    api.container.events.on_stream_records(
+        [{"eventID": "ttl-1", "eventName": "REMOVE", "dynamodb": {"OldImage": removed}}]
+    )
+    assert not any(draft_id in key for key in _objects(api))
+    assert api.container.photos.forget_draft(people.anna.tenant, draft_id) == 0  # again: nothing left
+    assert len(_photos(api, people.anna, kept)) == 1 and any(kept in key for key in _objects(api))
