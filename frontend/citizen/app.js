@@ -52,6 +52,7 @@ startApp({
     { path: /^\/$/, view: (ctx) => (ctx.session.token ? home(ctx) : loggedOutView(ctx)) },
     { path: /^\/ny-kontakt$/, auth: true, view: lazy(() => import("./intake.js"), "intakeView") },
     { path: /^\/ny-kontakt\/([^/]+)$/, auth: true, view: lazy(() => import("./triage.js"), "triageView") },
+    { path: /^\/ny-kontakt\/([^/]+)\/andra$/, auth: true, view: lazy(() => import("./intake.js"), "editIntakeView") },
     { path: /^\/arenden$/, auth: true, view: lazy(() => import("./case.js"), "casesView") },
     { path: /^\/arenden\/([^/]+)$/, auth: true, view: lazy(() => import("./case.js"), "caseView") },
     { path: /^\/tillganglighet$/, view: lazy(() => import("./statement.js"), "statementView") },

@@ -1,11 +1,11 @@
 // Home (after login) and Ny kontakt: who it concerns, vårdcentral, sökorsak, own words, expectations and how to be
 // notified. "Fortsätt" begins a triage draft on the server (it survives reload and closing the browser); unfinished
-// drafts are listed as "Fortsätt där du slutade".
+// drafts are listed as "Fortsätt där du slutade". "Ändra det du skrev" opens the same fields again for a draft.
 
 import { clear, h, uniqueId } from "/shared/dom.js";
 import { errorSummary, field, IntentKey } from "/shared/forms.js";
 import { bind } from "/shared/i18n.js";
-import { showError } from "./util.js";
+import { intakeSaved, showError } from "./util.js";
 
 const MOBILE = /^(?:\+46|0046|0)7\d{8}$/; // Swedish mobile numbers: 07x xxx xx xx, +46 7x …
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -59,8 +59,136 @@ export async function intakeView(ctx) {
     [...units.values()].map((u) => h("option", { value: u.unit_id }, u.name)));
   const unitInfo = h("p", { class: "unit-info", "aria-live": "polite" });
   const who = children.length ? whoChoice(children) : null;
+  const written = writtenFields();
   const fields = {
     unit_id: field({ name: "unit_id", labelKey: "newCase.unit", control: unitSelect }),
+    ...written.fields,
+  };
+  fields.unit_id.el.append(unitInfo);
+  unitSelect.addEventListener("change", () => {
+    const unit = units.get(unitSelect.value);
+    if (unit) bind(unitInfo, "newCase.unitInfo", { address: unit.address, phone: unit.phone });
+    else clear(unitInfo);
+  });
+
+  const summary = h("div");
+  const submitError = h("div");
+  const submit = h("button", { type: "submit", class: "button", t: "newCase.submit" });
+  const form = h("form", { class: "card form", novalidate: true },
+    summary,
+    who?.el,
+    fields.unit_id.el, written.els,
+    h("p", { class: "notice", t: "newCase.worse" }),
+    submitError,
+    submit);
+  ctx.main.append(form);
+
+  const intent = new IntentKey();
+  form.addEventListener("input", () => intent.reset()); // changed input = a new intended submit
+  form.addEventListener("change", () => intent.reset());
+
+  onSubmit(form, { submit, fields, summary, submitError, summaryKey: "newCase.errorSummary",
+    label: "newCase.submit", busyLabel: "newCase.submitting",
+    prepare() {
+      const value = (name) => fields[name].control.value.trim();
+      const body = { unit_id: unitSelect.value, reason: value("reason"), free_text: value("free_text") };
+      for (const name of ["expectations", "notify_sms", "notify_email"]) if (value(name)) body[name] = value(name);
+      if (who?.value()) body.for_child = who.value();
+      const problems = body.unit_id ? [] : [{ field: fields.unit_id, key: "newCase.errUnit" }];
+      return { body, problems: [...problems, ...checkWritten(fields, body)] };
+    },
+    async send(body) {
+      const draft = await ctx.api.post("/citizen/triage", body, { idempotencyKey: intent.current() });
+      intent.reset();
+      ctx.navigate(`/ny-kontakt/${encodeURIComponent(draft.draft_id)}`);
+    },
+  });
+}
+
+/** The names of what the citizen wrote in the intake and may change later (PATCH /citizen/triage/{id}). */
+const WRITTEN = ["reason", "free_text", "expectations", "notify_sms", "notify_email"];
+
+/**
+ * "Ändra det du skrev" (#/ny-kontakt/<draft_id>/andra): the intake's own fields, prefilled from the draft. Who it
+ * concerns and the vårdcentral are shown but cannot be changed: the questions and the assessment start from them.
+ * Saving sends only what changed; the server scans changed words again and replays the answers, so the triage it
+ * returns (the same question, another one, or an outcome) is what the citizen is taken back to.
+ */
+export async function editIntakeView(ctx, draftId) {
+  ctx.setTitle("editIntake.title");
+  const path = `/citizen/triage/${encodeURIComponent(draftId)}`;
+  const triagePath = `/ny-kontakt/${encodeURIComponent(draftId)}`;
+  const draft = await ctx.api.get(path);
+  if (draft.case_id) {
+    ctx.redirect(`/arenden/${encodeURIComponent(draft.case_id)}`);
+    return;
+  }
+  const [units, children] = await Promise.all([
+    ctx.units(), draft.for_child ? ctx.api.get("/citizen/children").then((b) => b.children) : [],
+  ]);
+  const child = children.find((c) => c.child_id === draft.for_child);
+
+  const written = writtenFields();
+  const { fields } = written;
+  const before = Object.fromEntries(WRITTEN.map((name) => [name, (draft[name] || "").trim()]));
+  for (const name of WRITTEN) fields[name].control.value = before[name];
+
+  const summary = h("div");
+  const submitError = h("div");
+  const submit = h("button", { type: "submit", class: "button", t: "editIntake.save" });
+  const form = h("form", { class: "card form", novalidate: true },
+    summary,
+    h("div", { class: "fixed-facts" },
+      h("dl", { class: "details" },
+        h("dt", { t: "newCase.who" }),
+        child ? h("dd", {}, `${child.name} (${child.birth_date})`)
+          : h("dd", { t: draft.for_child ? "editIntake.child" : "newCase.forMe" }),
+        h("dt", { t: "newCase.unit" }),
+        h("dd", {}, units.get(draft.unit_id)?.name || draft.unit_id)),
+      h("p", { class: "hint" },
+        h("span", { t: "editIntake.fixedHint" }), " ",
+        h("a", { href: "#/ny-kontakt", t: "editIntake.startNew" }))),
+    written.els,
+    submitError,
+    h("div", { class: "actions" },
+      submit,
+      h("a", { href: `#${triagePath}`, t: "editIntake.cancel" })));
+  ctx.main.append(
+    h("p", { class: "kicker", t: "triage.title" }),
+    h("h1", { tabindex: "-1", t: "editIntake.title" }),
+    h("p", { class: "lead", t: "editIntake.lead" }),
+    form);
+
+  onSubmit(form, { submit, fields, summary, submitError, summaryKey: "editIntake.errorSummary",
+    label: "editIntake.save", busyLabel: "editIntake.saving",
+    prepare() {
+      const body = {};
+      for (const name of WRITTEN) {
+        const value = fields[name].control.value.trim();
+        if (value !== before[name]) body[name] = value; // "" clears an optional field
+      }
+      return { body, problems: checkWritten(fields, body) };
+    },
+    async send(body) {
+      if (!Object.keys(body).length) {
+        intakeSaved.set(draftId, { draft: null, notice: "editIntake.unchanged" });
+        ctx.navigate(triagePath);
+        return;
+      }
+      const after = await ctx.api.patch(path, body, { idempotent: true }); // the same values again change nothing
+      const moved = after.status !== draft.status || after.step?.id !== draft.step?.id;
+      intakeSaved.set(draftId, { draft: after, notice: moved ? "editIntake.savedMoved" : "editIntake.saved" });
+      ctx.navigate(triagePath);
+    },
+  });
+}
+
+/**
+ * The fields of what the citizen writes: sökorsak, own words, expectations, and SMS and e-mail (in a group of their
+ * own). {fields: {name: field}, els: [elements in order]}.
+ */
+function writtenFields() {
+  const fields = {
     reason: field({ name: "reason", labelKey: "newCase.reason", hintKey: "newCase.reasonHint",
       control: h("input", { type: "text", required: true, maxlength: "200", autocomplete: "off" }) }),
     free_text: field({ name: "free_text", labelKey: "newCase.freeText", hintKey: "newCase.freeTextHint",
@@ -72,66 +200,52 @@ export async function intakeView(ctx) {
     notify_email: field({ name: "notify_email", labelKey: "newCase.email",
       control: h("input", { type: "email", autocomplete: "email", maxlength: "254", spellcheck: "false" }) }),
   };
-  fields.unit_id.el.append(unitInfo);
-  unitSelect.addEventListener("change", () => {
-    const unit = units.get(unitSelect.value);
-    if (unit) bind(unitInfo, "newCase.unitInfo", { address: unit.address, phone: unit.phone });
-    else clear(unitInfo);
-  });
   const notifyHint = uniqueId("notify-hint");
-
-  const summary = h("div");
-  const submitError = h("div");
-  const submit = h("button", { type: "submit", class: "button", t: "newCase.submit" });
-  const form = h("form", { class: "card form", novalidate: true },
-    summary,
-    who?.el,
-    fields.unit_id.el, fields.reason.el, fields.free_text.el, fields.expectations.el,
+  const els = [fields.reason.el, fields.free_text.el, fields.expectations.el,
     h("fieldset", { class: "group", "aria-describedby": notifyHint },
       h("legend", { t: "newCase.notify" }),
       h("p", { id: notifyHint, class: "hint", t: "newCase.notifyHint" }),
-      fields.notify_sms.el, fields.notify_email.el),
-    h("p", { class: "notice", t: "newCase.worse" }),
-    submitError,
-    submit);
-  ctx.main.append(form);
+      fields.notify_sms.el, fields.notify_email.el)];
+  return { fields, els };
+}
 
-  const intent = new IntentKey();
-  form.addEventListener("input", () => intent.reset()); // changed input = a new intended submit
-  form.addEventListener("change", () => intent.reset());
+/** What the browser can tell before sending (the server checks again), for the names in `body` only. */
+function checkWritten(fields, body) {
+  const problems = [];
+  if ("reason" in body && !body.reason) problems.push({ field: fields.reason, key: "newCase.errReason" });
+  if (body.notify_sms && !MOBILE.test(body.notify_sms.replace(/[\s-]/g, ""))) {
+    problems.push({ field: fields.notify_sms, key: "newCase.errSms" });
+  }
+  if (body.notify_email && !EMAIL.test(body.notify_email)) {
+    problems.push({ field: fields.notify_email, key: "newCase.errEmail" });
+  }
+  return problems;
+}
 
+/**
+ * A form's submit: clear old errors; prepare() → {body, problems}; problems go on their fields and in the error
+ * summary; else send(body) with the button disabled (one submit at a time), and a failure is shown on the field the
+ * server names (its message_sv in Swedish) or under the form.
+ */
+function onSubmit(form, { submit, fields, summary, submitError, summaryKey, label, busyLabel, prepare, send }) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (submit.disabled) return;
     clear(submitError);
     Object.values(fields).forEach((f) => f.clearError());
-    const value = (name) => fields[name].control.value.trim();
-    const body = { unit_id: unitSelect.value, reason: value("reason"), free_text: value("free_text") };
-    for (const name of ["expectations", "notify_sms", "notify_email"]) if (value(name)) body[name] = value(name);
-    if (who?.value()) body.for_child = who.value();
-    const problems = [];
-    if (!body.unit_id) problems.push({ field: fields.unit_id, key: "newCase.errUnit" });
-    if (!body.reason) problems.push({ field: fields.reason, key: "newCase.errReason" });
-    if (body.notify_sms && !MOBILE.test(body.notify_sms.replace(/[\s-]/g, ""))) {
-      problems.push({ field: fields.notify_sms, key: "newCase.errSms" });
-    }
-    if (body.notify_email && !EMAIL.test(body.notify_email)) {
-      problems.push({ field: fields.notify_email, key: "newCase.errEmail" });
-    }
+    const { body, problems } = prepare();
     problems.forEach((p) => p.field.showError(p));
-    errorSummary(summary, "newCase.errorSummary", problems);
+    errorSummary(summary, summaryKey, problems);
     if (problems.length) return;
 
     submit.disabled = true;
-    bind(submit, "newCase.submitting");
+    bind(submit, busyLabel);
     try {
-      const draft = await ctx.api.post("/citizen/triage", body, { idempotencyKey: intent.current() });
-      intent.reset();
-      ctx.navigate(`/ny-kontakt/${encodeURIComponent(draft.draft_id)}`);
+      await send(body);
     } catch (error) {
-      showError(error, { fields, summary, summaryKey: "newCase.errorSummary", fallback: submitError });
+      showError(error, { fields, summary, summaryKey, fallback: submitError });
       submit.disabled = false;
-      bind(submit, "newCase.submit");
+      bind(submit, label);
     }
   });
 }

@@ -7,11 +7,11 @@ import { clear, errorMessage, h, uniqueId } from "/shared/dom.js";
 import { IntentKey } from "/shared/forms.js";
 import { bind, language, onLanguageChange, pickLanguage } from "/shared/i18n.js";
 import { mountPhotos } from "./photos.js";
-import { flash, loadAdvice, loadDepartments } from "./util.js";
+import { editIntakeLink, flash, loadAdvice, loadDepartments } from "./util.js";
 
 const RIGHT_AWAY = new Set(["emergency_112", "emergency_department", "call_1177", "self_care"]);
 
-export async function finishedView(ctx, draft, holder, { back }) {
+export async function finishedView(ctx, draft, holder, { back, notice = null }) {
   const submitPath = `/citizen/triage/${encodeURIComponent(draft.draft_id)}/submit`;
   const disposition = draft.outcome?.disposition;
   if (RIGHT_AWAY.has(disposition)) {
@@ -29,10 +29,10 @@ export async function finishedView(ctx, draft, holder, { back }) {
     panel.revealed();
     return panel.destroy;
   }
-  return summaryView(ctx, draft, holder, { back, submitPath });
+  return summaryView(ctx, draft, holder, { back, submitPath, notice });
 }
 
-async function summaryView(ctx, draft, holder, { back, submitPath }) {
+async function summaryView(ctx, draft, holder, { back, submitPath, notice }) {
   const [units, children] = await Promise.all([
     ctx.units(), draft.for_child ? ctx.api.get("/citizen/children").then((b) => b.children) : [],
   ]);
@@ -45,6 +45,7 @@ async function summaryView(ctx, draft, holder, { back, submitPath }) {
   const change = h("button", { type: "button", class: "button-secondary", t: "summary.changeAnswers" });
   const photos = mountPhotos(ctx, draft);
   holder.append(
+    notice ? h("p", { class: "notice", role: "status", t: notice }) : null,
     h("p", { class: "kicker", t: "triage.title" }),
     h("h1", { tabindex: "-1", t: "summary.title" }),
     h("p", { class: "lead", t: "summary.lead" }),
@@ -60,7 +61,8 @@ async function summaryView(ctx, draft, holder, { back, submitPath }) {
         row("summary.reason", draft.reason),
         row("summary.freeText", draft.free_text),
         row("summary.expectations", draft.expectations),
-        row("summary.notify", notify))),
+        row("summary.notify", notify)),
+      editIntakeLink(draft.draft_id)),
     photos.el,
     error,
     h("div", { class: "actions" }, send, change));

@@ -90,6 +90,22 @@ const sv = {
   "summary.sending": "Skickar …",
   "summary.changeAnswers": "Ändra svar",
 
+  "editIntake.link": "Ändra det du skrev",
+  "editIntake.title": "Ändra det du skrev",
+  "editIntake.lead": "Ändra det som behövs och spara. Dina svar på frågorna finns kvar. Ändrar du sökorsaken eller "
+    + "beskrivningen läser vi den igen, och då kan frågorna bli andra.",
+  "editIntake.fixedHint": "Vem det gäller och vårdcentralen går inte att ändra, eftersom frågorna och bedömningen "
+    + "utgår från dem.",
+  "editIntake.startNew": "Börja en ny kontakt i stället",
+  "editIntake.child": "Ditt barn",
+  "editIntake.save": "Spara ändringarna",
+  "editIntake.saving": "Sparar …",
+  "editIntake.cancel": "Tillbaka utan att ändra",
+  "editIntake.errorSummary": "Ändringarna kunde inte sparas:",
+  "editIntake.saved": "Ändringarna är sparade.",
+  "editIntake.savedMoved": "Ändringarna är sparade. Det du skrev påverkar frågorna, så här är du nu.",
+  "editIntake.unchanged": "Du ändrade inget.",
+
   "photos.title": "Bilder (frivilligt)",
   "photos.label": "Lägg till bilder",
   "photos.hint": "JPEG, PNG eller HEIC, högst 10 MB per bild och högst 5 bilder. Bara vårdpersonalen i ditt "
@@ -299,6 +315,22 @@ const en = {
   "summary.send": "Send",
   "summary.sending": "Sending …",
   "summary.changeAnswers": "Change answers",
+
+  "editIntake.link": "Change what you wrote",
+  "editIntake.title": "Change what you wrote",
+  "editIntake.lead": "Change what you need to and save. Your answers to the questions are kept. If you change the "
+    + "reason or the description, we read it again, and the questions may then be different.",
+  "editIntake.fixedHint": "Who it is for and the health centre cannot be changed, because the questions and the "
+    + "assessment depend on them.",
+  "editIntake.startNew": "Start a new contact instead",
+  "editIntake.child": "Your child",
+  "editIntake.save": "Save the changes",
+  "editIntake.saving": "Saving …",
+  "editIntake.cancel": "Go back without changing",
+  "editIntake.errorSummary": "The changes could not be saved:",
+  "editIntake.saved": "Your changes are saved.",
+  "editIntake.savedMoved": "Your changes are saved. What you wrote affects the questions, so this is where you are now.",
+  "editIntake.unchanged": "You did not change anything.",
 
   "photos.title": "Pictures (optional)",
   "photos.label": "Add pictures",

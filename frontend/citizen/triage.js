@@ -1,11 +1,13 @@
 // The triage, one question per screen (#/ny-kontakt/<draft_id>). The server holds the draft and says which step
 // is next; each answer names its step, so a double click or a retry can never skip a question. When the draft is
-// finished, outcome.js takes over.
+// finished, outcome.js takes over. "Ändra det du skrev" (on every question and on the summary) opens the intake's
+// fields for this draft (intake.js); it comes back here with the draft as the server returned it.
 
 import { clear, errorMessage, errorTexts, h, uniqueId } from "/shared/dom.js";
 import { errorSummary } from "/shared/forms.js";
 import { bind } from "/shared/i18n.js";
 import { questionControl } from "./questions.js";
+import { editIntakeLink, intakeSaved } from "./util.js";
 
 /** The step ids answered in this tab, newest last: "Tillbaka" returns to the last one. */
 class AnsweredSteps {
@@ -20,6 +22,12 @@ class AnsweredSteps {
 
   push(id) {
     if (this.ids[this.ids.length - 1] !== id) this.ids.push(id);
+    this.save();
+  }
+
+  /** After a change to the intake the server replays the answers; those a new path made moot are gone. */
+  keep(count) {
+    if (this.ids.length > count) this.ids = this.ids.slice(0, count);
     this.save();
   }
 
@@ -41,10 +49,12 @@ class AnsweredSteps {
 export async function triageView(ctx, draftId) {
   ctx.setTitle("triage.title");
   const path = `/citizen/triage/${encodeURIComponent(draftId)}`;
-  const draft = await ctx.api.get(path);
+  const saved = intakeSaved.take(draftId); // back from "Ändra det du skrev"
+  const draft = saved?.draft || await ctx.api.get(path);
   const holder = h("div", { class: "triage" });
   ctx.main.append(holder);
   const answered = new AnsweredSteps(draftId);
+  if (saved?.draft) answered.keep(draft.progress?.answered ?? 0);
   let cleanup = null;
   let destroyed = false;
 
@@ -59,7 +69,7 @@ export async function triageView(ctx, draftId) {
     if (current.status !== "in_progress" || !current.step) {
       const { finishedView } = await import("./outcome.js");
       clear(holder);
-      cleanup = await finishedView(ctx, current, holder, { back: () => goBack(current) });
+      cleanup = await finishedView(ctx, current, holder, { back: () => goBack(current), notice });
     } else {
       clear(holder);
       renderQuestion(current, notice);
@@ -102,7 +112,7 @@ export async function triageView(ctx, draftId) {
     summary, control.el, formError,
     h("div", { class: "actions" }, next, control.unknownButton, back));
     if (notice) holder.append(h("p", { class: "notice", role: "status", t: notice }));
-    holder.append(progress(current), form);
+    holder.append(progress(current), form, editIntakeLink(draftId));
 
     let busy = false;
     const buttons = () => form.querySelectorAll("button");
@@ -158,7 +168,7 @@ export async function triageView(ctx, draftId) {
     cleanup = control.destroy;
   }
 
-  await show(draft);
+  await show(draft, { notice: saved?.notice });
   return () => {
     destroyed = true;
     cleanup?.();

@@ -1,4 +1,5 @@
-// Small pieces the citizen views share: server errors on form fields, and cached look-ups.
+// Small pieces the citizen views share: server errors on form fields, the link to change the intake, cached
+// look-ups, and what one page hands the next.
 
 import { errorMessage, errorTexts, h } from "/shared/dom.js";
 import { errorSummary } from "/shared/forms.js";
@@ -17,6 +18,12 @@ export function showError(error, { fields = {}, summary = null, summaryKey = "",
     return;
   }
   fallback.replaceChildren(errorMessage(error));
+}
+
+/** "Ändra det du skrev": the intake's fields for this draft (#/ny-kontakt/<draft_id>/andra). */
+export function editIntakeLink(draftId) {
+  return h("p", { class: "edit-intake" },
+    h("a", { href: `#/ny-kontakt/${encodeURIComponent(draftId)}/andra`, t: "editIntake.link" }));
 }
 
 const advice = new Map();
@@ -40,18 +47,31 @@ export function loadDepartments(ctx) {
   return departments;
 }
 
+/** Something for the next page about one case or draft, taken once: set(id, value), then take(id) → value or null. */
+class OneTime {
+  constructor() {
+    this.id = null;
+    this.value = null;
+  }
+
+  set(id, value) {
+    this.id = id;
+    this.value = value;
+  }
+
+  take(id) {
+    const value = this.id === id ? this.value : null;
+    this.id = null;
+    this.value = null;
+    return value;
+  }
+}
+
 /** A one-time notice for a case's page ("Tack! Ditt ärende är skickat."), shown once after navigating there. */
-export const flash = {
-  caseId: null,
-  key: null,
-  set(caseId, key) {
-    this.caseId = caseId;
-    this.key = key;
-  },
-  take(caseId) {
-    const key = this.caseId === caseId ? this.key : null;
-    this.caseId = null;
-    this.key = null;
-    return key;
-  },
-};
+export const flash = new OneTime();
+
+/**
+ * What the intake editor hands back to the triage it returns to: {draft, notice}, the draft as the PATCH returned
+ * it (so the page shows exactly that, without asking again) and a status message.
+ */
+export const intakeSaved = new OneTime();

@@ -1,4 +1,4 @@
-"""What a person does in the browser to log in, through the local stack's simulators, and the axe-core check."""
+"""What a person does in the browser to log in, through the local stack's simulators, and the axe-core checks."""
 
 from __future__ import annotations
 
@@ -75,3 +75,14 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
 def assert_no_axe_violations(page: Any, where: str) -> None:
     violations = axe_violations(page)
     assert violations == [], f"axe-core found problems on {where}: {violations}"
+
+
+def check_both_languages(page: Any, where: str) -> None:
+    """axe-core in Swedish, then in English (switched on the page), then back to Swedish."""
+    html = page.locator("html")
+    assert_no_axe_violations(page, f"{where} (sv)")
+    page.get_by_role("button", name="English").click()
+    expect(html).to_have_attribute("lang", "en")
+    assert_no_axe_violations(page, f"{where} (en)")
+    page.get_by_role("button", name="Svenska").click()
+    expect(html).to_have_attribute("lang", "sv")

@@ -14,24 +14,13 @@ from typing import Any
 
 from playwright.sync_api import expect
 
+from tests.api.conftest import COLD as COLD_ADULT
 from tests.browser.helpers import HUSKVARNA
 
 DEFAULT_NO = ("red_flag_screen", "modifiers")
 
 CHEST_PAIN = {"sex": "male", "self_rated_health": 40, "rf_chest_pain": "yes"}
-COLD = {  # cold.yaml: uncomplicated cold → self-care (an adult under 65)
-    "sex": "male",
-    "self_rated_health": 70,
-    "complaint": "cold",
-    "duration_days": 3,
-    "breathing": "no",
-    "severely_ill": "no",
-    "poor_intake": "no",
-    "fever": "fever_under_39",
-    "fever_days": 1,
-    "worse_after_better": "no",
-    "ear_or_sinus_pain": "no",
-}
+COLD = {k: v for k, v in COLD_ADULT.items() if k != "age"}  # cold.yaml: uncomplicated cold → self-care
 URINARY_RECURRENT = {  # urinary_symptoms.yaml: recurrent infections → P4 nurse chat (can wait for opening hours)
     "sex": "female",
     "pregnant": "no",

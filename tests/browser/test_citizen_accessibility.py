@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import CHROMIUM
-from tests.browser.helpers import ALI, GRETA, TOLVAN, assert_no_axe_violations, citizen
+from tests.browser.helpers import ALI, GRETA, TOLVAN, check_both_languages, citizen
 from tests.browser.journey import (
     CHEST_PAIN,
     COLD,
@@ -32,17 +32,6 @@ pytestmark = [
 ]
 
 START_PAGE_BUDGET = 100 * 1024  # bytes, issue 5
-
-
-def check_both_languages(page: Any, where: str) -> None:
-    """axe-core in Swedish, then in English (switched on the page), then back to Swedish."""
-    html = page.locator("html")
-    assert_no_axe_violations(page, f"{where} (sv)")
-    page.get_by_role("button", name="English").click()
-    expect(html).to_have_attribute("lang", "en")
-    assert_no_axe_violations(page, f"{where} (en)")
-    page.get_by_role("button", name="Svenska").click()
-    expect(html).to_have_attribute("lang", "sv")
 
 
 def walk(page: Any, answers: dict[str, Any], on_screen: Any, *, until: str | None = None) -> None:

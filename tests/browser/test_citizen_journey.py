@@ -60,8 +60,7 @@ def test_chest_pain_ends_full_screen_at_112_with_no_chat_and_is_sent_on_in_my_ca
     )
     assert abs(screen["top"]) <= 1 and screen["height"] >= screen["viewport"], screen  # it fills the screen
     expect(page.locator(".emergency-screen .explanation")).not_to_be_empty()
-    expect(page).to_have_url(CASE_URL)  # recorded as a case: a reload shows the same
-    expect(page.get_by_label("Skriv ett meddelande")).to_have_count(0)
+    assert_recorded_without_chat(page)
 
     page.reload()
     expect(page.get_by_role("heading", name="Ring 112 nu", level=1)).to_be_visible()
@@ -296,28 +295,36 @@ def test_a_draft_survives_reload_a_double_click_answers_once_and_back_returns_to
     problems.assert_none()
 
 
+def reach_outcome(open_page: Any, who: str, reason: str, answers: dict[str, Any], heading: str) -> tuple[Any, Any]:
+    """Logged in as ``who``: a new contact, the walk, and the outcome page with ``heading``."""
+    page, problems = open_page("/citizen/", session=citizen(who))
+    start_contact(page, unique(reason))
+    answer_questions(page, answers)
+    expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
+    return page, problems
+
+
+def assert_recorded_without_chat(page: Any) -> None:
+    expect(page).to_have_url(CASE_URL)  # recorded as a case: a reload shows the same
+    expect(page.get_by_label("Skriv ett meddelande")).to_have_count(0)
+
+
 def test_cannot_pass_urine_sends_to_an_emergency_department_with_the_regions_list(open_page: Any) -> None:
-    page, problems = open_page("/citizen/", session=citizen(GRETA))
-    start_contact(page, unique("Kan inte kissa"))
-    answer_questions(page, URINARY_RETENTION)
-    expect(page.get_by_role("heading", name="Åk till en akutmottagning nu", level=1)).to_be_visible()
+    page, problems = reach_outcome(
+        open_page, GRETA, "Kan inte kissa", URINARY_RETENTION, "Åk till en akutmottagning nu"
+    )
     departments = page.locator(".department-list > li")
     expect(departments.first).to_be_visible()
     expect(departments.first.get_by_role("link")).to_have_attribute("href", re.compile(r"^tel:\+?\d+$"))
-    expect(page).to_have_url(CASE_URL)
-    expect(page.get_by_label("Skriv ett meddelande")).to_have_count(0)
+    assert_recorded_without_chat(page)
     problems.assert_none()
 
 
 def test_a_knocked_out_tooth_is_told_to_call_1177(open_page: Any) -> None:
-    page, problems = open_page("/citizen/", session=citizen(ALI))
-    start_contact(page, unique("Tand utslagen"))
-    answer_questions(page, KNOCKED_OUT_TOOTH)
-    expect(page.get_by_role("heading", name="Ring 1177", level=1)).to_be_visible()
+    page, problems = reach_outcome(open_page, ALI, "Tand utslagen", KNOCKED_OUT_TOOTH, "Ring 1177")
     expect(page.get_by_role("link", name="Ring 1177").last).to_have_attribute("href", "tel:1177")
     expect(page.locator(".explanation")).not_to_be_empty()
-    expect(page).to_have_url(CASE_URL)
-    expect(page.get_by_label("Skriv ett meddelande")).to_have_count(0)
+    assert_recorded_without_chat(page)
     problems.assert_none()
 
 
