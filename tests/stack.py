@@ -130,6 +130,16 @@ class RunningStack:
         sent = api.post(f"/citizen/triage/{draft['draft_id']}/submit", json={"choose_contact": True})
         return dict(sent.raise_for_status().json())
 
+    def post_message(self, token: str, case_id: str, text: str) -> dict[str, Any]:
+        """A chat message in the case, as its sender's page sends it."""
+        response = httpx.post(
+            f"{self.origin}/api/cases/{case_id}/messages",
+            json={"text": text, "client_id": uuid.uuid4().hex},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=15,
+        )
+        return dict(response.raise_for_status().json())
+
     def stop(self) -> int:
         self.process.terminate()
         try:

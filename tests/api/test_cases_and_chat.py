@@ -140,3 +140,26 @@ def test_empty_or_oversize_messages_are_refused(api: Api) -> None:
         assert status == 422, text[:10]
         assert body["error"]["field"] == "text"
     assert api.call("GET", f"/cases/{case_id}/messages", who=ANNA)[1]["messages"] == []
+
+
+def test_a_closed_case_stays_readable_but_takes_no_more_messages(api: Api) -> None:
+    import dataclasses
+    from datetime import UTC, datetime
+
+    from chalicelib.domain.model import CaseStatus
+
+    case_id = _submit(api)[1]["case_id"]
+    api.call("POST", f"/cases/{case_id}/messages", who=NURSE_A, body={"text": "Hej Anna", "client_id": "n-1"})
+    # Staff close a case with the staff workspace (issue 6); here the stored case is closed the way that will.
+    store = api.container.triage._cases
+    stored = store.get("testregion", case_id)
+    closed = dataclasses.replace(stored, status=CaseStatus.CLOSED)
+    store.update(closed, now=datetime.now(UTC), idempotency=("SE-S1", "close-0001", "close", {"case_id": case_id}))
+
+    status, case = api.call("GET", f"/citizen/cases/{case_id}", who=ANNA)
+    assert status == 200 and case["status"] == "closed"
+    history = api.call("GET", f"/cases/{case_id}/messages", who=ANNA)[1]["messages"]
+    assert [m["text"] for m in history] == ["Hej Anna"]
+    status, body = api.call("POST", f"/cases/{case_id}/messages", who=ANNA, body={"text": "Tack!", "client_id": "a-1"})
+    assert status == 409 and body["error"]["message"]
+    assert [m["text"] for m in api.call("GET", f"/cases/{case_id}/messages", who=ANNA)[1]["messages"]] == ["Hej Anna"]
