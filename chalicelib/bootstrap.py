@@ -50,6 +50,7 @@ from chalicelib.services.audit import AuditService
 from chalicelib.services.cases import CaseService
 from chalicelib.services.chat import ChatService
 from chalicelib.services.events import EventService
+from chalicelib.services.handling import HandlingService
 from chalicelib.services.login import LoginService, OidcProvider
 from chalicelib.services.notify import NotificationService
 from chalicelib.services.photos import PhotoService
@@ -154,6 +155,7 @@ class Container:
     audit_log: dynamo.DynamoAuditLog
     cases: CaseService
     chat: ChatService
+    handling: HandlingService
     realtime: RealtimeService
     events: EventService
     triage: TriageSessionService
@@ -224,6 +226,7 @@ def build(settings: Settings) -> Container:
         audit_log=audit_log,
         cases=CaseService(case_store, directory, dynamo.DynamoIdempotency(), audit, clock=utc_now, ids=new_id),
         chat=ChatService(case_store, connections, pusher, audit, clock=utc_now),
+        handling=HandlingService(case_store, directory, connections, pusher, audit, clock=utc_now),
         realtime=RealtimeService(connections, sessions, tenant=settings.tenant, clock=utc_now),
         events=EventService(case_store, publisher, on_draft_expired=photos.forget_draft),
         notify=NotificationService(

@@ -94,6 +94,12 @@ class CaseItem(Entity, discriminator="case"):
     notify_sms = UnicodeAttribute(null=True)
     notify_email = UnicodeAttribute(null=True)
     first_contact_at = UTCDateTimeAttribute(null=True)  # staff's first message: when the wait ended
+    claimed_at = UTCDateTimeAttribute(null=True)
+    handed_by = UnicodeAttribute(null=True)
+    closed_at = UTCDateTimeAttribute(null=True)
+    closed_by = UnicodeAttribute(null=True)
+    close_outcome = UnicodeAttribute(null=True)
+    close_summary = UnicodeAttribute(null=True)
 
 
 class MessageItem(Entity, discriminator="message"):
@@ -173,6 +179,15 @@ class StaffItem(Entity, discriminator="staff"):
     roles = JSONAttribute()  # [{"unit_id": ..., "role": ...}]
 
 
+class UnitStaffItem(Entity, discriminator="unit_staff"):
+    """A staff member's roles at one unit, under the unit: who works there is one Query (live queue pushes)."""
+
+    tenant = UnicodeAttribute()
+    unit_id = UnicodeAttribute()
+    hsa_id = UnicodeAttribute()
+    roles = JSONAttribute()  # ["nurse", ...] at this unit
+
+
 class SessionItem(Entity, discriminator="session"):
     tenant = UnicodeAttribute()
     session_id = UnicodeAttribute()
@@ -243,6 +258,7 @@ ENTITY_MODELS: tuple[type[Model], ...] = (
     TimelineItem,
     UnitItem,
     StaffItem,
+    UnitStaffItem,
     SessionItem,
     EphemeralItem,
     DraftItem,
@@ -312,6 +328,12 @@ def _case_from_item(item: CaseItem) -> Case:
         notify_sms=item.notify_sms,
         notify_email=item.notify_email,
         first_contact_at=item.first_contact_at,
+        claimed_at=item.claimed_at,
+        handed_by=item.handed_by,
+        closed_at=item.closed_at,
+        closed_by=item.closed_by,
+        close_outcome=item.close_outcome,
+        close_summary=item.close_summary,
     )
 
 
@@ -341,6 +363,12 @@ def _item_from_case(case: Case, now: datetime) -> CaseItem:
         notify_sms=case.notify_sms,
         notify_email=case.notify_email,
         first_contact_at=case.first_contact_at,
+        claimed_at=case.claimed_at,
+        handed_by=case.handed_by,
+        closed_at=case.closed_at,
+        closed_by=case.closed_by,
+        close_outcome=case.close_outcome,
+        close_summary=case.close_summary,
         gsi2pk=keys.subject_pk(case.tenant, case.patient_ref),
         gsi2sk=keys.subject_case_sk(submitted, case.case_id),
     )
@@ -412,6 +440,19 @@ class DynamoCases:
                 tx.save(marker, condition=IdempotencyItem.pk.does_not_exist())
         except TransactWriteError as error:
             raise Conflict("The case changed at the same time.") from error
+        return _case_from_item(item)
+
+    def save(self, case: Case, *, now: datetime) -> Case:
+        """Store a changed case if the stored one still has ``case.version`` (claim, release, hand-over, close);
+        Conflict when another write (a colleague's claim, a chat message) got there first. The whole item is
+        written from the case just read, so the queue index keys follow the status: present only while queued."""
+        item = _item_from_case(case, now)
+        try:
+            item.save(condition=CaseItem.pk.exists())  # pynamodb adds "version = case.version" and increments it
+        except PutError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                raise Conflict("The case changed at the same time.") from error
+            raise
         return _case_from_item(item)
 
     def get(self, tenant: str, case_id: str) -> Case | None:
@@ -659,10 +700,33 @@ class DynamoDirectory:
         return dict(item.details)
 
     def put_staff(self, tenant: str, hsa_id: str, name: str, roles: list[dict[str, str]]) -> None:
+        """The staff member, and under each of their units an entry with their roles there (conditional creates:
+        seeding again writes nothing twice and fills in entries an earlier seed lacked)."""
         item = StaffItem(
             pk=keys.staff_pk(tenant, hsa_id), sk=keys.STAFF_SK, tenant=tenant, hsa_id=hsa_id, name=name, roles=roles
         )
         _create_once(item)
+        per_unit: dict[str, list[str]] = {}
+        for role in roles:
+            per_unit.setdefault(role["unit_id"], []).append(role["role"])
+        for unit_id, unit_roles in per_unit.items():
+            entry = UnitStaffItem(
+                pk=keys.unit_staff_pk(tenant, unit_id),
+                sk=keys.unit_staff_sk(hsa_id),
+                tenant=tenant,
+                unit_id=unit_id,
+                hsa_id=hsa_id,
+                roles=sorted(set(unit_roles)),
+            )
+            _create_once(entry)
+
+    def staff_of_unit(self, tenant: str, unit_id: str, role: str | None = None) -> list[str]:
+        """The HSA-ids of the unit's staff (only those holding ``role`` there, when given): one Query."""
+        return [
+            i.hsa_id
+            for i in UnitStaffItem.query(keys.unit_staff_pk(tenant, unit_id))
+            if isinstance(i, UnitStaffItem) and (role is None or role in (i.roles or []))
+        ]
 
     def staff(self, tenant: str, hsa_id: str) -> dict[str, Any] | None:
         try:

@@ -86,6 +86,15 @@ def staff_pk(tenant: str, hsa_id: str) -> str:
 STAFF_SK = "STAFF"
 
 
+def unit_staff_pk(tenant: str, unit_id: str) -> str:
+    # Who works at a unit (one entry per staff member, written with the staff member): found with one Query.
+    return f"T#{tenant}#UNITSTAFF#{unit_id}"
+
+
+def unit_staff_sk(hsa_id: str) -> str:
+    return f"STAFF#{hsa_id}"
+
+
 def audit_pk(tenant: str, patient_ref: str) -> str:
     return f"T#{tenant}#PAT#{patient_ref}"
 

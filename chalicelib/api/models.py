@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
-from chalicelib.domain.model import EXPECTATIONS_MAX, MESSAGE_MAX, REASON_MAX, Case, Message, Principal
+from chalicelib.domain.model import (
+    CLOSE_SUMMARY_MAX,
+    EXPECTATIONS_MAX,
+    MESSAGE_MAX,
+    REASON_MAX,
+    Case,
+    Message,
+    Principal,
+)
 from chalicelib.services.photos import ViewablePhoto
 
 
@@ -136,9 +144,29 @@ class TimelineEntry(BaseModel):
 
 
 class StaffCase(CaseDetail):
-    claimed_by: str | None = None
+    claimed_by: str | None = Field(default=None, description="HSA-id of the staff member handling the case")
+    claimed_at: datetime | None = Field(default=None, description="When the current claimer took (or was handed) it")
+    handed_by: str | None = Field(default=None, description="HSA-id of the colleague who handed it to the claimer")
+    closed_at: datetime | None = None
+    closed_by: str | None = None
+    close_outcome: str | None = Field(default=None, description="advice_given, booked, referred, prescription, …")
+    close_summary: str | None = Field(default=None, description="The summary for the medical record")
     message_count: int
     timeline: list[TimelineEntry]
+
+
+class HandOver(Strict):
+    to_hsa_id: str = Field(
+        min_length=1, max_length=64, description="The colleague (HSA-id) with the case's profession at its unit"
+    )
+
+
+CloseOutcome = Literal["advice_given", "booked", "referred", "prescription", "no_action"]
+
+
+class CloseCase(Strict):
+    outcome: CloseOutcome = Field(description="How the case ended")
+    summary: str = Field(min_length=1, max_length=CLOSE_SUMMARY_MAX, description="For the medical record")
 
 
 class QueueEntry(CaseSummary):

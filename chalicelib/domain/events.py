@@ -75,10 +75,19 @@ def events_from_change(
             # "Jag vill ändå ha kontakt": the self-care case joins the queue
             data = {"priority": new.get("priority"), "profession": new.get("profession"), "reason": "contact_anyway"}
             return [DomainEvent(event_id, "CaseQueued", tenant, case_id, at, data)]
+        if old.get("status") == "claimed" and new.get("status") == "queued":
+            # the claimer put it back in the queue (it keeps its priority and place)
+            data = {"priority": new.get("priority"), "profession": new.get("profession"), "reason": "released"}
+            return [DomainEvent(event_id, "CaseQueued", tenant, case_id, at, data)]
         if old.get("status") != new.get("status") and new.get("status") == "claimed":
             return [DomainEvent(event_id, "CaseClaimed", tenant, case_id, at, {"claimed_by": new.get("claimed_by")})]
+        if old.get("status") == "claimed" == new.get("status") and old.get("claimed_by") != new.get("claimed_by"):
+            # handed to a colleague
+            data = {"claimed_by": new.get("claimed_by"), "handed_by": new.get("handed_by")}
+            return [DomainEvent(event_id, "CaseClaimed", tenant, case_id, at, data)]
         if old.get("status") != new.get("status") and new.get("status") == "closed":
-            return [DomainEvent(event_id, "CaseClosed", tenant, case_id, at, {})]
+            data = {"outcome": new.get("close_outcome"), "closed_by": new.get("closed_by")}
+            return [DomainEvent(event_id, "CaseClosed", tenant, case_id, at, data)]
         return []
     if entity == "message" and old is None:
         return [

@@ -86,6 +86,9 @@ REASON_MAX = 200
 EXPECTATIONS_MAX = 1000
 FREE_TEXT_MAX = 4000
 MESSAGE_MAX = 4000
+CLOSE_SUMMARY_MAX = 4000
+# How a case ended, for the medical record and the statistics (a closed case keeps one of these).
+CLOSE_OUTCOMES = ("advice_given", "booked", "referred", "prescription", "no_action")
 
 
 def _clean(text: str, *, field_name: str, max_len: int, required: bool) -> str:
@@ -125,6 +128,12 @@ class Case:
     notify_sms: str | None = None  # E.164 mobile number for "you have a message" texts
     notify_email: str | None = None
     first_contact_at: datetime | None = None  # when staff first wrote: the wait for contact ended
+    claimed_at: datetime | None = None  # when the current claimer took it (or was handed it)
+    handed_by: str | None = None  # the colleague who handed it to the current claimer (cleared on claim/release)
+    closed_at: datetime | None = None
+    closed_by: str | None = None
+    close_outcome: str | None = None  # one of CLOSE_OUTCOMES
+    close_summary: str | None = None  # the note for the medical record
     events: list[dict[str, Any]] = field(default_factory=list, compare=False, repr=False)
 
     @staticmethod
@@ -203,6 +212,139 @@ class Case:
             events=[{"type": "CaseQueued", "case_id": self.case_id}],
         )
 
+    # --- Staff handling the case: claim, release, hand over, close. Each returns the new case (or the same one
+    # when the change has already been made: a retried request) and raises Conflict when the case is not in a
+    # state that allows the change.
+
+    def _require_claimed_by(self, by: str, *, action_en: str, action_sv: str) -> None:
+        if self.status is CaseStatus.CLAIMED and self.claimed_by == by:
+            return
+        if self.status is CaseStatus.CLAIMED:
+            raise Conflict(
+                f"A colleague is handling this case; only they can {action_en} it.",
+                message_sv=f"En kollega hanterar ärendet; bara hen kan {action_sv} det.",
+            )
+        if self.status is CaseStatus.QUEUED:
+            raise Conflict(
+                f"Take the case first; then you can {action_en} it.",
+                message_sv=f"Ta ärendet först; sedan kan du {action_sv} det.",
+            )
+        raise self._not_handled()
+
+    def _not_handled(self) -> Conflict:
+        if self.status is CaseStatus.CLOSED:
+            return Conflict("The case is already closed.", message_sv="Ärendet är redan avslutat.")
+        return Conflict(
+            "The case is not in a queue (it was sent on to other care or ended in self-care advice).",
+            message_sv="Ärendet står inte i någon kö (det är hänvisat till annan vård eller gav egenvårdsråd).",
+        )
+
+    def claim(self, by: str, now: datetime) -> Case:
+        """Ta ärende: a queued case becomes the claimer's. Claiming one's own case again changes nothing."""
+        if self.status is CaseStatus.CLAIMED and self.claimed_by == by:
+            return self
+        if self.status is CaseStatus.CLAIMED:
+            raise Conflict(
+                "A colleague has already taken this case.",
+                message_sv="Ärendet har redan tagits av en kollega.",
+            )
+        if self.status is not CaseStatus.QUEUED:
+            raise self._not_handled()
+        return dataclasses.replace(
+            self,
+            status=CaseStatus.CLAIMED,
+            claimed_by=by,
+            claimed_at=now,
+            handed_by=None,
+            events=[{"type": "CaseClaimed", "case_id": self.case_id, "claimed_by": by}],
+        )
+
+    def release(self, by: str) -> Case:
+        """Lägg tillbaka: the claimer puts the case back in the queue, where it keeps its priority and submit time
+        (so its old place). A queued case is returned as it is: releasing is "make sure I do not hold it", so a
+        retried release (or one racing a colleague's) changes nothing. If a colleague has claimed it since, the
+        retry is a Conflict and their claim stands."""
+        if self.status is CaseStatus.QUEUED:
+            return self
+        self._require_claimed_by(by, action_en="put back", action_sv="lägga tillbaka")
+        return dataclasses.replace(
+            self,
+            status=CaseStatus.QUEUED,
+            claimed_by=None,
+            claimed_at=None,
+            handed_by=None,
+            events=[{"type": "CaseQueued", "case_id": self.case_id, "reason": "released"}],
+        )
+
+    def hand_to(self, by: str, colleague: str, colleague_roles: tuple[UnitRole, ...] | None, now: datetime) -> Case:
+        """Lämna över: the claimer gives the case to a named colleague who works at the case's unit in the case's
+        profession (``colleague_roles`` from the directory; None when the HSA-id is unknown). A retry after the
+        hand-over (the colleague holds it, handed by ``by``) returns the case as it is."""
+        colleague = colleague.strip()
+        if self.status is CaseStatus.CLAIMED and self.claimed_by == colleague and self.handed_by == by:
+            return self
+        self._require_claimed_by(by, action_en="hand over", action_sv="lämna över")
+        if colleague == by:
+            raise ValidationFailed(
+                "You already hold this case; name the colleague to hand it to.",
+                field="to_hsa_id",
+                message_sv="Du har redan ärendet; ange vilken kollega som ska ta över det.",
+            )
+        if not any(r.unit_id == self.unit_id and r.role == self.profession for r in colleague_roles or ()):
+            raise ValidationFailed(
+                f"{colleague or 'That HSA-id'} is not a {self.profession} at this unit; "
+                "a case can only be handed to a colleague with the case's profession at the case's unit.",
+                field="to_hsa_id",
+                message_sv="Ärendet kan bara lämnas över till en kollega med samma yrkesroll på samma enhet.",
+            )
+        return dataclasses.replace(
+            self,
+            claimed_by=colleague,
+            claimed_at=now,
+            handed_by=by,
+            events=[{"type": "CaseClaimed", "case_id": self.case_id, "claimed_by": colleague, "handed_by": by}],
+        )
+
+    def close(self, by: str, outcome: str, summary: str, now: datetime) -> Case:
+        """Avsluta: only the claimer closes, with an outcome code and a summary for the medical record. Closing
+        again with the same outcome and summary (a retry) returns the case as it is."""
+        if outcome not in CLOSE_OUTCOMES:
+            raise ValidationFailed(
+                f"Unknown outcome {outcome!r}; use one of {', '.join(CLOSE_OUTCOMES)}.",
+                field="outcome",
+                message_sv="Välj hur ärendet avslutas (råd givet, bokad tid, remiss, recept eller ingen åtgärd).",
+            )
+        summary = summary.strip()
+        if not summary:
+            raise ValidationFailed(
+                "summary must not be empty: write what was done, for the medical record.",
+                field="summary",
+                message_sv="Skriv en sammanfattning för journalen.",
+            )
+        if len(summary) > CLOSE_SUMMARY_MAX:
+            raise ValidationFailed(
+                f"summary is {len(summary)} characters; at most {CLOSE_SUMMARY_MAX} are allowed.",
+                field="summary",
+                message_sv=f"Sammanfattningen får vara högst {CLOSE_SUMMARY_MAX} tecken.",
+            )
+        if self.status is CaseStatus.CLOSED and self.closed_by == by:
+            if self.close_outcome == outcome and self.close_summary == summary:
+                return self
+            raise Conflict(
+                "You have already closed this case with another outcome or summary.",
+                message_sv="Du har redan avslutat ärendet med ett annat utfall eller en annan sammanfattning.",
+            )
+        self._require_claimed_by(by, action_en="close", action_sv="avsluta")
+        return dataclasses.replace(
+            self,
+            status=CaseStatus.CLOSED,
+            closed_at=now,
+            closed_by=by,
+            close_outcome=outcome,
+            close_summary=summary,
+            events=[{"type": "CaseClosed", "case_id": self.case_id, "outcome": outcome}],
+        )
+
     @property
     def is_open(self) -> bool:
         """Open for chat: queued or claimed. Redirected and self-care cases offer no chat."""
@@ -211,7 +353,10 @@ class Case:
     def next_message_seq(self) -> int:
         """The sequence number the next chat message of this case gets."""
         if not self.is_open:
-            raise Conflict("This case has no chat (it is closed, or was sent on to other care).")
+            raise Conflict(
+                "This case has no chat (it is closed, or was sent on to other care).",
+                message_sv="Ärendet har ingen chatt (det är avslutat eller hänvisat till annan vård).",
+            )
         return self.message_seq + 1
 
 

@@ -27,3 +27,12 @@ def queue_scope(principal: Principal, unit_id: str) -> frozenset[str]:
     if principal.kind is not PrincipalKind.STAFF:
         return frozenset()
     return principal.professions_at(unit_id) - {"admin"}
+
+
+def can_handle_case(principal: Principal, case: Case) -> bool:
+    """Claim, release, hand over, close: staff holding the case's profession at the case's unit."""
+    return (
+        principal.kind is PrincipalKind.STAFF
+        and principal.tenant == case.tenant
+        and case.profession in principal.professions_at(case.unit_id)
+    )

@@ -145,3 +145,82 @@ def test_guardian_sees_the_childs_case_but_not_other_childrens() -> None:
     assert policy.can_view_case(parent, child_case)
     assert not policy.can_view_case(parent, _case(patient_ref="child-2"))
     assert not policy.can_view_case(_citizen("child-1-sibling"), child_case)
+
+
+LATER = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+
+
+def test_claim_takes_a_queued_case_once_and_refuses_a_colleague() -> None:
+    claimed = _case().claim("SE-S1", LATER)
+    assert (claimed.status, claimed.claimed_by, claimed.claimed_at) == (CaseStatus.CLAIMED, "SE-S1", LATER)
+    assert claimed.claim("SE-S1", NOW) is claimed  # a retry changes nothing
+    with pytest.raises(Conflict) as caught:
+        claimed.claim("SE-S2", LATER)
+    assert caught.value.message_sv == "Ärendet har redan tagits av en kollega."
+    redirected = _case(disposition="emergency_112")
+    with pytest.raises(Conflict):
+        redirected.claim("SE-S1", LATER)
+
+
+def test_release_puts_it_back_as_it_was_and_only_the_claimer_may() -> None:
+    queued = _case()
+    claimed = queued.claim("SE-S1", LATER)
+    with pytest.raises(Conflict):
+        claimed.release("SE-S2")
+    released = claimed.release("SE-S1")
+    assert (released.status, released.claimed_by, released.claimed_at) == (CaseStatus.QUEUED, None, None)
+    assert (released.priority, released.submitted_at) == (queued.priority, queued.submitted_at)
+    assert released.release("SE-S1") is released  # already queued: a retry
+
+
+def test_hand_over_goes_only_to_a_colleague_with_the_profession_at_the_unit() -> None:
+    claimed = _case().claim("SE-S1", NOW)
+    for roles in (None, (UnitRole("u2", "nurse"),), (UnitRole("u1", "doctor"),)):
+        with pytest.raises(ValidationFailed) as caught:
+            claimed.hand_to("SE-S1", "SE-S4", roles, LATER)
+        assert caught.value.field == "to_hsa_id"
+    with pytest.raises(ValidationFailed):
+        claimed.hand_to("SE-S1", "SE-S1", (UnitRole("u1", "nurse"),), LATER)
+    with pytest.raises(Conflict):
+        claimed.hand_to("SE-S9", "SE-S4", (UnitRole("u1", "nurse"),), LATER)
+    handed = claimed.hand_to("SE-S1", "SE-S4", (UnitRole("u1", "nurse"), UnitRole("u2", "doctor")), LATER)
+    assert (handed.claimed_by, handed.handed_by, handed.claimed_at) == ("SE-S4", "SE-S1", LATER)
+    assert handed.hand_to("SE-S1", "SE-S4", None, NOW) is handed  # a retry
+
+
+def test_close_needs_the_claimer_a_known_outcome_and_a_summary() -> None:
+    queued = _case()
+    with pytest.raises(Conflict):
+        queued.close("SE-S1", "advice_given", "Råd", LATER)
+    claimed = queued.claim("SE-S1", NOW)
+    for outcome, summary, field in (
+        ("cured", "Råd", "outcome"),
+        ("booked", " ", "summary"),
+        ("booked", "x" * 4001, "summary"),
+    ):
+        with pytest.raises(ValidationFailed) as caught:
+            claimed.close("SE-S1", outcome, summary, LATER)
+        assert caught.value.field == field
+    with pytest.raises(Conflict):
+        claimed.close("SE-S2", "booked", "Bokad tid", LATER)
+    closed = claimed.close("SE-S1", "booked", " Bokad tid ", LATER)
+    assert (closed.status, closed.closed_by, closed.closed_at) == (CaseStatus.CLOSED, "SE-S1", LATER)
+    assert (closed.close_outcome, closed.close_summary) == ("booked", "Bokad tid")
+    assert closed.close("SE-S1", "booked", "Bokad tid", NOW) is closed
+    with pytest.raises(Conflict):
+        closed.close("SE-S1", "no_action", "Bokad tid", NOW)
+    with pytest.raises(Conflict):
+        closed.next_message_seq()
+
+
+def test_release_and_hand_over_show_on_the_timeline() -> None:
+    claimed = {"type": "case", "tenant": "r", "case_id": "c1", "status": "claimed", "claimed_by": "SE-S1"}
+    claimed.update(priority="P3", profession="nurse")
+    [released] = events_from_change(event_id="e1", entity="case", old=claimed, new={**claimed, "status": "queued"})
+    assert (released.type, released.data["reason"], released.data["priority"]) == ("CaseQueued", "released", "P3")
+    handed = {**claimed, "claimed_by": "SE-S4", "handed_by": "SE-S1"}
+    [event] = events_from_change(event_id="e2", entity="case", old=claimed, new=handed)
+    assert (event.type, event.data) == ("CaseClaimed", {"claimed_by": "SE-S4", "handed_by": "SE-S1"})
+    closed = {**claimed, "status": "closed", "close_outcome": "booked", "closed_by": "SE-S1"}
+    [event] = events_from_change(event_id="e3", entity="case", old=claimed, new=closed)
+    assert (event.type, event.data["outcome"]) == ("CaseClosed", "booked")

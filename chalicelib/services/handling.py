@@ -1,0 +1,141 @@
+"""Staff handling a case: claim (Ta ärende), release (Lägg tillbaka), hand over (Lämna över), close (Avsluta).
+
+Every action: the case is read and its scope checked (not the staff member's unit → NotFound, which leaks nothing;
+their unit but not the case's profession → Forbidden), the access is written to the audit log *before* anything
+else, the domain decides, and the change is stored conditional on the version read. A lost race is read again
+and decided again: a colleague's claim then gives the clear Conflict, a parallel click of one's own the case as it
+is. After the write, the change is pushed best effort to the unit's staff with the case's profession (their queues
+update live) and to the patient (the waiting room and the case page refresh); a failed push never fails the request.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+
+from aws_lambda_powertools import Logger
+
+from chalicelib.adapters.dynamo import DynamoCases, DynamoConnections, DynamoDirectory
+from chalicelib.adapters.websocket import ConnectionGone
+from chalicelib.domain import policy
+from chalicelib.domain.errors import Conflict, Forbidden, NotFound
+from chalicelib.domain.model import Case, Principal, UnitRole
+from chalicelib.services.audit import AuditService
+from chalicelib.services.ports import Clock, Pusher
+
+logger = Logger(child=True)
+
+ATTEMPTS = 6
+
+
+def case_payload(case: Case, *, for_staff: bool) -> dict[str, object]:
+    """What a live "case" push says. The citizen is not told who (which HSA-id) holds the case."""
+    payload: dict[str, object] = {
+        "case_id": case.case_id,
+        "status": case.status.value,
+        "priority": case.priority,
+        "profession": case.profession,
+        "unit_id": case.unit_id,
+    }
+    if for_staff:
+        payload["claimed_by"] = case.claimed_by
+    return payload
+
+
+class HandlingService:
+    def __init__(
+        self,
+        cases: DynamoCases,
+        directory: DynamoDirectory,
+        connections: DynamoConnections,
+        pusher: Pusher,
+        audit: AuditService,
+        *,
+        clock: Clock,
+    ) -> None:
+        self._cases = cases
+        self._directory = directory
+        self._connections = connections
+        self._pusher = pusher
+        self._audit = audit
+        self._clock = clock
+
+    def claim(self, principal: Principal, case_id: str) -> Case:
+        return self._change(principal, case_id, "claim_case", lambda c: c.claim(principal.subject, self._clock()))
+
+    def release(self, principal: Principal, case_id: str) -> Case:
+        return self._change(principal, case_id, "release_case", lambda c: c.release(principal.subject))
+
+    def hand_over(self, principal: Principal, case_id: str, to_hsa_id: str) -> Case:
+        colleague = to_hsa_id.strip()
+
+        def hand(case: Case) -> Case:
+            roles = self._roles_of(principal.tenant, colleague)  # the directory says where the colleague works
+            return case.hand_to(principal.subject, colleague, roles, self._clock())
+
+        return self._change(principal, case_id, "hand_over_case", hand)
+
+    def close(self, principal: Principal, case_id: str, *, outcome: str, summary: str) -> Case:
+        return self._change(
+            principal, case_id, "close_case", lambda c: c.close(principal.subject, outcome, summary, self._clock())
+        )
+
+    def _roles_of(self, tenant: str, hsa_id: str) -> tuple[UnitRole, ...] | None:
+        found = self._directory.staff(tenant, hsa_id) if hsa_id else None
+        if found is None:
+            return None
+        return tuple(UnitRole(str(r["unit_id"]), str(r["role"])) for r in found["roles"])
+
+    def _in_scope(self, principal: Principal, case_id: str) -> Case:
+        case = self._cases.get(principal.tenant, case_id)
+        if case is None or not principal.is_staff or not policy.can_view_case(principal, case):
+            raise NotFound("The case could not be found.", message_sv="Ärendet finns inte.")
+        if not policy.can_handle_case(principal, case):
+            raise Forbidden(
+                f"This case is for a {case.profession}; only staff with that role at the unit can handle it.",
+                message_sv="Ärendet gäller en annan yrkesroll än din på enheten.",
+            )
+        return case
+
+    def _change(self, principal: Principal, case_id: str, action: str, change: Callable[[Case], Case]) -> Case:
+        case = self._in_scope(principal, case_id)
+        self._audit.record_case_access(principal, case, action)  # first: fails closed if it cannot be written
+        for attempt in range(ATTEMPTS):
+            if attempt:
+                time.sleep(random.uniform(0.005, 0.02) * attempt)  # noqa: S311 - jitter, not security
+                case = self._in_scope(principal, case_id)
+            changed = change(case)
+            if changed is case:
+                return case  # already so (a retry): nothing to write
+            try:
+                stored = self._cases.save(changed, now=self._clock())
+            except Conflict:
+                continue  # a colleague's claim or a chat message changed the case: read it again and decide again
+            self._push(principal, before=case, after=stored)
+            return stored
+        raise Conflict(
+            "The case is changing very often right now; please try again.",
+            message_sv="Ärendet ändras just nu; försök igen.",
+        )
+
+    def _push(self, principal: Principal, *, before: Case, after: Case) -> None:
+        try:
+            staff = set(self._directory.staff_of_unit(after.tenant, after.unit_id, after.profession))
+            staff |= {s for s in (principal.subject, before.claimed_by, after.claimed_by) if s}
+            citizens = {s for s in (after.patient_ref, after.submitted_by) if s} - staff
+            for subjects, for_staff in ((staff, True), (citizens, False)):
+                payload: dict[str, object] = {"type": "case", "case": case_payload(after, for_staff=for_staff)}
+                for subject in sorted(subjects):
+                    self._push_to(after.tenant, subject, payload)
+        except Exception:  # best effort: the change is stored; clients refetch on reconnect
+            logger.exception("case push failed", extra={"case_id": after.case_id})
+
+    def _push_to(self, tenant: str, subject: str, payload: dict[str, object]) -> None:
+        for connection_id in self._connections.of_subject(tenant, subject):
+            try:
+                self._pusher.push(connection_id, payload)
+            except ConnectionGone:
+                self._connections.remove(tenant, connection_id)
+            except Exception:
+                logger.exception("push failed", extra={"connection_id": connection_id})
