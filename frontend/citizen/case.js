@@ -82,6 +82,24 @@ export async function caseView(ctx, caseId) {
     waitingSlot.replaceWith(waiting.el);
     cleanups.push(waiting.destroy);
   }
+  // Live: staff claiming, releasing or handing over the case refresh the waiting room and the status; a closed
+  // case is shown again as closed (the chat read-only).
+  const realtime = ctx.realtime();
+  if (realtime && open) {
+    let status = theCase.status;
+    cleanups.push(realtime.on("case", (push) => {
+      const c = push.case;
+      if (!c || c.case_id !== caseId || c.status === status) return;
+      status = c.status;
+      if (OPEN.has(c.status)) {
+        for (const el of ctx.main.querySelectorAll(".case-status")) el.replaceChildren(statusLabel(c));
+        waiting?.refresh();
+      } else {
+        if (c.status === "closed") flash.set(caseId, "case.closedNow");
+        ctx.render();
+      }
+    }));
+  }
   return () => cleanups.forEach((fn) => fn());
 }
 
@@ -94,7 +112,7 @@ function details(c, unitName, level) {
       row("case.reason", c.reason),
       c.patient_name ? row("case.patient", c.patient_name) : null,
       row("case.unit", unitName),
-      row("case.status", statusLabel(c)),
+      row("case.status", statusLabel(c), "case-status"),
       c.priority ? row("case.priority", priorityBadge(c.priority)) : null,
       row("case.submitted", timeEl(c.submitted_at)),
       h("dt", { t: "case.freeText" }),

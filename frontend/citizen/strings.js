@@ -202,6 +202,7 @@ const sv = {
   "case.photos": "Bilder",
   "case.sent": "Tack! Ditt ärende är skickat.",
   "case.contactChosen": "Ditt ärende står nu i vårdcentralens kö.",
+  "case.closedNow": "Vårdpersonalen har avslutat ditt ärende. Du kan fortfarande läsa det här.",
 
   "citizenStatus.queued": "Väntar på vårdpersonal",
   "citizenStatus.claimed": "Vårdpersonal arbetar med ärendet",
@@ -429,6 +430,7 @@ const en = {
   "case.photos": "Pictures",
   "case.sent": "Thank you! Your case has been sent.",
   "case.contactChosen": "Your case is now in the health centre's queue.",
+  "case.closedNow": "The healthcare staff have closed your case. You can still read it here.",
 
   "citizenStatus.queued": "Waiting for healthcare staff",
   "citizenStatus.claimed": "Healthcare staff are working on your case",

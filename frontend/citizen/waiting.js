@@ -1,5 +1,6 @@
 // The waiting room of a queued case: what happens next, the place in the queue and the estimated time to first
-// contact (GET /citizen/cases/{id}/waiting, every 30 s and whenever something happens to the case), and how the
+// contact (GET /citizen/cases/{id}/waiting, every 30 s and whenever something happens to the case: a chat message
+// or a "case" push when staff claim or release it, see case.js), and how the
 // citizen will hear that there is a reply.
 
 import { clear, h, uniqueId } from "/shared/dom.js";
@@ -28,6 +29,7 @@ export function waitingRoom(ctx, theCase, unitName, { after = Promise.resolve() 
       bind(title, w.status === "claimed" ? "waiting.claimedTitle" : "waiting.title");
       return paint([h("p", { t: "waiting.claimed" })], "claimed");
     }
+    bind(title, "waiting.title"); // queued (again, after staff put the case back)
     const lines = [];
     if (w.position) lines.push(h("p", { class: "position", t: "waiting.position", vars: { position: w.position } }));
     if (w.ahead !== null && w.ahead !== undefined) lines.push(h("p", { t: "waiting.ahead", vars: { n: w.ahead } }));

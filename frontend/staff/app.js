@@ -1,11 +1,12 @@
-// The staff frontend: login, unit chooser (from the roles in /api/me), the unit's queue, and one case with chat.
+// The staff frontend: login, unit chooser (from the roles in /api/me), the unit's live queue (Ta ärende), and one
+// case with its handling and chat (handling.js).
 
 import { loginPanel, startApp } from "/shared/app.js";
-import { mountChat } from "/shared/chat.js";
-import { clear, codeLabel, errorMessage, h, priorityBadge, timeEl } from "/shared/dom.js";
+import { clear, codeLabel, errorMessage, errorTexts, h, priorityBadge, timeEl, uniqueId } from "/shared/dom.js";
 import { bind } from "/shared/i18n.js";
+import { caseWorkspace, rememberSelf } from "./handling.js";
 
-const QUEUE_REFRESH_MS = 10_000; // until the queue is pushed over the WebSocket
+const QUEUE_REFRESH_MS = 10_000; // the fallback: changes are pushed over the WebSocket
 const UNIT_KEY = "nara.staff.unit";
 const professionFilter = new Map(); // unit_id -> chosen profession ("" = all), kept while the tab lives
 
@@ -65,75 +66,175 @@ async function queueView(ctx, unitId) {
   filter.value = professionFilter.get(unitId) || "";
   const refresh = h("button", { type: "button", class: "button-secondary", t: "queue.refresh" });
   const updated = h("p", { class: "hint updated" });
-  const counts = h("ul", { class: "counts" });
+  const live = h("span", { class: "live-status", hidden: true });
+  const countsId = uniqueId("counts");
+  const counts = h("ul", { class: "counts", "aria-labelledby": countsId });
   const error = h("div");
+  const claimError = h("div", { class: "claim-error" });
   const body = h("div", { class: "queue-body" });
+  const heading = h("h1", { tabindex: "-1", t: "queue.title" });
 
   ctx.main.append(
     h("div", { class: "page-head" },
       h("div", {},
         h("p", { class: "kicker" }, unit.name),
-        h("h1", { tabindex: "-1", t: "queue.title" })),
+        heading),
       mine.size > 1 ? h("a", { href: "#/enheter", t: "queue.changeUnit" }) : null),
     h("div", { class: "toolbar" },
       h("div", { class: "field field-inline" }, h("label", { for: "queue-filter", t: "queue.filter" }), filter),
-      refresh),
-    updated, counts, error, body);
+      refresh, live),
+    updated,
+    h("p", { id: countsId, class: "counts-title", t: "queue.counts" }),
+    counts, error, claimError, body);
 
-  let loading = false;
-  async function load() {
-    if (loading) return;
-    loading = true;
-    refresh.disabled = true;
-    try {
-      const queue = await ctx.api.get("/staff/queue", { query: { unit_id: unitId, profession: filter.value } });
-      clear(error);
-      renderQueue(queue);
-      bind(updated, "queue.updatedAt", { at: new Date().toISOString() });
-    } catch (e) {
-      clear(error, errorMessage(e));
-    } finally {
-      loading = false;
-      refresh.disabled = false;
+  // One request at a time; a push or click while one runs asks for one more afterwards (never a stale answer last).
+  let loading = null;
+  let loadAgain = false;
+  let destroyed = false;
+  function load() {
+    if (destroyed) return Promise.resolve();
+    if (loading) {
+      loadAgain = true;
+      return loading;
     }
+    body.setAttribute("aria-busy", "true");
+    loading = ctx.api.get("/staff/queue", { query: { unit_id: unitId, profession: filter.value } })
+      .then((queue) => {
+        if (destroyed) return;
+        clear(error);
+        renderQueue(queue);
+        bind(updated, live.dataset.status === "open" ? "queue.updatedLive" : "queue.updatedAt",
+          { at: new Date().toISOString() });
+      }, (e) => { if (!destroyed) clear(error, errorMessage(e)); })
+      .finally(() => {
+        body.removeAttribute("aria-busy");
+        loading = null;
+        if (loadAgain) {
+          loadAgain = false;
+          load();
+        }
+      });
+    return loading;
+  }
+
+  function renderCounts(byPriority) {
+    const known = ["P1", "P2", "P3", "P4", "P5"];
+    const keys = [...known, ...Object.keys(byPriority).filter((k) => !known.includes(k)).sort()];
+    clear(counts, keys.map((priority) => h("li", { dataset: { priority } },
+      priorityBadge(priority), h("span", { class: "count" }, `: ${byPriority[priority] || 0}`))));
   }
 
   function renderQueue(queue) {
-    // keep keyboard focus on the same case across refreshes
-    const focusedCase = document.activeElement?.closest?.("[data-case-id]")?.dataset.caseId;
-    clear(counts, Object.entries(queue.counts).sort().map(([priority, n]) => h("li", {},
-      priorityBadge(priority), h("span", { class: "count" }, `: ${n}`))));
+    // keep keyboard focus on the same case (or the same place in the list, when that case left the queue)
+    const active = document.activeElement;
+    const focusedRow = body.contains(active) ? active.closest("[data-case-id]") : null;
+    const focusedKind = active?.matches?.("button") ? "button" : "a";
+    const focusedIndex = focusedRow ? [...focusedRow.parentElement.children].indexOf(focusedRow) : -1;
+    renderCounts(queue.counts || {});
     if (!queue.cases.length) {
       clear(body, h("p", { class: "card empty", t: "queue.empty" }));
+      if (focusedRow) heading.focus();
       return;
     }
     const col = (key) => ({ "data-label": key });
     const table = h("table", { class: "queue" },
       h("caption", {}, h("span", { t: "queue.caption" }), " – ",
         h("span", { t: "queue.count", vars: { n: queue.cases.length } })),
-      h("thead", {}, h("tr", {}, ["priority", "reason", "profession", "waiting", "submitted", "status"]
+      h("thead", {}, h("tr", {}, ["priority", "reason", "profession", "waiting", "submitted", "status", "action"]
         .map((c) => h("th", { scope: "col", t: `queue.col.${c}` })))),
-      h("tbody", {}, queue.cases.map((c) => h("tr", { dataset: { caseId: c.case_id } },
-        h("td", { attrs: col("queue.col.priority") }, priorityBadge(c.priority)),
-        h("td", { attrs: col("queue.col.reason") },
-          h("a", { href: `#/arenden/${encodeURIComponent(c.case_id)}`, class: "case-link" }, c.reason)),
-        h("td", { attrs: col("queue.col.profession") }, codeLabel("profession", c.profession)),
-        h("td", { attrs: col("queue.col.waiting") },
-          h("span", { t: "fmt.waiting", vars: { seconds: c.waiting_seconds } })),
-        h("td", { attrs: col("queue.col.submitted") }, timeEl(c.submitted_at)),
-        h("td", { attrs: col("queue.col.status") }, codeLabel("status", c.status))))));
+      h("tbody", {}, queue.cases.map((c) => {
+        const linkId = uniqueId("case-link");
+        return h("tr", { dataset: { caseId: c.case_id } },
+          h("td", { attrs: col("queue.col.priority") }, priorityBadge(c.priority)),
+          h("td", { attrs: col("queue.col.reason") },
+            h("a", { id: linkId, href: `#/arenden/${encodeURIComponent(c.case_id)}`, class: "case-link" }, c.reason)),
+          h("td", { attrs: col("queue.col.profession") }, codeLabel("profession", c.profession)),
+          h("td", { attrs: col("queue.col.waiting") },
+            h("span", { t: "fmt.waiting", vars: { seconds: c.waiting_seconds } })),
+          h("td", { attrs: col("queue.col.submitted") }, timeEl(c.submitted_at)),
+          h("td", { attrs: col("queue.col.status") }, codeLabel("status", c.status)),
+          h("td", { attrs: col("queue.col.action") },
+            c.status === "queued"
+              ? h("button", { type: "button", class: "button claim", "aria-describedby": linkId, t: "handling.claim",
+                on: { click: (event) => claim(c, event.currentTarget) } })
+              : null));
+      })));
     clear(body, h("div", { class: "table-wrap" }, table));
-    if (focusedCase) body.querySelector(`[data-case-id="${CSS.escape(focusedCase)}"] a`)?.focus();
+    if (!focusedRow) return;
+    const rows = [...body.querySelectorAll("tbody tr")];
+    const same = rows.find((r) => r.dataset.caseId === focusedRow.dataset.caseId);
+    const row = same || rows[Math.min(focusedIndex, rows.length - 1)];
+    (row.querySelector(focusedKind) || row.querySelector("a")).focus();
+  }
+
+  function removeRow(caseId) {
+    const row = body.querySelector(`[data-case-id="${CSS.escape(caseId)}"]`);
+    if (!row) return;
+    const rows = [...row.parentElement.children];
+    const hadFocus = row.contains(document.activeElement);
+    const next = rows[rows.indexOf(row) + 1] || rows[rows.indexOf(row) - 1];
+    row.remove();
+    if (hadFocus) (next ? next.querySelector("button, a") : heading).focus();
+  }
+
+  async function claim(c, button) {
+    clear(claimError);
+    button.disabled = true;
+    try {
+      const taken = await ctx.api.post(`/staff/cases/${encodeURIComponent(c.case_id)}/claim`, {}, { idempotent: true });
+      rememberSelf(ctx, taken.claimed_by);
+      ctx.navigate(`/arenden/${encodeURIComponent(c.case_id)}`);
+    } catch (e) {
+      if (destroyed) return;
+      button.disabled = false;
+      const alert = h("div", { class: "notice notice-error", role: "alert", tabindex: "-1" },
+        h("p", { class: "error", l: errorTexts(e) }),
+        h("p", { t: "queue.claimFailedCase", vars: { reason: c.reason } }));
+      clear(claimError, alert);
+      if ([403, 404, 409].includes(e.status)) {
+        removeRow(c.case_id); // taken or gone: not in this queue any more
+        load();
+      }
+      alert.focus();
+    }
   }
 
   filter.addEventListener("change", () => {
     professionFilter.set(unitId, filter.value);
     load();
   });
-  refresh.addEventListener("click", load);
+  refresh.addEventListener("click", () => load());
+
+  // Live: a case claimed, released, handed over or closed at this unit is pushed to its staff; the queue is
+  // fetched again (the push says what changed; the REST answer is the truth). Polling stays as the fallback.
+  const offs = [];
+  const realtime = ctx.realtime();
+  if (realtime) {
+    const showStatus = (status) => {
+      live.hidden = status === "stopped";
+      live.dataset.status = status;
+      bind(live, `queue.live.${status === "open" ? "open" : status === "connecting" ? "connecting" : "closed"}`);
+    };
+    showStatus(realtime.status);
+    offs.push(
+      realtime.on("status", showStatus),
+      realtime.on("case", (push) => {
+        const c = push.case;
+        if (!c || c.unit_id !== unitId) return;
+        if (filter.value && c.profession !== filter.value) return;
+        if (c.status !== "queued") removeRow(c.case_id);
+        load();
+      }),
+      realtime.on("open", () => load()),
+    );
+  }
   const timer = setInterval(() => { if (!document.hidden) load(); }, QUEUE_REFRESH_MS);
   await load();
-  return () => clearInterval(timer);
+  return () => {
+    destroyed = true;
+    clearInterval(timer);
+    offs.forEach((off) => off());
+  };
 }
 
 async function caseView(ctx, caseId) {
@@ -141,34 +242,7 @@ async function caseView(ctx, caseId) {
   const [theCase, units] = await Promise.all([
     ctx.api.get(`/staff/cases/${encodeURIComponent(caseId)}`), ctx.units(),
   ]);
-  const unitName = units.get(theCase.unit_id)?.name || theCase.unit_id;
-  const events = [...theCase.timeline].sort((a, b) => a.occurred_at.localeCompare(b.occurred_at));
-  const left = h("div", { class: "case-info" },
-    h("section", { class: "card", "aria-labelledby": "summary-heading" },
-      h("h2", { id: "summary-heading", t: "staffCase.summary" }),
-      h("dl", { class: "details" },
-        h("dt", { t: "staffCase.priority" }), h("dd", {}, priorityBadge(theCase.priority)),
-        h("dt", { t: "staffCase.reason" }), h("dd", {}, theCase.reason),
-        h("dt", { t: "staffCase.freeText" }),
-        theCase.free_text ? h("dd", { class: "free-text" }, theCase.free_text) : h("dd", { t: "staffCase.noFreeText" }),
-        h("dt", { t: "staffCase.profession" }), h("dd", {}, codeLabel("profession", theCase.profession)),
-        h("dt", { t: "staffCase.status" }), h("dd", {}, codeLabel("status", theCase.status)),
-        h("dt", { t: "staffCase.submitted" }), h("dd", {}, timeEl(theCase.submitted_at)),
-        h("dt", { t: "staffCase.unit" }), h("dd", {}, unitName))),
-    h("section", { class: "card", "aria-labelledby": "timeline-heading" },
-      h("h2", { id: "timeline-heading", t: "staffCase.timeline" }),
-      events.length
-        ? h("ol", { class: "timeline" }, events.map((e) => h("li", {},
-          timeEl(e.occurred_at), " ", codeLabel("timeline", e.type))))
-        : h("p", { t: "staffCase.timelineEmpty" })));
-  const right = h("div", { class: "case-chat" });
-  ctx.main.append(
-    h("p", { class: "back" }, h("a", { href: `#/ko/${encodeURIComponent(theCase.unit_id)}`, t: "staffCase.back" })),
-    h("p", { class: "kicker" }, h("span", { t: "staffCase.kicker" }), priorityBadge(theCase.priority)),
-    h("h1", { tabindex: "-1" }, theCase.reason),
-    h("div", { class: "case-layout" }, left, right));
-  const chat = mountChat(right, { ctx, caseId, emptyKey: "chat.emptyStaff" });
-  return () => chat.destroy();
+  return caseWorkspace(ctx, theCase, units.get(theCase.unit_id)?.name || theCase.unit_id);
 }
 
 startApp({

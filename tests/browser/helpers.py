@@ -12,9 +12,11 @@ AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 
 TOLVAN, GRETA, ALI = "Tolvan Tolvansson", "Greta Andersson", "Ali Hassan"
 ANNA = "Anna Lind"  # sjuksköterska at Vårdcentralen Huskvarna
+LENA = "Lena Holm"  # sjuksköterska (and barnmorska) at Vårdcentralen Huskvarna
 HUSKVARNA = "Vårdcentralen Huskvarna"
+HUSKVARNA_ID = "SE2321000057-VC01"
 PERSONNUMMER = {TOLVAN: "191212121212", GRETA: "199001012385", ALI: "198505059876"}
-HSA_ID = {ANNA: "SE2321000057-S001"}
+HSA_ID = {ANNA: "SE2321000057-S001", LENA: "SE2321000057-S002"}
 
 
 def citizen(name: str) -> tuple[str, str, str]:

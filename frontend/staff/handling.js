@@ -1,0 +1,322 @@
+// One case in the staff workspace: the summary (who holds the case), handling — Ta ärende, Lägg tillbaka i kön,
+// Lämna över till kollega, Avsluta ärende — and the chat (read-only once closed). The page follows the case live:
+// a "case" push for it (a colleague claimed, released, handed over or closed it) fetches the case again.
+
+import { mountChat } from "/shared/chat.js";
+import { clear, codeLabel, errorMessage, errorTexts, h, priorityBadge, timeEl, uniqueId } from "/shared/dom.js";
+import { errorSummary, field } from "/shared/forms.js";
+import { bind } from "/shared/i18n.js";
+
+const OUTCOMES = ["advice_given", "booked", "referred", "prescription", "no_action"];
+const SUMMARY_MAX = 4000;
+const OPEN = new Set(["queued", "claimed"]);
+
+/**
+ * The logged-in staff member's HSA-id. /api/me does not give it, so it is learnt from the server's answers to
+ * one's own actions (claimed_by after Ta ärende, handed_by after Lämna över, closed_by after Avsluta) and kept
+ * with the session (a new login starts without it). null while unknown.
+ */
+export function knownSelf(ctx) {
+  return ctx.session.data?.hsa_id || null;
+}
+
+export function rememberSelf(ctx, hsaId) {
+  if (!hsaId || !ctx.session.data || ctx.session.data.hsa_id === hsaId) return;
+  ctx.session.data.hsa_id = hsaId;
+  sessionStorage.setItem(ctx.session.key, JSON.stringify(ctx.session.data));
+}
+
+/** The case page: returns its cleanup. */
+export function caseWorkspace(ctx, initial, unitName) {
+  const caseId = initial.case_id;
+  const path = `/staff/cases/${encodeURIComponent(caseId)}`;
+  let theCase = initial;
+  let destroyed = false;
+  let acting = false; // one's own action in flight: its answer shows the new state, its push echo is not news
+
+  const summary = h("dl", { class: "details" });
+  const timeline = h("div");
+  const handlingId = uniqueId("handling-heading");
+  const messages = h("div", { class: "handling-messages" }); // notices and errors of one's own actions
+  const liveNote = h("p", { class: "hint live-note", role: "status" }); // changes made by colleagues
+  const handlingBody = h("div");
+  const badge = h("span");
+  const right = h("div", { class: "case-chat" });
+  const left = h("div", { class: "case-info" },
+    h("section", { class: "card", "aria-labelledby": "summary-heading" },
+      h("h2", { id: "summary-heading", t: "staffCase.summary" }), summary),
+    h("section", { class: "card handling", "aria-labelledby": handlingId },
+      h("h2", { id: handlingId, t: "handling.title" }), liveNote, messages, handlingBody),
+    h("section", { class: "card", "aria-labelledby": "timeline-heading" },
+      h("h2", { id: "timeline-heading", t: "staffCase.timeline" }), timeline));
+  ctx.main.append(
+    h("p", { class: "back" }, h("a", { href: `#/ko/${encodeURIComponent(theCase.unit_id)}`, t: "staffCase.back" })),
+    h("p", { class: "kicker" }, h("span", { t: "staffCase.kicker" }), badge),
+    h("h1", { tabindex: "-1" }, theCase.reason),
+    h("div", { class: "case-layout" }, left, right));
+
+  let chat = null;
+  let chatReadOnly = null;
+  function mountTheChat() {
+    const readOnly = !OPEN.has(theCase.status);
+    if (chat && readOnly === chatReadOnly) return;
+    chat?.destroy();
+    clear(right);
+    chat = mountChat(right, { ctx, caseId, emptyKey: "chat.emptyStaff", readOnly });
+    chatReadOnly = readOnly;
+  }
+
+  function holder(c) {
+    if (c.status === "queued") return h("dd", { t: "handling.holderNone" });
+    if (!c.claimed_by) return h("dd", { t: "handling.holderNobody" });
+    const self = knownSelf(ctx);
+    const who = c.claimed_by === self ? "handling.holderYou" : self ? "handling.holderColleague" : "handling.holderHsa";
+    return h("dd", { class: "holder" },
+      h("span", { t: who, vars: { hsa: c.claimed_by } }),
+      c.claimed_at ? [" ", h("span", { class: "hint", t: "handling.since", vars: { at: c.claimed_at } })] : null,
+      c.handed_by ? [" ", h("span", { class: "hint", t: "handling.handedBy", vars: { hsa: c.handed_by } })] : null);
+  }
+
+  function drawInfo() {
+    const c = theCase;
+    clear(badge, priorityBadge(c.priority));
+    clear(summary,
+      h("dt", { t: "staffCase.priority" }), h("dd", {}, priorityBadge(c.priority)),
+      h("dt", { t: "staffCase.reason" }), h("dd", {}, c.reason),
+      h("dt", { t: "staffCase.freeText" }),
+      c.free_text ? h("dd", { class: "free-text" }, c.free_text) : h("dd", { t: "staffCase.noFreeText" }),
+      h("dt", { t: "staffCase.profession" }), h("dd", {}, codeLabel("profession", c.profession)),
+      h("dt", { t: "staffCase.status" }), h("dd", { class: "case-status" }, codeLabel("status", c.status)),
+      h("dt", { t: "handling.holder" }), holder(c),
+      h("dt", { t: "staffCase.submitted" }), h("dd", {}, timeEl(c.submitted_at)),
+      h("dt", { t: "staffCase.unit" }), h("dd", {}, unitName));
+    const events = [...(c.timeline || [])].sort((a, b) => a.occurred_at.localeCompare(b.occurred_at));
+    clear(timeline, events.length
+      ? h("ol", { class: "timeline" }, events.map((e) => h("li", {},
+        timeEl(e.occurred_at), " ", codeLabel("timeline", e.type))))
+      : h("p", { t: "staffCase.timelineEmpty" }));
+  }
+
+  function drawHandling() {
+    const c = theCase;
+    const self = knownSelf(ctx);
+    if (c.status === "queued") {
+      clear(handlingBody,
+        h("p", { t: "handling.queuedLead" }),
+        h("div", { class: "actions" }, actionButton("handling.claim", "button", () => act("claim", {}))));
+    } else if (c.status === "claimed" && self && c.claimed_by !== self) {
+      clear(handlingBody, h("p", { t: "handling.colleagueHolds", vars: { hsa: c.claimed_by || "" } }));
+    } else if (c.status === "claimed") {
+      clear(handlingBody,
+        h("p", { t: self ? "handling.youHold" : "handling.holderUnknown" }),
+        h("div", { class: "actions" },
+          actionButton("handling.release", "button-secondary", () => act("release", {}))),
+        handOverForm(),
+        closeForm());
+    } else if (c.status === "closed") {
+      clear(handlingBody, h("dl", { class: "details closed-details" },
+        h("dt", { t: "handling.outcome" }), h("dd", {}, codeLabel("closeOutcome", c.close_outcome || "-")),
+        h("dt", { t: "handling.summary" }), h("dd", { class: "free-text close-summary" }, c.close_summary || ""),
+        c.closed_at ? [h("dt", { t: "handling.closedAt" }), h("dd", {}, timeEl(c.closed_at))] : null,
+        c.closed_by ? [h("dt", { t: "handling.closedBy" }), h("dd", {}, c.closed_by === self
+          ? h("span", { t: "handling.holderYou", vars: { hsa: c.closed_by } }) : c.closed_by)] : null));
+    } else {
+      clear(handlingBody, h("p", { t: "handling.notHandled" }));
+    }
+  }
+
+  function actionButton(key, cls, onClick) {
+    const button = h("button", { type: "button", class: cls, t: key });
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      try {
+        await onClick();
+      } finally {
+        button.disabled = false;
+      }
+    });
+    return button;
+  }
+
+  function show(updated) {
+    theCase = updated;
+    drawInfo();
+    drawHandling();
+    mountTheChat();
+  }
+
+  function notify(key, vars) {
+    const note = h("p", { class: "notice notice-success", role: "status", tabindex: "-1", t: key, vars });
+    clear(messages, note);
+    note.focus();
+  }
+
+  function failed(error) {
+    const alert = errorMessage(error, "p");
+    alert.tabIndex = -1;
+    clear(messages, alert);
+    alert.focus();
+    return alert;
+  }
+
+  const DONE = { claim: "handling.claimed", release: "handling.released", "hand-over": "handling.handedOver",
+    close: "handling.closed" };
+
+  /** One of the four actions; field errors go to `onFieldError` (true = shown there). */
+  async function act(action, body, { onFieldError = () => false } = {}) {
+    clear(messages);
+    liveNote.textContent = "";
+    acting = true;
+    try {
+      const updated = await ctx.api.post(`${path}/${action}`, body, { idempotent: true });
+      if (destroyed) return;
+      const mine = { claim: updated.claimed_by, "hand-over": updated.handed_by, close: updated.closed_by };
+      rememberSelf(ctx, mine[action]);
+      show(updated);
+      notify(DONE[action], { hsa: body.to_hsa_id || "" });
+    } catch (error) {
+      if (destroyed) return;
+      if (error.field && onFieldError(error)) return;
+      failed(error);
+      if ([403, 404, 409].includes(error.status)) refetch(); // the case changed under us: show it as it is now
+    } finally {
+      acting = false;
+    }
+  }
+
+  function handOverForm() {
+    const headingId = uniqueId("handover-heading");
+    const input = h("input", { type: "text", autocomplete: "off", spellcheck: "false", maxlength: "64",
+      class: "hsa-input" });
+    const colleague = field({ name: "to_hsa_id", labelKey: "handover.label", hintKey: "handover.hint",
+      control: input });
+    const submit = h("button", { type: "submit", class: "button-secondary", t: "handover.submit" });
+    const form = h("form", { class: "handling-form", novalidate: true, "aria-labelledby": headingId },
+      h("h3", { id: headingId, t: "handover.title" }), colleague.el, submit);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      colleague.clearError();
+      const hsa = input.value.trim();
+      if (!hsa) {
+        colleague.showError({ key: "handover.errEmpty" });
+        input.focus();
+        return;
+      }
+      submit.disabled = true;
+      await act("hand-over", { to_hsa_id: hsa }, {
+        onFieldError: (error) => {
+          if (error.field !== "to_hsa_id") return false;
+          colleague.showError({ text: h("span", { l: errorTexts(error) }) });
+          input.focus();
+          return true;
+        },
+      });
+      submit.disabled = false;
+    });
+    return form;
+  }
+
+  function closeForm() {
+    const headingId = uniqueId("close-heading");
+    const groupName = uniqueId("close-outcome");
+    const outcomeError = h("p", { id: `${groupName}-error`, class: "field-error", hidden: true });
+    const radios = OUTCOMES.map((code) => h("input", { type: "radio", id: `${groupName}-${code}`, name: groupName,
+      value: code }));
+    const group = h("fieldset", { class: "group" },
+      h("legend", { t: "close.outcome" }),
+      outcomeError,
+      h("div", { class: "options" }, radios.map((radio) => h("div", { class: "option" },
+        radio, h("label", { for: radio.id, t: `closeOutcome.${radio.value}` })))));
+    // the radio group as a "field" for the error summary: its link focuses the first radio
+    const outcome = {
+      control: radios[0],
+      showError({ key, text }) {
+        clear(outcomeError, key ? h("span", { t: key }) : text);
+        outcomeError.hidden = false;
+        group.classList.add("field-invalid");
+        group.setAttribute("aria-describedby", outcomeError.id);
+      },
+      clearError() {
+        outcomeError.hidden = true;
+        group.classList.remove("field-invalid");
+        group.removeAttribute("aria-describedby");
+      },
+    };
+    const textarea = h("textarea", { rows: "5", maxlength: String(SUMMARY_MAX) });
+    const summaryField = field({ name: "summary", labelKey: "close.summary", hintKey: "close.summaryHint",
+      control: textarea });
+    const errors = h("div");
+    const submit = h("button", { type: "submit", class: "button", t: "close.submit" });
+    const form = h("form", { class: "handling-form close-form", novalidate: true, "aria-labelledby": headingId },
+      h("h3", { id: headingId, t: "close.title" }), errors, group, summaryField.el, submit);
+    const fields = { outcome, summary: summaryField };
+
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      Object.values(fields).forEach((f) => f.clearError());
+      clear(errors);
+      const chosen = radios.find((r) => r.checked)?.value;
+      const text = textarea.value.trim();
+      const problems = [];
+      if (!chosen) problems.push({ field: outcome, key: "close.errOutcome" });
+      if (!text) problems.push({ field: summaryField, key: "close.errSummary" });
+      if (problems.length) {
+        problems.forEach((p) => p.field.showError({ key: p.key }));
+        errorSummary(errors, "close.errorsTitle", problems);
+        return;
+      }
+      submit.disabled = true;
+      await act("close", { outcome: chosen, summary: text }, {
+        onFieldError: (error) => {
+          const target = fields[error.field];
+          if (!target) return false;
+          const texts = errorTexts(error);
+          target.showError({ text: h("span", { l: texts }) });
+          errorSummary(errors, "close.errorsTitle", [{ field: target, text: h("span", { l: texts }) }]);
+          return true;
+        },
+      });
+      submit.disabled = false;
+    });
+    return form;
+  }
+
+  // Live: refetch when a push says the case's status or holder changed (not for the echo of one's own action).
+  let refetching = null;
+  function refetch() {
+    refetching ||= ctx.api.get(path)
+      .then((fresh) => {
+        if (destroyed) return;
+        const changed = fresh.status !== theCase.status || (fresh.claimed_by || null) !== (theCase.claimed_by || null);
+        if (!changed) return;
+        show(fresh);
+        bind(liveNote, `handling.live.${fresh.status}`, { fallback: "" });
+      }, () => {})
+      .finally(() => { refetching = null; });
+    return refetching;
+  }
+
+  const offs = [];
+  const realtime = ctx.realtime();
+  if (realtime) {
+    let connected = realtime.status === "open";
+    offs.push(
+      realtime.on("case", (push) => {
+        const c = push.case;
+        if (!c || c.case_id !== caseId || acting) return;
+        if (c.status !== theCase.status || (c.claimed_by || null) !== (theCase.claimed_by || null)) refetch();
+      }),
+      realtime.on("open", () => {
+        if (connected) refetch(); // after a reconnect: a push may have been missed
+        connected = true;
+      }),
+    );
+  }
+
+  show(theCase);
+  return () => {
+    destroyed = true;
+    offs.forEach((off) => off());
+    chat?.destroy();
+  };
+}
