@@ -59,6 +59,7 @@ class RoleView(BaseModel):
 
 class Me(BaseModel):
     kind: str
+    hsa_id: str | None = Field(default=None, description="Staff: the HSA-id (citizens' identity is never returned)")
     display_name: str
     auth_method: str
     roles: list[RoleView]
@@ -171,6 +172,8 @@ class CloseCase(Strict):
 
 class QueueEntry(CaseSummary):
     waiting_seconds: int
+    deadline: datetime | None = Field(default=None, description="When first contact is due, per the priority")
+    seconds_left: int | None = Field(default=None, description="Until the deadline; negative when overdue")
 
 
 class Queue(BaseModel):

@@ -38,5 +38,11 @@ def me() -> Response:
     who = http.who()
     roles = [RoleView(unit_id=r.unit_id, role=r.role) for r in who.roles]
     return http.respond(
-        Me(kind=who.kind.value, display_name=who.display_name, auth_method=who.auth_method, roles=roles)
+        Me(
+            kind=who.kind.value,
+            hsa_id=who.subject if who.is_staff else None,
+            display_name=who.display_name,
+            auth_method=who.auth_method,
+            roles=roles,
+        )
     )

@@ -4,6 +4,7 @@ Every read or change is written to the access log first (by the services)."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 
 from chalice.app import Blueprint, Response
 
@@ -43,14 +44,18 @@ def queue() -> Response:
     unit_id = http.query(request, "unit_id") or ""
     cases = bootstrap.container().cases.queue(who, unit_id, http.query(request, "profession"))
     now = bootstrap.utc_now()
-    entries = [
-        QueueEntry(
-            **CaseSummary.of(c).model_dump(),
-            waiting_seconds=max(0, int((now - c.submitted_at).total_seconds())),
-        )
-        for c in cases
-    ]
+    entries = [_entry(c, now) for c in cases]
     return http.respond(Queue(unit_id=unit_id, cases=entries, counts=dict(Counter(c.priority or "-" for c in cases))))
+
+
+def _entry(case: Case, now: datetime) -> QueueEntry:
+    deadline = case.deadline
+    return QueueEntry(
+        **CaseSummary.of(case).model_dump(),
+        waiting_seconds=max(0, int((now - case.submitted_at).total_seconds())),
+        deadline=deadline,
+        seconds_left=None if deadline is None else int((deadline - now).total_seconds()),
+    )
 
 
 @operation(

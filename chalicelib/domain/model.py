@@ -346,6 +346,12 @@ class Case:
         )
 
     @property
+    def deadline(self) -> datetime | None:
+        """When first contact is due: the triage's deadline for the case's priority (None for self-care)."""
+        raw = (self.triage or {}).get("deadline")
+        return datetime.fromisoformat(str(raw)) if raw else None
+
+    @property
     def is_open(self) -> bool:
         """Open for chat: queued or claimed. Redirected and self-care cases offer no chat."""
         return self.status in (CaseStatus.QUEUED, CaseStatus.CLAIMED)

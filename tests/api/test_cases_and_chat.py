@@ -163,3 +163,17 @@ def test_a_closed_case_stays_readable_but_takes_no_more_messages(api: Api) -> No
     status, body = api.call("POST", f"/cases/{case_id}/messages", who=ANNA, body={"text": "Tack!", "client_id": "a-1"})
     assert status == 409 and body["error"]["message"]
     assert [m["text"] for m in api.call("GET", f"/cases/{case_id}/messages", who=ANNA)[1]["messages"]] == ["Hej Anna"]
+
+
+def test_the_queue_shows_each_cases_deadline_and_the_time_left(api: Api) -> None:
+    case = _submit(api)[1]
+    [entry] = api.call("GET", f"/staff/queue?unit_id={UNIT_A}", who=NURSE_A)[1]["cases"]
+    assert entry["case_id"] == case["case_id"] and entry["deadline"] == case["triage"]["deadline"]
+    # contact anyway after self-care is P5 Avvakta: first contact within 30 days
+    assert 29 * 86400 < entry["seconds_left"] <= 30 * 86400
+
+
+def test_me_names_a_staff_members_hsa_id_but_never_a_citizens_identity(api: Api) -> None:
+    assert api.call("GET", "/me", who=NURSE_A)[1]["hsa_id"] == "SE-S1"
+    mine = api.call("GET", "/me", who=ANNA)[1]
+    assert mine["hsa_id"] is None and ANNA.subject not in str(mine)
