@@ -67,7 +67,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
-        pytest.skip(f"Debian's Chromium is not installed at {CHROMIUM}")
+        # `make test` installs it (the `chromium` target); a browser tier that quietly skips would prove nothing
+        pytest.fail(f"Debian's Chromium is not installed at {CHROMIUM}: run `make chromium` (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     playwright = sync_playwright().start()

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import CHROMIUM
 from tests.browser.helpers import ALI, GRETA, TOLVAN, check_both_languages, citizen
 from tests.browser.journey import (
     CHEST_PAIN,
@@ -28,7 +27,6 @@ from tests.browser.journey import (
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Debian's Chromium is not installed at {CHROMIUM}"),
 ]
 
 START_PAGE_BUDGET = 100 * 1024  # bytes, issue 5

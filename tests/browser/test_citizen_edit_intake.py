@@ -10,13 +10,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import CHROMIUM
 from tests.browser.helpers import ALI, HUSKVARNA, check_both_languages, citizen
 from tests.browser.journey import EYE_ITCH, answer_questions, start_contact
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Debian's Chromium is not installed at {CHROMIUM}"),
 ]
 
 EDIT_URL = re.compile(r"#/ny-kontakt/[^/]+/andra$")

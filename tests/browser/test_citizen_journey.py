@@ -15,7 +15,6 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import CHROMIUM
 from tests.browser.helpers import ALI, ANNA, GRETA, HSA_ID, TOLVAN, citizen, staff
 from tests.browser.journey import (
     CHEST_PAIN,
@@ -32,7 +31,6 @@ from tests.browser.journey import (
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Debian's Chromium is not installed at {CHROMIUM}"),
 ]
 
 CASE_URL = re.compile(r"#/arenden/[^/]+$")

@@ -10,7 +10,6 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import CHROMIUM
 from tests.browser.helpers import (
     ALI,
     ANNA,
@@ -25,7 +24,6 @@ from tests.browser.journey import EYE_ITCH, answer_questions, open_new_contact, 
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Debian's Chromium is not installed at {CHROMIUM}"),
 ]
 
 

@@ -14,7 +14,6 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import CHROMIUM
 from tests.browser.helpers import (
     ALI,
     ANNA,
@@ -31,7 +30,6 @@ from tests.browser.qr import read_svg
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Debian's Chromium is not installed at {CHROMIUM}"),
 ]
 
 THIS_DEVICE = "BankID på den här enheten"

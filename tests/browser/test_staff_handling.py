@@ -12,7 +12,6 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import CHROMIUM
 from tests.browser.helpers import (
     ANNA,
     GRETA,
@@ -28,7 +27,6 @@ from tests.browser.helpers import (
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Debian's Chromium is not installed at {CHROMIUM}"),
 ]
 
 QUEUE = f"/staff/#/ko/{HUSKVARNA_ID}"
