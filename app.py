@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from chalice.app import Chalice, ConvertToMiddleware, DynamoDBEvent, Response, SQSEvent, WebsocketEvent
 
 from chalicelib import bootstrap
-from chalicelib.api import auth, chat, citizen, login, photos, public, staff, triage
+from chalicelib.api import auth, chat, citizen, login, photos, public, record, staff, templates, triage
 from chalicelib.domain.errors import Unauthenticated
 from chalicelib.domain.events import DomainEvent
 
@@ -22,7 +22,18 @@ app.experimental_feature_flags.update(["WEBSOCKETS"])
 logger = Logger(service="nara")
 metrics = Metrics(namespace="Nara", service="nara")
 
-for blueprint in (public.bp, auth.bp, login.bp, citizen.bp, staff.bp, chat.bp, triage.bp, photos.bp):
+for blueprint in (
+    public.bp,
+    auth.bp,
+    login.bp,
+    citizen.bp,
+    staff.bp,
+    chat.bp,
+    triage.bp,
+    photos.bp,
+    templates.bp,
+    record.bp,
+):
     app.register_blueprint(blueprint)
 
 if settings.ws_endpoint:

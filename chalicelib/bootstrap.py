@@ -38,6 +38,7 @@ import httpx
 
 from chalicelib.adapters import dynamo
 from chalicelib.adapters import photos as photo_records
+from chalicelib.adapters import templates as template_records
 from chalicelib.adapters.bankid import BankIdClient
 from chalicelib.adapters.notify import SesEmail, SnsSms
 from chalicelib.adapters.oidc import OidcClient, freja_eid_plus, siths_eid
@@ -55,7 +56,9 @@ from chalicelib.services.login import LoginService, OidcProvider
 from chalicelib.services.notify import NotificationService
 from chalicelib.services.photos import PhotoService
 from chalicelib.services.realtime import RealtimeService
+from chalicelib.services.record import RecordService
 from chalicelib.services.sessions import SessionService
+from chalicelib.services.templates import TemplateService
 from chalicelib.services.triage_session import TriageSessionService
 from chalicelib.triage import Library, default_library
 
@@ -162,6 +165,8 @@ class Container:
     photos: PhotoService
     notify: NotificationService
     triage_library: Library
+    templates: TemplateService
+    record: RecordService
 
 
 def build(settings: Settings) -> Container:
@@ -174,6 +179,7 @@ def build(settings: Settings) -> Container:
         )
     )
     photo_records.configure()
+    template_records.configure()
     case_store = dynamo.DynamoCases(connection)
     connections = dynamo.DynamoConnections()
     directory = dynamo.DynamoDirectory()
@@ -203,6 +209,7 @@ def build(settings: Settings) -> Container:
         else None,
     )
     library = default_library()
+    chat = ChatService(case_store, connections, pusher, audit, clock=utc_now)
     photos = PhotoService(
         dynamo.DynamoDrafts(connection),
         case_store,
@@ -216,6 +223,7 @@ def build(settings: Settings) -> Container:
         audit,
         clock=utc_now,
         ids=new_id,
+        chat=chat,  # a photo added to a case is posted in its chat
     )
     return Container(
         settings=settings,
@@ -225,7 +233,7 @@ def build(settings: Settings) -> Container:
         directory=directory,
         audit_log=audit_log,
         cases=CaseService(case_store, directory, dynamo.DynamoIdempotency(), audit, clock=utc_now, ids=new_id),
-        chat=ChatService(case_store, connections, pusher, audit, clock=utc_now),
+        chat=chat,
         handling=HandlingService(case_store, directory, connections, pusher, audit, clock=utc_now),
         realtime=RealtimeService(connections, sessions, tenant=settings.tenant, clock=utc_now),
         events=EventService(case_store, publisher, on_draft_expired=photos.forget_draft),
@@ -242,6 +250,8 @@ def build(settings: Settings) -> Container:
             else None,
         ),
         photos=photos,
+        templates=TemplateService(template_records.DynamoTemplates(), directory, clock=utc_now),
+        record=RecordService(case_store, directory, audit, clock=utc_now),
         triage=TriageSessionService(
             dynamo.DynamoDrafts(connection),
             directory,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,7 +32,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters import keys, tables
 from chalicelib.domain.errors import Conflict
-from chalicelib.domain.model import Case, CaseStatus, Message, SenderKind
+from chalicelib.domain.model import Case, CaseStatus, Message, MessageKind, SenderKind
 
 
 class QueueIndex(GlobalSecondaryIndex["Entity"]):
@@ -100,6 +100,11 @@ class CaseItem(Entity, discriminator="case"):
     closed_by = UnicodeAttribute(null=True)
     close_outcome = UnicodeAttribute(null=True)
     close_summary = UnicodeAttribute(null=True)
+    patient_name = UnicodeAttribute(null=True)
+    patient_age = NumberAttribute(null=True)
+    triage_answers = JSONAttribute(null=True)
+    overrides = JSONAttribute(null=True)
+    referrals = JSONAttribute(null=True)
 
 
 class MessageItem(Entity, discriminator="message"):
@@ -112,6 +117,8 @@ class MessageItem(Entity, discriminator="message"):
     sender_name = UnicodeAttribute()
     text = UnicodeAttribute()
     sent_at = UTCDateTimeAttribute()
+    kind = UnicodeAttribute(null=True)  # absent: a plain text message
+    photo_id = UnicodeAttribute(null=True)
 
 
 class MessageClientIdItem(Entity, discriminator="message_client_id"):
@@ -334,6 +341,11 @@ def _case_from_item(item: CaseItem) -> Case:
         closed_by=item.closed_by,
         close_outcome=item.close_outcome,
         close_summary=item.close_summary,
+        patient_name=item.patient_name or "",
+        patient_age=None if item.patient_age is None else int(item.patient_age),
+        triage_answers=list(item.triage_answers or []),
+        overrides=list(item.overrides or []),
+        referrals=list(item.referrals or []),
     )
 
 
@@ -369,11 +381,20 @@ def _item_from_case(case: Case, now: datetime) -> CaseItem:
         closed_by=case.closed_by,
         close_outcome=case.close_outcome,
         close_summary=case.close_summary,
+        patient_name=case.patient_name or None,
+        patient_age=case.patient_age,
+        triage_answers=case.triage_answers or None,
+        overrides=case.overrides or None,
+        referrals=case.referrals or None,
         gsi2pk=keys.subject_pk(case.tenant, case.patient_ref),
         gsi2sk=keys.subject_case_sk(submitted, case.case_id),
     )
     if case.status is CaseStatus.QUEUED and case.priority is not None:
-        item.gsi1pk = keys.queue_pk(case.tenant, case.unit_id, case.profession)
+        item.gsi1pk = keys.queue_pk(case.tenant, case.unit_id)
+        item.gsi1sk = keys.queue_sk(case.priority, submitted, case.case_id)
+    elif case.status is CaseStatus.CLAIMED and case.claimed_by and case.priority is not None:
+        # "Mina pågående ärenden": the claimer's cases share the queue index under the holder's key
+        item.gsi1pk = keys.holder_pk(case.tenant, case.claimed_by)
         item.gsi1sk = keys.queue_sk(case.priority, submitted, case.case_id)
     if case.version:
         item.version = case.version
@@ -390,6 +411,8 @@ def _message_from_item(item: MessageItem) -> Message:
         sender_name=item.sender_name,
         text=item.text,
         sent_at=item.sent_at,
+        kind=MessageKind(item.kind or MessageKind.TEXT.value),
+        photo_id=item.photo_id,
     )
 
 
@@ -462,9 +485,20 @@ class DynamoCases:
             return None
         return _case_from_item(item)
 
-    def queue(self, tenant: str, unit_id: str, profession: str, *, limit: int = 200) -> list[Case]:
-        """The queued cases of one unit and profession, most urgent first, then longest waiting."""
-        items = Entity.queue_index.query(keys.queue_pk(tenant, unit_id, profession), limit=limit)
+    def queue(self, tenant: str, unit_id: str, professions: str | Iterable[str], *, limit: int = 500) -> list[Case]:
+        """The queued cases of one unit for the given profession(s), most urgent first, then longest waiting: one
+        Query on the unit's queue partition, filtered to the professions."""
+        wanted = [professions] if isinstance(professions, str) else sorted(set(professions))
+        if not wanted:
+            return []
+        items = Entity.queue_index.query(
+            keys.queue_pk(tenant, unit_id), filter_condition=CaseItem.profession.is_in(*wanted), limit=limit
+        )
+        return [_case_from_item(i) for i in items if isinstance(i, CaseItem)]
+
+    def held_by(self, tenant: str, hsa_id: str, *, limit: int = 200) -> list[Case]:
+        """The cases a staff member holds (claimed or handed to them), most urgent first, then longest waiting."""
+        items = Entity.queue_index.query(keys.holder_pk(tenant, hsa_id), limit=limit)
         return [_case_from_item(i) for i in items if isinstance(i, CaseItem)]
 
     def of_patient(self, tenant: str, patient_ref: str, *, limit: int = 50) -> list[Case]:
@@ -501,6 +535,8 @@ class DynamoCases:
             sender_name=message.sender_name,
             text=message.text,
             sent_at=message.sent_at,
+            kind=None if message.kind is MessageKind.TEXT else message.kind.value,
+            photo_id=message.photo_id,
         )
         marker = MessageClientIdItem(pk=pk, sk=marker_sk, seq=message.seq)
         try:
@@ -1005,6 +1041,11 @@ class DynamoAuditLog:
         )
         item.save(condition=AuditRecordItem.pk.does_not_exist())
 
+    def held_by(self, tenant: str, hsa_id: str, *, limit: int = 200) -> list[Case]:
+        """The cases a staff member holds (claimed or handed to them), most urgent first, then longest waiting."""
+        items = Entity.queue_index.query(keys.holder_pk(tenant, hsa_id), limit=limit)
+        return [_case_from_item(i) for i in items if isinstance(i, CaseItem)]
+
     def of_patient(self, tenant: str, patient_ref: str) -> Iterator[dict[str, Any]]:
         for item in AuditRecordItem.query(keys.audit_pk(tenant, patient_ref)):
             yield {
@@ -1032,4 +1073,11 @@ def decode_stream_image(image: dict[str, Any] | None) -> dict[str, Any] | None:
             out[name] = None
         else:
             out[name] = json.loads(json.dumps(value, default=str))
+    for name in JSON_CASE_ATTRIBUTES:  # stored as JSON text (pynamodb JSONAttribute): give the events the lists
+        if isinstance(out.get(name), str):
+            out[name] = json.loads(out[name])
     return out
+
+
+# The case attributes that hold JSON documents (decoded for the event translator).
+JSON_CASE_ATTRIBUTES = ("overrides", "referrals")

@@ -21,6 +21,14 @@ def message_client_sk(sender_id: str, client_id: str) -> str:
     return f"MSGID#{sender_id}#{client_id}"
 
 
+READ_PREFIX = "READ#"
+
+
+def read_sk(side: str) -> str:
+    """A side's read mark (citizen, staff) beside the case's messages."""
+    return f"{READ_PREFIX}{side}"
+
+
 def timeline_sk(occurred_at: str, event_id: str) -> str:
     return f"EVT#{occurred_at}#{event_id}"
 
@@ -28,8 +36,15 @@ def timeline_sk(occurred_at: str, event_id: str) -> str:
 TIMELINE_PREFIX = "EVT#"
 
 
-def queue_pk(tenant: str, unit_id: str, profession: str) -> str:
-    return f"T#{tenant}#Q#{unit_id}#{profession}"
+def queue_pk(tenant: str, unit_id: str) -> str:
+    """A unit's queue: all its queued cases in one partition of the queue index, so a staff member's view (the
+    professions they hold there) is one Query."""
+    return f"T#{tenant}#Q#{unit_id}"
+
+
+def holder_pk(tenant: str, hsa_id: str) -> str:
+    """The cases one staff member holds (claimed), in the queue index beside the unit queues."""
+    return f"T#{tenant}#H#{hsa_id}"
 
 
 def queue_sk(priority: str, submitted_iso: str, case_id: str) -> str:

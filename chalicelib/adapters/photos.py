@@ -1,5 +1,8 @@
 """Photos of a triage draft: their records in the main table and their files in the region's photo bucket.
 
+A case's photos stay with the draft it came from: photos the citizen adds later from the case's chat join the same
+set (and so the same limit); a case without a draft has a set of its own under its case id.
+
 Records (keys from ``keys.py``, under the draft: ``T#{t}#PHOTOS#{draft_id}``):
 
 - one *slots* item (sk ``SLOTS``) naming every photo of the draft, pending upload or ready, with a version: a new
@@ -53,6 +56,7 @@ class PhotoItem(Entity, discriminator="photo"):
     thumbnail_key = UnicodeAttribute()
     source_format = UnicodeAttribute()
     uploaded_at = UTCDateTimeAttribute()
+    case_id = UnicodeAttribute(null=True)  # added to the sent case from its chat (absent: with the triage)
 
 
 PHOTO_MODELS: tuple[type[Model], ...] = (PhotoSlotsItem, PhotoItem)
@@ -108,6 +112,7 @@ def _photo(item: PhotoItem) -> Photo:
         image_key=item.image_key,
         thumbnail_key=item.thumbnail_key,
         uploaded_at=item.uploaded_at,
+        case_id=item.case_id,
     )
 
 
@@ -151,6 +156,7 @@ class DynamoPhotos:
             thumbnail_key=photo.thumbnail_key,
             source_format=source,
             uploaded_at=photo.uploaded_at,
+            case_id=photo.case_id,
         )
         try:
             with TransactWrite(connection=self._connection) as tx:

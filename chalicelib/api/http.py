@@ -61,11 +61,28 @@ def domain_error_response(error: DomainError) -> Response:
     return response
 
 
+def _swedish(kind: str, context: dict[str, Any]) -> str:
+    """The Swedish words for pydantic's error kinds that a person can meet in a form."""
+    if kind in ("string_too_short", "missing") and context.get("min_length", 1) <= 1:
+        return "Fältet måste fyllas i."
+    if kind == "string_too_short":
+        return f"Skriv minst {context.get('min_length')} tecken."
+    if kind == "string_too_long":
+        return f"Texten får vara högst {context.get('max_length')} tecken."
+    if kind in ("literal_error", "enum"):
+        return f"Välj ett av värdena: {context.get('expected', '')}."
+    if kind == "extra_forbidden":
+        return "Fältet är okänt här; ta bort det."
+    return "Värdet har fel form; kontrollera fältet."
+
+
 def validation_error_response(error: ValidationError) -> Response:
     first = error.errors()[0]
     field = ".".join(str(p) for p in first.get("loc", ())) or None
     message = f"{field}: {first.get('msg')}" if field else str(first.get("msg"))
-    return error_response(422, "validation_failed", message, field)
+    return error_response(
+        422, "validation_failed", message, field, _swedish(first.get("type", ""), dict(first.get("ctx") or {}))
+    )
 
 
 def respond(model: BaseModel, status: int = 200) -> Response:

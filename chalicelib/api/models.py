@@ -11,7 +11,10 @@ from chalicelib.domain.model import (
     CLOSE_SUMMARY_MAX,
     EXPECTATIONS_MAX,
     MESSAGE_MAX,
+    OVERRIDE_REASON_MAX,
     REASON_MAX,
+    REJECT_REASON_MAX,
+    SBAR_MAX,
     Case,
     Message,
     Principal,
@@ -45,6 +48,9 @@ class Unit(BaseModel):
     address: str = ""
     phone: str = ""
     opening_hours: dict[str, Any] = Field(default_factory=dict)
+    phone_hours: dict[str, str] = Field(
+        default_factory=dict, description="When the unit answers the phone, as text per language (sv, en)"
+    )
     professions: list[str] = Field(default_factory=list)
 
 
@@ -144,6 +150,16 @@ class TimelineEntry(BaseModel):
     data: dict[str, Any]
 
 
+class EarlierCase(BaseModel):
+    case_id: str
+    reason: str
+    submitted_at: datetime
+    status: str
+    priority: str | None
+    close_outcome: str | None = None
+    closed_at: datetime | None = None
+
+
 class StaffCase(CaseDetail):
     claimed_by: str | None = Field(default=None, description="HSA-id of the staff member handling the case")
     claimed_at: datetime | None = Field(default=None, description="When the current claimer took (or was handed) it")
@@ -154,6 +170,16 @@ class StaffCase(CaseDetail):
     close_summary: str | None = Field(default=None, description="The summary for the medical record")
     message_count: int
     timeline: list[TimelineEntry]
+    patient_name: str = ""
+    age_band: str | None = None
+    deadline: datetime | None = None
+    seconds_left: int | None = Field(default=None, description="Until the deadline; negative when overdue")
+    triage_answers: list[dict[str, Any]] = Field(
+        default_factory=list, description="The triage transcript: step_id, question {sv,en}, answer, answer_text"
+    )
+    overrides: list[dict[str, Any]] = Field(default_factory=list, description="Staff's changes to the triage")
+    referrals: list[dict[str, Any]] = Field(default_factory=list, description="Referrals with their SBAR notes")
+    earlier_cases: list[EarlierCase] = Field(default_factory=list, description="This patient's other cases here")
 
 
 class HandOver(Strict):
@@ -170,10 +196,48 @@ class CloseCase(Strict):
     summary: str = Field(min_length=1, max_length=CLOSE_SUMMARY_MAX, description="For the medical record")
 
 
+class PendingReferral(BaseModel):
+    from_unit_id: str
+    from_unit_name: str
+    by_name: str
+    at: datetime
+
+
 class QueueEntry(CaseSummary):
     waiting_seconds: int
     deadline: datetime | None = Field(default=None, description="When first contact is due, per the priority")
     seconds_left: int | None = Field(default=None, description="Until the deadline; negative when overdue")
+    age_band: str | None = Field(default=None, description="The patient's age band (0–1, 2–5 … 80+)")
+    patient_first_name: str = Field(default="", description="For the greeting; the full name is in the case view")
+    referral: PendingReferral | None = Field(default=None, description="Set while the case waits as a referral here")
+    overridden: bool = Field(default=False, description="Staff changed the triage's priority or profession")
+    message_count: int = 0
+
+
+class MyCases(BaseModel):
+    cases: list[QueueEntry]
+
+
+class Override(Strict):
+    priority: Literal["P1", "P2", "P3", "P4", "P5"] | None = Field(default=None, description="The new priority")
+    profession: str | None = Field(default=None, max_length=40, description="The new profession")
+    reason: str = Field(min_length=1, max_length=OVERRIDE_REASON_MAX, description="Why the triage is changed")
+
+
+class Refer(Strict):
+    referral_id: str | None = Field(
+        default=None, max_length=64, description="Optional client id; the Idempotency-Key is used when absent"
+    )
+    to_unit_id: str = Field(min_length=1, max_length=64)
+    to_profession: str = Field(min_length=1, max_length=40)
+    situation: str = Field(min_length=1, max_length=SBAR_MAX, description="S: what the case is about now")
+    background: str = Field(min_length=1, max_length=SBAR_MAX, description="B: what led here")
+    assessment: str = Field(min_length=1, max_length=SBAR_MAX, description="A: the referring clinician's assessment")
+    recommendation: str = Field(min_length=1, max_length=SBAR_MAX, description="R: what the receiver should do")
+
+
+class RejectReferral(Strict):
+    reason: str = Field(min_length=1, max_length=REJECT_REASON_MAX, description="Why the referral is sent back")
 
 
 class Queue(BaseModel):
@@ -195,6 +259,8 @@ class MessageView(BaseModel):
     sender_name: str
     text: str
     sent_at: datetime
+    kind: str = Field(default="text", description="text, photo_request (staff ask for a photo) or photo")
+    photo_id: str | None = Field(default=None, description="kind photo: the case's photo the message shows")
 
     @classmethod
     def of(cls, m: Message) -> MessageView:
@@ -206,11 +272,17 @@ class MessageView(BaseModel):
             sender_name=m.sender_name,
             text=m.text,
             sent_at=m.sent_at,
+            kind=m.kind.value,
+            photo_id=m.photo_id,
         )
 
 
 class MessageList(BaseModel):
     messages: list[MessageView]
+    read: dict[Literal["citizen", "staff"], int] = Field(
+        description="Read receipts: the highest seq each side has read (0: none); staff read for their unit"
+    )
+    read_at: dict[Literal["citizen", "staff"], datetime | None] = Field(description="When each side's mark last moved")
 
 
 class LoggedOut(BaseModel):

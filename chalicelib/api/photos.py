@@ -1,5 +1,6 @@
-"""Photos: the citizen attaches up to five to a triage draft (presigned upload, then the server validates each);
-the citizen and the case's staff see them with the case."""
+"""Photos: the citizen attaches up to five to a triage draft (presigned upload, then the server validates each),
+or adds them later to the open case from its chat (up to five per case in all); the citizen and the case's staff
+see them with the case."""
 
 from __future__ import annotations
 
@@ -145,3 +146,65 @@ def case_photos_for_citizen(case_id: str) -> Response:
 )
 def case_photos_for_staff(case_id: str) -> Response:
     return http.respond(_list(bootstrap.container().photos.of_case(http.who(), case_id)))
+
+
+@operation(
+    bp,
+    "/citizen/cases/{case_id}/photos",
+    "POST",
+    summary="Get a form to upload one photo to my open case (at most 5 per case, the triage's included)",
+    tag="photos",
+    access=Access.CITIZEN,
+    request=RequestPhotoUpload,
+    response=PhotoUpload,
+    status=201,
+    errors=(404, 409, 413),
+)
+def request_case_photo_upload(case_id: str) -> Response:
+    body = http.parse_body(RequestPhotoUpload, bp.current_request)
+    slot = bootstrap.container().photos.request_case_upload(
+        http.who(), case_id, content_type=body.content_type, size=body.size
+    )
+    return http.respond(_upload(slot), status=201)
+
+
+@operation(
+    bp,
+    "/citizen/cases/{case_id}/photos/{photo_id}/complete",
+    "POST",
+    summary="Add an uploaded photo to my case once the server has validated it; it is posted in the chat (once)",
+    tag="photos",
+    access=Access.CITIZEN,
+    response=Photo,
+    errors=(404, 409, 422),
+)
+def complete_case_photo(case_id: str, photo_id: str) -> Response:
+    return http.respond(Photo.of(bootstrap.container().photos.complete_case_upload(http.who(), case_id, photo_id)))
+
+
+@operation(
+    bp,
+    "/citizen/cases/{case_id}/photos/{photo_id}",
+    "GET",
+    summary="One photo of one of my cases (fresh URLs)",
+    tag="photos",
+    access=Access.CITIZEN,
+    response=Photo,
+    errors=(404,),
+)
+def case_photo_for_citizen(case_id: str, photo_id: str) -> Response:
+    return http.respond(Photo.of(bootstrap.container().photos.case_photo(http.who(), case_id, photo_id)))
+
+
+@operation(
+    bp,
+    "/staff/cases/{case_id}/photos/{photo_id}",
+    "GET",
+    summary="One photo of a case, e.g. for the chat's thumbnail (logged in the access log)",
+    tag="photos",
+    access=Access.STAFF,
+    response=Photo,
+    errors=(404,),
+)
+def case_photo_for_staff(case_id: str, photo_id: str) -> Response:
+    return http.respond(Photo.of(bootstrap.container().photos.case_photo(http.who(), case_id, photo_id)))

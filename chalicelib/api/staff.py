@@ -4,6 +4,7 @@ Every read or change is written to the access log first (by the services)."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 
 from chalice.app import Blueprint, Response
@@ -15,14 +16,22 @@ from chalicelib.api.models import (
     CaseDetail,
     CaseSummary,
     CloseCase,
+    EarlierCase,
     HandOver,
+    MyCases,
+    Override,
+    PendingReferral,
     Queue,
     QueueEntry,
+    Refer,
+    RejectReferral,
     StaffCase,
     TimelineEntry,
 )
 from chalicelib.api.openapi import operation
-from chalicelib.domain.model import Case, Principal
+from chalicelib.domain import policy
+from chalicelib.domain.model import SBAR_FIELDS, Case, Principal
+from chalicelib.services.handling import HandlingService
 
 bp = Blueprint(__name__)
 
@@ -43,18 +52,71 @@ def queue() -> Response:
     who = http.who()
     unit_id = http.query(request, "unit_id") or ""
     cases = bootstrap.container().cases.queue(who, unit_id, http.query(request, "profession"))
-    now = bootstrap.utc_now()
-    entries = [_entry(c, now) for c in cases]
+    entries = _entries(who, cases)
     return http.respond(Queue(unit_id=unit_id, cases=entries, counts=dict(Counter(c.priority or "-" for c in cases))))
 
 
-def _entry(case: Case, now: datetime) -> QueueEntry:
+@operation(
+    bp,
+    "/staff/my-cases",
+    "GET",
+    summary="Mina pågående ärenden: the cases the staff member holds, most urgent first (one Query)",
+    tag="staff",
+    access=Access.STAFF,
+    response=MyCases,
+)
+def my_cases() -> Response:
+    who = http.who()
+    return http.respond(MyCases(cases=_entries(who, bootstrap.container().cases.held(who))))
+
+
+AGE_BANDS = ((2, "0–1"), (6, "2–5"), (13, "6–12"), (18, "13–17"), (40, "18–39"), (65, "40–64"), (80, "65–79"))
+
+
+def age_band(age: int | None) -> str | None:
+    """Staff see an age band in the queue, not the birth date."""
+    if age is None:
+        return None
+    return next((band for below, band in AGE_BANDS if age < below), "80+")
+
+
+def _seconds_left(case: Case, now: datetime) -> int | None:
     deadline = case.deadline
+    return None if deadline is None else int((deadline - now).total_seconds())
+
+
+def _entries(who: Principal, cases: list[Case]) -> list[QueueEntry]:
+    now = bootstrap.utc_now()
+    names: dict[str, str] = {}
+    if any(c.pending_referral for c in cases):
+        names = {
+            str(u["unit_id"]): str(u.get("name") or u["unit_id"])
+            for u in bootstrap.container().directory.units(who.tenant)
+        }
+    return [_entry(c, now, names) for c in cases]
+
+
+def _entry(case: Case, now: datetime, unit_names: dict[str, str]) -> QueueEntry:
+    pending = case.pending_referral
+    referral = None
+    if pending is not None:
+        from_unit = str(pending["from_unit_id"])
+        referral = PendingReferral(
+            from_unit_id=from_unit,
+            from_unit_name=unit_names.get(from_unit, from_unit),
+            by_name=str(pending.get("by_name") or pending.get("by") or ""),
+            at=datetime.fromisoformat(str(pending["at"])),
+        )
     return QueueEntry(
         **CaseSummary.of(case).model_dump(),
         waiting_seconds=max(0, int((now - case.submitted_at).total_seconds())),
-        deadline=deadline,
-        seconds_left=None if deadline is None else int((deadline - now).total_seconds()),
+        deadline=case.deadline,
+        seconds_left=_seconds_left(case, now),
+        age_band=age_band(case.patient_age),
+        patient_first_name=(case.patient_name.split() or [""])[0],
+        referral=referral,
+        overridden=bool(case.overrides),
+        message_count=case.message_seq,
     )
 
 
@@ -76,7 +138,12 @@ def open_case(case_id: str) -> Response:
 
 
 def _staff_case(who: Principal, case: Case) -> StaffCase:
-    timeline = [TimelineEntry.model_validate(t) for t in bootstrap.container().cases.timeline(who, case)]
+    """The case as staff see it. The patient's earlier cases here are read (and logged) only while the staff
+    member may still see this case: after a referral to another unit the referrer gets the case once, as stored."""
+    services = bootstrap.container()
+    visible = policy.can_view_case(who, case)
+    timeline = [TimelineEntry.model_validate(t) for t in services.cases.timeline(who, case)] if visible else []
+    earlier = services.cases.earlier_cases(who, case) if visible else []
     return StaffCase(
         **CaseDetail.of(case).model_dump(),
         claimed_by=case.claimed_by,
@@ -88,6 +155,25 @@ def _staff_case(who: Principal, case: Case) -> StaffCase:
         close_summary=case.close_summary,
         message_count=case.message_seq,
         timeline=timeline,
+        patient_name=case.patient_name,
+        age_band=age_band(case.patient_age),
+        deadline=case.deadline,
+        seconds_left=_seconds_left(case, bootstrap.utc_now()),
+        triage_answers=case.triage_answers,
+        overrides=case.overrides,
+        referrals=case.referrals,
+        earlier_cases=[
+            EarlierCase(
+                case_id=c.case_id,
+                reason=c.reason,
+                submitted_at=c.submitted_at,
+                status=c.status.value,
+                priority=c.priority,
+                close_outcome=c.close_outcome,
+                closed_at=c.closed_at,
+            )
+            for c in earlier
+        ],
     )
 
 
@@ -107,8 +193,13 @@ def _staff_case(who: Principal, case: Case) -> StaffCase:
     errors=(403, 404, 409),
 )
 def claim_case(case_id: str) -> Response:
+    return _handled(lambda who, handling: handling.claim(who, case_id))
+
+
+def _handled(action: Callable[[Principal, HandlingService], Case]) -> Response:
+    """Run one handling action as the authenticated staff member and answer with the case as it now is."""
     who = http.who()
-    return http.respond(_staff_case(who, bootstrap.container().handling.claim(who, case_id)))
+    return http.respond(_staff_case(who, action(who, bootstrap.container().handling)))
 
 
 @operation(
@@ -122,8 +213,7 @@ def claim_case(case_id: str) -> Response:
     errors=(403, 404, 409),
 )
 def release_case(case_id: str) -> Response:
-    who = http.who()
-    return http.respond(_staff_case(who, bootstrap.container().handling.release(who, case_id)))
+    return _handled(lambda who, handling: handling.release(who, case_id))
 
 
 @operation(
@@ -138,9 +228,8 @@ def release_case(case_id: str) -> Response:
     errors=(403, 404, 409),
 )
 def hand_over_case(case_id: str) -> Response:
-    who = http.who()
     body = http.parse_body(HandOver, bp.current_request)
-    return http.respond(_staff_case(who, bootstrap.container().handling.hand_over(who, case_id, body.to_hsa_id)))
+    return _handled(lambda who, handling: handling.hand_over(who, case_id, body.to_hsa_id))
 
 
 @operation(
@@ -155,7 +244,84 @@ def hand_over_case(case_id: str) -> Response:
     errors=(403, 404, 409),
 )
 def close_case(case_id: str) -> Response:
-    who = http.who()
     body = http.parse_body(CloseCase, bp.current_request)
-    case = bootstrap.container().handling.close(who, case_id, outcome=body.outcome, summary=body.summary)
-    return http.respond(_staff_case(who, case))
+    return _handled(lambda who, handling: handling.close(who, case_id, outcome=body.outcome, summary=body.summary))
+
+
+@operation(
+    bp,
+    "/staff/cases/{case_id}/override",
+    "POST",
+    summary="Change the triage's priority and/or profession with a reason (kept beside the triage's outcome)",
+    tag="staff",
+    access=Access.STAFF,
+    request=Override,
+    response=StaffCase,
+    errors=(403, 404, 409),
+)
+def override_case(case_id: str) -> Response:
+    body = http.parse_body(Override, bp.current_request)
+    return _handled(
+        lambda who, handling: handling.override(
+            who, case_id, priority=body.priority, profession=body.profession, reason=body.reason
+        )
+    )
+
+
+@operation(
+    bp,
+    "/staff/cases/{case_id}/refer",
+    "POST",
+    summary="Refer the case to another unit or profession of the region with an SBAR note (Remiss); only the claimer",
+    tag="staff",
+    access=Access.STAFF,
+    request=Refer,
+    response=StaffCase,
+    errors=(403, 404, 409),
+    idempotency_key=True,
+)
+def refer_case(case_id: str) -> Response:
+    request = bp.current_request
+    body = http.parse_body(Refer, request)
+    referral_id = body.referral_id or http.idempotency_key(request)
+    sbar = {k: getattr(body, k) for k in SBAR_FIELDS}
+    return _handled(
+        lambda who, handling: handling.refer(
+            who,
+            case_id,
+            referral_id=referral_id,
+            to_unit_id=body.to_unit_id,
+            to_profession=body.to_profession,
+            sbar=sbar,
+        )
+    )
+
+
+@operation(
+    bp,
+    "/staff/cases/{case_id}/referral/accept",
+    "POST",
+    summary="Accept a referral waiting at this unit: the case becomes the caller's (as Ta ärende)",
+    tag="staff",
+    access=Access.STAFF,
+    response=StaffCase,
+    errors=(403, 404, 409),
+)
+def accept_referral(case_id: str) -> Response:
+    return _handled(lambda who, handling: handling.claim(who, case_id))
+
+
+@operation(
+    bp,
+    "/staff/cases/{case_id}/referral/reject",
+    "POST",
+    summary="Send a referral back to the referring clinician with a reason",
+    tag="staff",
+    access=Access.STAFF,
+    request=RejectReferral,
+    response=StaffCase,
+    errors=(403, 404, 409),
+)
+def reject_referral(case_id: str) -> Response:
+    body = http.parse_body(RejectReferral, bp.current_request)
+    return _handled(lambda who, handling: handling.reject_referral(who, case_id, reason=body.reason))

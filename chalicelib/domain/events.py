@@ -13,6 +13,8 @@ EVENT_TYPES = (
     "MessagePosted",
     "TriageOverridden",
     "CaseReferred",
+    "ReferralAccepted",
+    "ReferralRejected",
     "CaseClosed",
 )
 
@@ -43,6 +45,26 @@ class DomainEvent:
         )
 
 
+def _decisions(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Overrides and referrals added or answered between two images of a case."""
+    found: list[tuple[str, dict[str, Any]]] = []
+    old_overrides, new_overrides = old.get("overrides") or [], new.get("overrides") or []
+    for entry in new_overrides[len(old_overrides) :]:
+        found.append(("TriageOverridden", {k: v for k, v in entry.items() if k != "by_name"}))
+    old_refs, new_refs = old.get("referrals") or [], new.get("referrals") or []
+    for entry in new_refs[len(old_refs) :]:
+        keys = ("referral_id", "from_unit_id", "to_unit_id", "to_profession", "by")
+        found.append(("CaseReferred", {k: entry.get(k) for k in keys}))
+    for before, after in zip(old_refs, new_refs, strict=False):
+        if before.get("state") == "pending" and after.get("state") in ("accepted", "rejected"):
+            kind = "ReferralAccepted" if after["state"] == "accepted" else "ReferralRejected"
+            data = {"referral_id": after.get("referral_id"), "answered_by": after.get("answered_by")}
+            if after.get("reject_reason"):
+                data["back_to"] = after.get("by")
+            found.append((kind, data))
+    return found
+
+
 def events_from_change(
     *, event_id: str, entity: str, old: dict[str, Any] | None, new: dict[str, Any] | None
 ) -> list[DomainEvent]:
@@ -70,6 +92,17 @@ def events_from_change(
                         "profession": new.get("profession"),
                     },
                 ),
+            ]
+        decisions = _decisions(old, new)
+        if decisions:
+            # an override or a referral: the decision is the event (its status change is part of it), and a
+            # referral accepted by taking the case is also a claim
+            kinds = [d[0] for d in decisions]
+            if "ReferralAccepted" in kinds and new.get("status") == "claimed":
+                decisions.append(("CaseClaimed", {"claimed_by": new.get("claimed_by")}))
+            return [
+                DomainEvent(event_id if i == 0 else f"{event_id}.{i}", kind, tenant, case_id, at, data)
+                for i, (kind, data) in enumerate(decisions)
             ]
         if old.get("status") == "self_care" and new.get("status") == "queued":
             # "Jag vill ändå ha kontakt": the self-care case joins the queue

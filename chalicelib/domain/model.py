@@ -89,6 +89,16 @@ MESSAGE_MAX = 4000
 CLOSE_SUMMARY_MAX = 4000
 # How a case ended, for the medical record and the statistics (a closed case keeps one of these).
 CLOSE_OUTCOMES = ("advice_given", "booked", "referred", "prescription", "no_action")
+OVERRIDE_REASON_MAX = 1000
+SBAR_MAX = 2000
+SBAR_FIELDS = ("situation", "background", "assessment", "recommendation")
+SBAR_SV = {
+    "situation": "situation",
+    "background": "bakgrund",
+    "assessment": "bedömning",
+    "recommendation": "rekommendation",
+}
+REJECT_REASON_MAX = 1000
 
 
 def _clean(text: str, *, field_name: str, max_len: int, required: bool) -> str:
@@ -134,6 +144,13 @@ class Case:
     closed_by: str | None = None
     close_outcome: str | None = None  # one of CLOSE_OUTCOMES
     close_summary: str | None = None  # the note for the medical record
+    patient_name: str = ""  # the citizen's (or the child's) name, for staff's greeting and the journal
+    patient_age: int | None = None  # whole years at submit (from the personnummer); staff see an age band
+    triage_answers: list[dict[str, Any]] = field(default_factory=list, compare=False)  # the triage transcript
+    overrides: list[dict[str, Any]] = field(default_factory=list, compare=False)  # staff's changes to the triage
+    referrals: list[dict[str, Any]] = field(
+        default_factory=list, compare=False
+    )  # remisser within the region, oldest first
     events: list[dict[str, Any]] = field(default_factory=list, compare=False, repr=False)
 
     @staticmethod
@@ -155,6 +172,9 @@ class Case:
         expectations: str = "",
         notify_sms: str | None = None,
         notify_email: str | None = None,
+        patient_name: str = "",
+        patient_age: int | None = None,
+        triage_answers: list[dict[str, Any]] | None = None,
     ) -> Case:
         """A new case. Without a disposition it is queued (the plain intake); with one it follows the triage:
         emergency and 1177 outcomes are recorded as redirected, self-care as self-care, the rest are queued."""
@@ -188,6 +208,9 @@ class Case:
             expectations=_clean(expectations, field_name="expectations", max_len=EXPECTATIONS_MAX, required=False),
             notify_sms=notify_sms,
             notify_email=notify_email,
+            patient_name=patient_name.strip(),
+            patient_age=patient_age,
+            triage_answers=list(triage_answers or []),
         )
         case.events.append({"type": "CaseSubmitted", "case_id": case_id})
         return case
@@ -239,7 +262,7 @@ class Case:
             message_sv="Ärendet står inte i någon kö (det är hänvisat till annan vård eller gav egenvårdsråd).",
         )
 
-    def claim(self, by: str, now: datetime) -> Case:
+    def claim(self, by: str, now: datetime, by_name: str = "") -> Case:
         """Ta ärende: a queued case becomes the claimer's. Claiming one's own case again changes nothing."""
         if self.status is CaseStatus.CLAIMED and self.claimed_by == by:
             return self
@@ -250,13 +273,20 @@ class Case:
             )
         if self.status is not CaseStatus.QUEUED:
             raise self._not_handled()
+        events: list[dict[str, Any]] = [{"type": "CaseClaimed", "case_id": self.case_id, "claimed_by": by}]
+        referrals = self.referrals
+        if self.pending_referral is not None:  # taking a referred case accepts the referral
+            accepted = self._answer_referral("accepted", by, by_name, now)
+            referrals = [*self.referrals[:-1], accepted]
+            events.append({"type": "ReferralAccepted", "case_id": self.case_id, "referral_id": accepted["referral_id"]})
         return dataclasses.replace(
             self,
             status=CaseStatus.CLAIMED,
             claimed_by=by,
             claimed_at=now,
             handed_by=None,
-            events=[{"type": "CaseClaimed", "case_id": self.case_id, "claimed_by": by}],
+            referrals=referrals,
+            events=events,
         )
 
     def release(self, by: str) -> Case:
@@ -345,10 +375,251 @@ class Case:
             events=[{"type": "CaseClosed", "case_id": self.case_id, "outcome": outcome}],
         )
 
+    # --- Decisions on a case: override the triage, refer within the region (accepted by claiming, or rejected).
+
+    def override(
+        self,
+        by: str,
+        by_name: str,
+        *,
+        priority: str | None,
+        profession: str | None,
+        reason: str,
+        deadline: datetime | None,
+        now: datetime,
+    ) -> Case:
+        """Ändra prioritet/yrkesroll: staff override the triage's priority and/or profession with a reason. The
+        bot's outcome stays as it was (``triage``); the override is kept beside it. A queued case moves in the queue;
+        a claimed case (only its claimer may override it) keeps its claimer unless the profession changes — then it
+        goes back to the queue for the new profession. ``deadline`` is the due time for the new priority. Making
+        the same override again (a retry) returns the case as it is."""
+        reason = reason.strip()
+        new_priority = priority or self.priority
+        new_profession = profession or self.profession
+        last = self.overrides[-1] if self.overrides else None
+        if (
+            last is not None
+            and last.get("by") == by
+            and last.get("reason") == reason
+            and (last.get("to_priority"), last.get("to_profession")) == (new_priority, new_profession)
+            and (self.priority, self.profession) == (new_priority, new_profession)
+        ):
+            return self
+        if self.status is CaseStatus.CLAIMED and self.claimed_by != by:
+            raise Conflict(
+                "A colleague is handling this case; only they can change its priority or profession.",
+                message_sv="En kollega hanterar ärendet; bara hen kan ändra prioritet eller yrkesroll.",
+            )
+        if not self.is_open:
+            raise self._not_handled()
+        if new_priority not in PRIORITIES:
+            raise ValidationFailed(
+                f"Unknown priority {new_priority!r}; use one of {', '.join(PRIORITIES)}.",
+                field="priority",
+                message_sv="Välj en prioritet mellan P1 och P5.",
+            )
+        if new_profession not in PROFESSIONS:
+            raise ValidationFailed(
+                f"Unknown profession {new_profession!r}.", field="profession", message_sv="Välj en yrkesroll."
+            )
+        if (new_priority, new_profession) == (self.priority, self.profession):
+            raise ValidationFailed(
+                "Choose a priority or profession different from the case's present one.",
+                field="priority",
+                message_sv="Välj en annan prioritet eller yrkesroll än ärendet har nu.",
+            )
+        if not reason:
+            raise ValidationFailed(
+                "reason must not be empty: say why the triage's outcome is changed.",
+                field="reason",
+                message_sv="Skriv varför du ändrar bedömningen.",
+            )
+        if len(reason) > OVERRIDE_REASON_MAX:
+            raise ValidationFailed(
+                f"reason is {len(reason)} characters; at most {OVERRIDE_REASON_MAX} are allowed.",
+                field="reason",
+                message_sv=f"Motiveringen får vara högst {OVERRIDE_REASON_MAX} tecken.",
+            )
+        entry = {
+            "by": by,
+            "by_name": by_name,
+            "at": now.isoformat(),
+            "reason": reason,
+            "from_priority": self.priority,
+            "to_priority": new_priority,
+            "from_profession": self.profession,
+            "to_profession": new_profession,
+            "deadline": deadline.isoformat() if deadline else None,
+        }
+        back_to_queue = self.status is CaseStatus.CLAIMED and new_profession != self.profession
+        event = {"type": "TriageOverridden", "case_id": self.case_id, **{k: entry[k] for k in entry if k != "by_name"}}
+        return dataclasses.replace(
+            self,
+            priority=new_priority,
+            profession=new_profession,
+            overrides=[*self.overrides, entry],
+            status=CaseStatus.QUEUED if back_to_queue else self.status,
+            claimed_by=None if back_to_queue else self.claimed_by,
+            claimed_at=None if back_to_queue else self.claimed_at,
+            handed_by=None if back_to_queue else self.handed_by,
+            events=[event],
+        )
+
+    @property
+    def pending_referral(self) -> dict[str, Any] | None:
+        """The referral waiting for the receiving unit's answer, if any."""
+        last = self.referrals[-1] if self.referrals else None
+        return (
+            last if last is not None and last.get("state") == "pending" and self.status is CaseStatus.QUEUED else None
+        )
+
+    def refer(
+        self,
+        by: str,
+        by_name: str,
+        *,
+        referral_id: str,
+        to_unit_id: str,
+        to_profession: str,
+        sbar: dict[str, str],
+        now: datetime,
+    ) -> Case:
+        """Remittera: the claimer sends the case to another unit and/or profession in the region with a structured
+        handover note (SBAR). It waits in the receiving queue, marked as a referral, keeping its priority and its
+        place (submit time); everything on the case travels with it. A retry (same referral id) returns the case."""
+        if any(r.get("referral_id") == referral_id and r.get("by") == by for r in self.referrals):
+            return self
+        self._require_claimed_by(by, action_en="refer", action_sv="remittera")
+        if to_profession not in PROFESSIONS:
+            raise ValidationFailed(
+                f"Unknown profession {to_profession!r}.", field="to_profession", message_sv="Välj en yrkesroll."
+            )
+        if (to_unit_id, to_profession) == (self.unit_id, self.profession):
+            raise ValidationFailed(
+                "The case is already at that unit for that profession; choose another unit or profession.",
+                field="to_unit_id",
+                message_sv="Ärendet finns redan där. Välj en annan enhet eller yrkesroll.",
+            )
+        note: dict[str, str] = {}
+        for name in SBAR_FIELDS:
+            text = (sbar.get(name) or "").strip()
+            if not text:
+                raise ValidationFailed(
+                    f"{name} must not be empty: a referral carries a whole SBAR note.",
+                    field=name,
+                    message_sv=f"Fyll i {SBAR_SV[name]}.",
+                )
+            if len(text) > SBAR_MAX:
+                raise ValidationFailed(
+                    f"{name} is {len(text)} characters; at most {SBAR_MAX} are allowed.",
+                    field=name,
+                    message_sv=f"Fältet {SBAR_SV[name]} får vara högst {SBAR_MAX} tecken.",
+                )
+            note[name] = text
+        referral: dict[str, Any] = {
+            "referral_id": referral_id,
+            "state": "pending",
+            "from_unit_id": self.unit_id,
+            "from_profession": self.profession,
+            "to_unit_id": to_unit_id,
+            "to_profession": to_profession,
+            "by": by,
+            "by_name": by_name,
+            "at": now.isoformat(),
+            **note,
+        }
+        return dataclasses.replace(
+            self,
+            unit_id=to_unit_id,
+            profession=to_profession,
+            status=CaseStatus.QUEUED,
+            claimed_by=None,
+            claimed_at=None,
+            handed_by=None,
+            referrals=[*self.referrals, referral],
+            events=[
+                {
+                    "type": "CaseReferred",
+                    "case_id": self.case_id,
+                    "referral_id": referral_id,
+                    "from_unit_id": self.unit_id,
+                    "to_unit_id": to_unit_id,
+                    "to_profession": to_profession,
+                }
+            ],
+        )
+
+    def _answer_referral(self, state: str, by: str, by_name: str, now: datetime, reason: str = "") -> dict[str, Any]:
+        pending = self.pending_referral
+        if pending is None:
+            raise Conflict("There is no referral waiting on this case.", message_sv="Det finns ingen väntande remiss.")
+        answered = {
+            **pending,
+            "state": state,
+            "answered_by": by,
+            "answered_by_name": by_name,
+            "answered_at": now.isoformat(),
+        }
+        if reason:
+            answered["reject_reason"] = reason
+        return answered
+
+    def reject_referral(self, by: str, by_name: str, *, reason: str, now: datetime) -> Case:
+        """Avvisa remiss: the receiving unit sends the referral back with a reason; the case returns to the
+        referring clinician (claimed by them again) at their unit and profession. A retry returns the case."""
+        reason = reason.strip()
+        last = self.referrals[-1] if self.referrals else None
+        if (
+            last
+            and last.get("state") == "rejected"
+            and last.get("answered_by") == by
+            and last.get("reject_reason") == reason
+        ):
+            return self
+        if self.pending_referral is None:
+            raise Conflict(
+                "There is no referral waiting for an answer on this case.",
+                message_sv="Det finns ingen remiss att besvara på ärendet.",
+            )
+        if not reason:
+            raise ValidationFailed(
+                "reason must not be empty: tell the referring clinician why.",
+                field="reason",
+                message_sv="Skriv varför remissen avvisas.",
+            )
+        if len(reason) > REJECT_REASON_MAX:
+            raise ValidationFailed(
+                f"reason is {len(reason)} characters; at most {REJECT_REASON_MAX} are allowed.",
+                field="reason",
+                message_sv=f"Motiveringen får vara högst {REJECT_REASON_MAX} tecken.",
+            )
+        answered = self._answer_referral("rejected", by, by_name, now, reason)
+        return dataclasses.replace(
+            self,
+            unit_id=str(answered["from_unit_id"]),
+            profession=str(answered["from_profession"]),
+            status=CaseStatus.CLAIMED,
+            claimed_by=str(answered["by"]),
+            claimed_at=now,
+            handed_by=None,
+            referrals=[*self.referrals[:-1], answered],
+            events=[
+                {
+                    "type": "ReferralRejected",
+                    "case_id": self.case_id,
+                    "referral_id": answered["referral_id"],
+                    "rejected_by": by,
+                    "back_to": answered["by"],
+                }
+            ],
+        )
+
     @property
     def deadline(self) -> datetime | None:
-        """When first contact is due: the triage's deadline for the case's priority (None for self-care)."""
-        raw = (self.triage or {}).get("deadline")
+        """When first contact is due: the triage's deadline for the case's priority (None for self-care), or the
+        deadline of staff's latest override of the priority."""
+        raw = next((o.get("deadline") for o in reversed(self.overrides) if o.get("deadline")), None)
+        raw = raw or (self.triage or {}).get("deadline")
         return datetime.fromisoformat(str(raw)) if raw else None
 
     @property
@@ -364,6 +635,12 @@ class Case:
                 message_sv="Ärendet har ingen chatt (det är avslutat eller hänvisat till annan vård).",
             )
         return self.message_seq + 1
+
+
+class MessageKind(enum.StrEnum):
+    TEXT = "text"
+    PHOTO_REQUEST = "photo_request"  # staff ask the citizen for a photo; the citizen's chat offers an upload
+    PHOTO = "photo"  # the citizen sent a photo into the chat (``photo_id`` names it)
 
 
 class SenderKind(enum.StrEnum):
@@ -383,6 +660,8 @@ class Message:
     sender_name: str
     text: str
     sent_at: datetime
+    kind: MessageKind = MessageKind.TEXT
+    photo_id: str | None = None  # kind PHOTO: the case's photo this message shows
 
     @staticmethod
     def validate_text(text: str) -> str:

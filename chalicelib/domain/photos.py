@@ -23,7 +23,7 @@ pillow_heif.register_heif_opener(thumbnails=False)
 
 ALLOWED_TYPES = ("image/jpeg", "image/png", "image/heic", "image/heif")
 MAX_BYTES = 10 * 1024 * 1024
-MAX_PHOTOS = 5  # per triage draft, counting uploads still in progress
+MAX_PHOTOS = 5  # per triage draft and the case it becomes (intake and chat together), counting uploads in progress
 MAX_PIXELS = 50_000_000  # a 48-megapixel phone photo fits; more would be a decompression bomb in a 512 MB function
 MAX_EDGE = 2560  # long edge of the kept photo: enough to see a rash or a wound, small enough to open on a phone
 THUMBNAIL_EDGE = 320
@@ -39,7 +39,9 @@ _UNREADABLE = (OSError, ValueError, SyntaxError, EOFError, IndexError, TypeError
 
 @dataclass(frozen=True)
 class Photo:
-    """A validated photo attached to a triage draft (and so to the case the draft becomes)."""
+    """A validated photo attached to a triage draft (and so to the case the draft becomes), or added to the case
+    later from its chat (``case_id`` set). ``draft_id`` names the set of photos it belongs to: the case's draft, or
+    the case itself for a case without one."""
 
     photo_id: str
     draft_id: str
@@ -48,6 +50,7 @@ class Photo:
     image_key: str
     thumbnail_key: str
     uploaded_at: datetime
+    case_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,8 +66,9 @@ class ProcessedPhoto:
     source_format: str
 
 
-def check_upload_request(content_type: str, size: int, *, photos_in_use: int) -> None:
-    """May the citizen upload a file of this declared type and size, with ``photos_in_use`` on the draft already?"""
+def check_upload_request(content_type: str, size: int, *, photos_in_use: int, on_case: bool = False) -> None:
+    """May the citizen upload a file of this declared type and size, with ``photos_in_use`` on the draft (or, with
+    ``on_case``, on the sent case, where photos can no longer be removed) already?"""
     if content_type not in ALLOWED_TYPES:
         raise ValidationFailed(
             "Only photos can be attached: JPEG, PNG or HEIC (the format of iPhone photos).",
@@ -80,6 +84,13 @@ def check_upload_request(content_type: str, size: int, *, photos_in_use: int) ->
             field="size",
             message_sv=f"Bilden är {_megabytes(size, sv=True)}; högst {_megabytes(MAX_BYTES, sv=True)} är tillåtet. "
             "Ta en ny bild eller välj en mindre.",
+        )
+    if photos_in_use >= MAX_PHOTOS and on_case:
+        raise ValidationFailed(
+            f"A case can have at most {MAX_PHOTOS} photos, and this one has them all. Describe it in the chat instead.",
+            field="photos",
+            message_sv=f"Ett ärende kan ha högst {MAX_PHOTOS} bilder och det här har redan alla. Beskriv i chatten "
+            "i stället.",
         )
     if photos_in_use >= MAX_PHOTOS:
         raise ValidationFailed(

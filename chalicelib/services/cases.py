@@ -85,13 +85,34 @@ class CaseService:
         return sorted(cases, key=lambda c: c.submitted_at, reverse=True)
 
     def queue(self, principal: Principal, unit_id: str, profession: str | None) -> list[Case]:
-        """One Query per profession the principal holds at the unit; out of scope -> NotFound."""
+        """One Query for the professions the principal holds at the unit (or the one asked for); out of scope ->
+        NotFound."""
         allowed = policy.queue_scope(principal, unit_id)
         if not allowed or (profession is not None and profession not in allowed):
             raise NotFound("There is no such queue.")
-        wanted = [profession] if profession else sorted(allowed)
-        cases = [c for p in wanted for c in self._cases.queue(principal.tenant, unit_id, p)]
-        return sorted(cases, key=lambda c: (c.priority, c.submitted_at))
+        return self._cases.queue(principal.tenant, unit_id, [profession] if profession else allowed)
+
+    def held(self, principal: Principal) -> list[Case]:
+        """Mina pågående ärenden: the cases the staff member holds at units they work at (one Query), most urgent
+        first. Opening one is logged when it is opened; the list shows what the queue shows."""
+        if not principal.is_staff:
+            raise NotFound("There is no such list.")
+        return [
+            c for c in self._cases.held_by(principal.tenant, principal.subject) if policy.can_view_case(principal, c)
+        ]
+
+    def earlier_cases(self, principal: Principal, case: Case, *, limit: int = 10) -> list[Case]:
+        """The same patient's other cases at this unit, newest first, shown in the case view. Only called for a
+        case whose access this request has already logged (``get`` or a handling action): that record names the
+        patient, the unit and the case they were read from, so one request stays one record."""
+        if not policy.can_view_case(principal, case):
+            raise NotFound("The case could not be found.")
+        others = [
+            c
+            for c in self._cases.of_patient(principal.tenant, case.patient_ref)
+            if c.case_id != case.case_id and c.unit_id == case.unit_id
+        ]
+        return others[:limit]
 
     def contact_anyway(self, principal: Principal, case_id: str, *, idempotency_key: str) -> Case:
         """ "Jag vill ändå ha kontakt" after self-care advice: the case joins the unit's queue as P5 Avvakta for a

@@ -19,10 +19,12 @@ from aws_lambda_powertools import Logger
 from chalicelib.adapters.dynamo import DynamoCases, DynamoConnections, DynamoDirectory
 from chalicelib.adapters.websocket import ConnectionGone
 from chalicelib.domain import policy
-from chalicelib.domain.errors import Conflict, Forbidden, NotFound
-from chalicelib.domain.model import Case, Principal, UnitRole
+from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from chalicelib.domain.model import PRIORITIES, Case, Principal, UnitRole
 from chalicelib.services.audit import AuditService
 from chalicelib.services.ports import Clock, Pusher
+from chalicelib.triage import Priority
+from chalicelib.triage.outcome import deadline_for
 
 logger = Logger(child=True)
 
@@ -62,7 +64,94 @@ class HandlingService:
         self._clock = clock
 
     def claim(self, principal: Principal, case_id: str) -> Case:
-        return self._change(principal, case_id, "claim_case", lambda c: c.claim(principal.subject, self._clock()))
+        """Ta ärende; on a case waiting as a referral to this unit, taking it accepts the referral."""
+        return self._change(
+            principal,
+            case_id,
+            "claim_case",
+            lambda c: c.claim(principal.subject, self._clock(), principal.display_name),
+        )
+
+    def override(
+        self, principal: Principal, case_id: str, *, priority: str | None, profession: str | None, reason: str
+    ) -> Case:
+        """Ändra prioritet/yrkesroll with a reason; the case moves in the queue (a new priority gets its deadline
+        counted from when the case came in, as the triage's was)."""
+
+        def change(case: Case) -> Case:
+            due = None
+            if priority and priority != case.priority and priority in PRIORITIES:
+                due = deadline_for(Priority(priority), case.submitted_at)
+            return case.override(
+                principal.subject,
+                principal.display_name,
+                priority=priority,
+                profession=profession,
+                reason=reason,
+                deadline=due,
+                now=self._clock(),
+            )
+
+        return self._change(principal, case_id, "override_triage", change)
+
+    def refer(
+        self,
+        principal: Principal,
+        case_id: str,
+        *,
+        referral_id: str,
+        to_unit_id: str,
+        to_profession: str,
+        sbar: dict[str, str],
+    ) -> Case:
+        """Remittera within the region: to a unit of this region that offers the profession. The referrer's retry
+        finds the referral made (the case may be at a unit they cannot see any more) and gets the case as it is."""
+        made = self._cases.get(principal.tenant, case_id)
+        if (
+            made is not None
+            and principal.is_staff
+            and made.tenant == principal.tenant
+            and any(r.get("referral_id") == referral_id and r.get("by") == principal.subject for r in made.referrals)
+        ):
+            self._audit.record_case_access(principal, made, "refer_case")
+            return made
+        unit = self._directory.unit(principal.tenant, to_unit_id) if to_unit_id else None
+        if unit is None:
+            raise ValidationFailed(
+                f"There is no unit {to_unit_id!r} in this region; choose one from the list of units.",
+                field="to_unit_id",
+                message_sv="Välj en enhet i regionen.",
+            )
+        offered = unit.get("professions") or []
+        if offered and to_profession not in offered:
+            raise ValidationFailed(
+                f"{unit.get('name', to_unit_id)} does not offer {to_profession}; choose a unit that does.",
+                field="to_profession",
+                message_sv=f"{unit.get('name', to_unit_id)} har inte den yrkesrollen. Välj en annan enhet eller roll.",
+            )
+        return self._change(
+            principal,
+            case_id,
+            "refer_case",
+            lambda c: c.refer(
+                principal.subject,
+                principal.display_name,
+                referral_id=referral_id,
+                to_unit_id=to_unit_id,
+                to_profession=to_profession,
+                sbar=sbar,
+                now=self._clock(),
+            ),
+        )
+
+    def reject_referral(self, principal: Principal, case_id: str, *, reason: str) -> Case:
+        """Avvisa remiss: back to the referring clinician with a reason."""
+        return self._change(
+            principal,
+            case_id,
+            "reject_referral",
+            lambda c: c.reject_referral(principal.subject, principal.display_name, reason=reason, now=self._clock()),
+        )
 
     def release(self, principal: Principal, case_id: str) -> Case:
         return self._change(principal, case_id, "release_case", lambda c: c.release(principal.subject))
@@ -122,6 +211,9 @@ class HandlingService:
     def _push(self, principal: Principal, *, before: Case, after: Case) -> None:
         try:
             staff = set(self._directory.staff_of_unit(after.tenant, after.unit_id, after.profession))
+            if (before.unit_id, before.profession) != (after.unit_id, after.profession):
+                # referred, sent back or given another profession: it leaves the queues it was in
+                staff |= set(self._directory.staff_of_unit(before.tenant, before.unit_id, before.profession))
             staff |= {s for s in (principal.subject, before.claimed_by, after.claimed_by) if s}
             citizens = {s for s in (after.patient_ref, after.submitted_by) if s} - staff
             for subjects, for_staff in ((staff, True), (citizens, False)):

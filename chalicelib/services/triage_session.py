@@ -35,6 +35,7 @@ from chalicelib.triage import (
     outcome,
     route_for_hours,
     start,
+    transcript,
 )
 from chalicelib.triage import answer as engine_answer
 from chalicelib.triage import back as engine_back
@@ -333,6 +334,9 @@ class TriageSessionService:
             expectations=draft.expectations,
             notify_sms=draft.notify_sms,
             notify_email=draft.notify_email,
+            patient_name=self._patient_name(principal, draft.for_child),
+            patient_age=_age(state),
+            triage_answers=[e.model_dump(mode="json") for e in transcript(state, library=self._library)],
         )
         try:
             created = self._cases.create(
@@ -352,6 +356,11 @@ class TriageSessionService:
             created = existing
         self._mark_sent(principal, draft, created.case_id)
         return created
+
+    @staticmethod
+    def _patient_name(principal: Principal, for_child: str | None) -> str:
+        ward = principal.ward(for_child) if for_child else None
+        return ward.name if ward is not None else principal.display_name
 
     def _mark_sent(self, principal: Principal, draft: DraftRecord, case_id: str) -> None:
         """The draft remembers its case (it then leaves "unfinished"); a lost race re-reads and tries once more."""
@@ -453,6 +462,14 @@ def _age_facts(birth_date: str, now: datetime) -> dict[str, int]:
     if months < 24:
         facts["age_months"] = months
     return facts
+
+
+def _age(state: TriageState) -> int | None:
+    """The patient's age in whole years: from the personnummer, or as answered when the triage asked it."""
+    given = state.context.facts.get("age")
+    if given is None:
+        given = next((a.value for a in state.answers if a.step_id == "age"), None)
+    return int(given) if isinstance(given, int | float) and not isinstance(given, bool) else None
 
 
 def _context(reason: str, free_text: str, birth_date: str, now: datetime) -> TriageContext:

@@ -1,10 +1,12 @@
 // Mina ärenden and one case. An open case (queued or claimed) has its waiting room and the chat; a closed one shows
 // its messages read-only; a case sent on (112, akutmottagning, 1177) or given self-care advice shows its outcome
-// page instead of a chat (self-care keeps "Jag vill ändå ha kontakt").
+// page instead of a chat (self-care keeps "Jag vill ändå ha kontakt"). When staff ask for a photo in the chat, the
+// chat offers "Skicka bild" (photos.js uploads it to the case); the case's pictures follow.
 
 import { mountChat } from "/shared/chat.js";
 import { add, codeLabel, h, priorityBadge, timeEl, uniqueId } from "/shared/dom.js";
 import { outcomePanel } from "./outcome.js";
+import { sendCasePhoto } from "./photos.js";
 import { flash } from "./util.js";
 import { waitingRoom } from "./waiting.js";
 
@@ -73,9 +75,22 @@ export async function caseView(ctx, caseId) {
     notice ? h("p", { class: "notice notice-success", role: "status", t: notice }) : null);
   let waiting = null;
   const waitingSlot = h("div");
-  add(ctx.main, waitingSlot, details(theCase, unitName, "h2"), timeline(theCase), photos(ctx, theCase));
+  let pictures = photos(ctx, theCase);
+  const redrawPictures = () => {
+    const fresh = photos(ctx, { case_id: caseId });
+    pictures.replaceWith(fresh);
+    pictures = fresh;
+  };
+  add(ctx.main, waitingSlot, details(theCase, unitName, "h2"), timeline(theCase), pictures);
   const chat = mountChat(ctx.main, { ctx, caseId, emptyKey: "chat.emptyCitizen", readOnly: !open,
-    onEvent: () => waiting?.refresh() });
+    onEvent: (m) => {
+      waiting?.refresh();
+      if (m.kind === "photo") redrawPictures(); // a picture sent in the chat (here or in another tab)
+    },
+    sendPhoto: open ? (file) => sendCasePhoto(ctx, caseId, file).then((photo) => {
+      redrawPictures();
+      return photo;
+    }) : null });
   cleanups.push(() => chat.destroy());
   if (open) {
     waiting = waitingRoom(ctx, theCase, unitName, { after: chat.loaded });

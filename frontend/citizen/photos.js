@@ -1,6 +1,7 @@
 // Pictures for a draft before it is sent: at most 5, JPEG/PNG/HEIC up to 10 MB. Each goes straight to storage with
 // the server's presigned form, then the server decodes, re-encodes and strips it ("complete"); only then is it shown
 // (the server's thumbnail is the preview) and it can be removed again before sending.
+// sendCasePhoto does the same for a case that is already sent (staff asked for a photo in the chat).
 
 import { clear, errorTexts, h, uniqueId } from "/shared/dom.js";
 
@@ -13,6 +14,44 @@ function contentType(file) {
   if (ALLOWED.has(file.type)) return file.type;
   const extension = file.name.split(".").pop().toLowerCase();
   return file.type ? null : TYPES[extension] || null; // phones often give HEIC pictures no type
+}
+
+/** A problem with a picture that our own dictionary words: {key, vars}. */
+export class PhotoProblem extends Error {
+  constructor(key, vars = {}) {
+    super(key);
+    this.name = "PhotoProblem";
+    this.key = key;
+    this.vars = vars;
+  }
+}
+
+/** What is wrong with a file before any upload (a PhotoProblem), or null. */
+export function photoProblem(file, inUse = 0) {
+  if (!contentType(file)) return new PhotoProblem("photos.badType", { name: file.name });
+  if (file.size > MAX_BYTES) return new PhotoProblem("photos.tooBig", { name: file.name });
+  if (inUse >= MAX_PHOTOS) return new PhotoProblem("photos.tooMany");
+  return null;
+}
+
+/** Upload one checked file through `base` (…/photos): the server's form, the upload, then "complete". Rejects with
+ * an ApiError, or with a PhotoProblem when the upload itself failed. */
+async function uploadPhoto(ctx, base, file) {
+  const started = await ctx.api.post(base, { content_type: contentType(file), size: file.size });
+  const form = new FormData();
+  for (const [name, value] of Object.entries(started.upload.fields || {})) form.append(name, value);
+  form.append("file", file);
+  const stored = await fetch(started.upload.url, { method: "POST", body: form }).catch(() => null);
+  if (!stored?.ok) throw new PhotoProblem("photos.uploadFailed");
+  return ctx.api.post(`${base}/${encodeURIComponent(started.photo_id)}/complete`, {});
+}
+
+/** A photo for an open case, from the chat: checked like the triage's, then the server posts it in the chat.
+ * Resolves to the photo; rejects with a PhotoProblem or an ApiError (the server counts the case's five). */
+export function sendCasePhoto(ctx, caseId, file) {
+  const problem = photoProblem(file);
+  if (problem) return Promise.reject(problem);
+  return uploadPhoto(ctx, `/citizen/cases/${encodeURIComponent(caseId)}/photos`, file);
 }
 
 /** {el, busy(), destroy()} */
@@ -50,27 +89,21 @@ export function mountPhotos(ctx, draft) {
   }
 
   async function upload(file) {
-    const type = contentType(file);
-    if (!type) return problem("photos.badType", { name: file.name });
-    if (file.size > MAX_BYTES) return problem("photos.tooBig", { name: file.name });
-    if (photos.length + uploading >= MAX_PHOTOS) return problem("photos.tooMany");
+    const found = photoProblem(file, photos.length + uploading);
+    if (found) return problem(found.key, found.vars);
     uploading += 1;
     status.replaceChildren(h("span", { t: "photos.uploading", vars: { name: file.name } }));
     try {
-      const started = await ctx.api.post(base, { content_type: type, size: file.size });
-      const form = new FormData();
-      for (const [name, value] of Object.entries(started.upload.fields || {})) form.append(name, value);
-      form.append("file", file);
-      const stored = await fetch(started.upload.url, { method: "POST", body: form }).catch(() => null);
-      if (!stored?.ok) {
-        problem("photos.uploadFailed");
-        return null;
-      }
-      const photo = await ctx.api.post(`${base}/${encodeURIComponent(started.photo_id)}/complete`, {});
+      const photo = await uploadPhoto(ctx, base, file);
       photos.push(photo);
       status.replaceChildren(h("span", { t: "photos.added", vars: { name: file.name } }));
       return photo;
     } catch (error) {
+      if (error instanceof PhotoProblem) {
+        problem(error.key, error.vars);
+        clear(status);
+        return null;
+      }
       const texts = errorTexts(error);
       errors.append(h("li", { class: "error" }, `${file.name}: `, h("span", { l: texts })));
       clear(status);

@@ -1,10 +1,15 @@
-// The staff frontend: login, unit chooser (from the roles in /api/me), the unit's live queue (Ta ärende), and one
-// case with its handling and chat (handling.js).
+// The staff frontend: login, unit chooser (from the roles in /api/me), the unit's live queue (Ta ärende) with the
+// time left to each deadline, Pågående ärenden (workspace.js: my cases with their chats side by side), and one case
+// in full with its handling, decisions and chat (handling.js).
 
 import { loginPanel, startApp } from "/shared/app.js";
-import { clear, codeLabel, errorMessage, errorTexts, h, priorityBadge, timeEl, uniqueId } from "/shared/dom.js";
+import { clear, codeLabel, errorMessage, errorTexts, h, priorityBadge, uniqueId } from "/shared/dom.js";
 import { bind } from "/shared/i18n.js";
 import { caseWorkspace, rememberSelf } from "./handling.js";
+import { followMyCases, onMyCases } from "./mycases.js";
+import "./staff-strings.js";
+import { timeLeft } from "./timeleft.js";
+import { workspaceView } from "./workspace.js";
 
 const QUEUE_REFRESH_MS = 10_000; // the fallback: changes are pushed over the WebSocket
 const UNIT_KEY = "nara.staff.unit";
@@ -140,24 +145,33 @@ async function queueView(ctx, unitId) {
     const table = h("table", { class: "queue" },
       h("caption", {}, h("span", { t: "queue.caption" }), " – ",
         h("span", { t: "queue.count", vars: { n: queue.cases.length } })),
-      h("thead", {}, h("tr", {}, ["priority", "reason", "profession", "waiting", "submitted", "status", "action"]
+      h("thead", {}, h("tr", {}, ["priority", "reason", "age", "profession", "timeLeft", "waiting", "action"]
         .map((c) => h("th", { scope: "col", t: `queue.col.${c}` })))),
       h("tbody", {}, queue.cases.map((c) => {
         const linkId = uniqueId("case-link");
-        return h("tr", { dataset: { caseId: c.case_id } },
+        const referral = c.referral || null;
+        return h("tr", { dataset: { caseId: c.case_id }, class: referral ? "is-referral" : null },
           h("td", { attrs: col("queue.col.priority") }, priorityBadge(c.priority)),
           h("td", { attrs: col("queue.col.reason") },
-            h("a", { id: linkId, href: `#/arenden/${encodeURIComponent(c.case_id)}`, class: "case-link" }, c.reason)),
+            h("a", { id: linkId, href: `#/arenden/${encodeURIComponent(c.case_id)}`, class: "case-link" }, c.reason),
+            referral || c.overridden ? h("span", { class: "markers" },
+              referral ? h("span", { class: "marker marker-referral", t: "queue.referralFrom",
+                vars: { unit: referral.from_unit_name || referral.from_unit_id || "" } }) : null,
+              c.overridden ? h("span", { class: "marker marker-override", t: "queue.overridden" }) : null) : null),
+          h("td", { attrs: col("queue.col.age") }, c.age_band
+            ? h("span", { class: "age-band", t: "patient.years", vars: { band: c.age_band } })
+            : h("span", { class: "hint", t: "patient.ageUnknown" })),
           h("td", { attrs: col("queue.col.profession") }, codeLabel("profession", c.profession)),
+          h("td", { attrs: col("queue.col.timeLeft") }, timeLeft(c.seconds_left)),
           h("td", { attrs: col("queue.col.waiting") },
             h("span", { t: "fmt.waiting", vars: { seconds: c.waiting_seconds } })),
-          h("td", { attrs: col("queue.col.submitted") }, timeEl(c.submitted_at)),
-          h("td", { attrs: col("queue.col.status") }, codeLabel("status", c.status)),
           h("td", { attrs: col("queue.col.action") },
-            c.status === "queued"
-              ? h("button", { type: "button", class: "button claim", "aria-describedby": linkId, t: "handling.claim",
-                on: { click: (event) => claim(c, event.currentTarget) } })
-              : null));
+            c.status !== "queued" ? null
+              : referral
+                ? h("a", { class: "button-secondary review", href: `#/arenden/${encodeURIComponent(c.case_id)}`,
+                  "aria-describedby": linkId, t: "queue.review" })
+                : h("button", { type: "button", class: "button claim", "aria-describedby": linkId,
+                  t: "handling.claim", on: { click: (event) => claim(c, event.currentTarget) } })));
       })));
     clear(body, h("div", { class: "table-wrap" }, table));
     if (!focusedRow) return;
@@ -220,9 +234,11 @@ async function queueView(ctx, unitId) {
       realtime.on("status", showStatus),
       realtime.on("case", (push) => {
         const c = push.case;
-        if (!c || c.unit_id !== unitId) return;
-        if (filter.value && c.profession !== filter.value) return;
-        if (c.status !== "queued") removeRow(c.case_id);
+        if (!c) return;
+        const shown = Boolean(body.querySelector(`[data-case-id="${CSS.escape(c.case_id)}"]`));
+        const here = c.unit_id === unitId && (!filter.value || c.profession === filter.value);
+        if (!here && !shown) return;
+        if (!here || c.status !== "queued") removeRow(c.case_id); // taken, closed, referred on, other profession
         load();
       }),
       realtime.on("open", () => load()),
@@ -239,19 +255,53 @@ async function queueView(ctx, unitId) {
 
 async function caseView(ctx, caseId) {
   ctx.setTitle("staffCase.kicker");
-  const [theCase, units] = await Promise.all([
-    ctx.api.get(`/staff/cases/${encodeURIComponent(caseId)}`), ctx.units(),
+  const [theCase, units, me] = await Promise.all([
+    ctx.api.get(`/staff/cases/${encodeURIComponent(caseId)}`), ctx.units(), ctx.me(),
   ]);
-  return caseWorkspace(ctx, theCase, units.get(theCase.unit_id)?.name || theCase.unit_id);
+  rememberSelf(ctx, me?.hsa_id);
+  return caseWorkspace(ctx, theCase, { units });
 }
+
+/** "#/ko" and "#/frasmallar" (the header's links): the unit last worked in, or the unit chooser. */
+function toUnit(prefix) {
+  return async (ctx) => {
+    const mine = await myUnits(ctx);
+    const stored = sessionStorage.getItem(UNIT_KEY);
+    const unitId = mine.has(stored) ? stored : mine.size === 1 ? [...mine.keys()][0] : null;
+    ctx.redirect(unitId ? `/${prefix}/${encodeURIComponent(unitId)}` : "/enheter");
+  };
+}
+
+/** Every logged-in page keeps the header's "Pågående (n)" current. */
+function tracked(view) {
+  return (ctx, ...params) => {
+    followMyCases(ctx);
+    return view(ctx, ...params);
+  };
+}
+
+onMyCases(({ cases }) => {
+  const link = document.querySelector('#nav a[href="#/pagaende"]');
+  if (link) bind(link, "nav.ongoing", cases ? { n: cases.length } : {});
+});
 
 startApp({
   kind: "staff",
   titleKey: "app.staffTitle",
   loginView: loggedOutView,
+  nav: [
+    { href: "#/ko", t: "nav.queue" },
+    { href: "#/pagaende", t: "nav.ongoing" },
+    { href: "#/frasmallar", t: "nav.templates" },
+  ],
   routes: [
-    { path: /^\/(?:enheter)?$/, auth: true, view: unitsView },
-    { path: /^\/ko\/([^/]+)$/, auth: true, view: queueView },
-    { path: /^\/arenden\/([^/]+)$/, auth: true, view: caseView },
+    { path: /^\/(?:enheter)?$/, auth: true, view: tracked(unitsView) },
+    { path: /^\/ko$/, auth: true, view: toUnit("ko") },
+    { path: /^\/ko\/([^/]+)$/, auth: true, view: tracked(queueView) },
+    { path: /^\/pagaende(?:\/([^/]+))?$/, auth: true, view: tracked(workspaceView) },
+    { path: /^\/arenden\/([^/]+)$/, auth: true, view: tracked(caseView) },
+    { path: /^\/frasmallar$/, auth: true, view: toUnit("frasmallar") },
+    { path: /^\/frasmallar\/([^/]+)$/, auth: true,
+      view: tracked((ctx, unitId) => import("./templates.js").then((m) => m.templatesView(ctx, unitId))) },
   ],
 });

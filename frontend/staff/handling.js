@@ -1,21 +1,30 @@
-// One case in the staff workspace: the summary (who holds the case), handling — Ta ärende, Lägg tillbaka i kön,
-// Lämna över till kollega, Avsluta ärende — and the chat (read-only once closed). The page follows the case live:
-// a "case" push for it (a colleague claimed, released, handed over or closed it) fetches the case again.
+// One case in full on the staff case page: the summary (patient, who holds the case, time left), handling — Ta
+// ärende, Lägg tillbaka i kön, Lämna över till kollega, Avsluta ärende — and the decisions (decisions.js: change
+// priority/profession, remittera, answer a referral, journal note and FHIR export), what is known about the case
+// (caseinfo.js: the intake in the summary, photos, triage, the triage's questions and answers, changes, referrals,
+// earlier cases), the timeline, and the chat (read-only
+// once closed) with the phrase-template picker.
+// The page follows the case live: a "case" push for it (a colleague claimed, released, handed over, changed,
+// referred or closed it) fetches the case again; a case that has left the unit (404) is said so.
 
 import { mountChat } from "/shared/chat.js";
 import { clear, codeLabel, errorMessage, errorTexts, h, priorityBadge, timeEl, uniqueId } from "/shared/dom.js";
 import { errorSummary, field } from "/shared/forms.js";
 import { bind } from "/shared/i18n.js";
+import {
+  earlierSection, intakeRows, overridesSection, photosSection, referralsSection, transcriptSection, triageSection,
+} from "./caseinfo.js";
+import { attachPicker } from "./chattools.js";
+import { disclosure, overrideForm, recordSection, referForm, referralAnswer } from "./decisions.js";
+import { refreshMyCases } from "./mycases.js";
+import "./staff-strings.js";
+import { timeLeft } from "./timeleft.js";
 
 const OUTCOMES = ["advice_given", "booked", "referred", "prescription", "no_action"];
 const SUMMARY_MAX = 4000;
 const OPEN = new Set(["queued", "claimed"]);
 
-/**
- * The logged-in staff member's HSA-id. /api/me does not give it, so it is learnt from the server's answers to
- * one's own actions (claimed_by after Ta ärende, handed_by after Lämna över, closed_by after Avsluta) and kept
- * with the session (a new login starts without it). null while unknown.
- */
+/** The logged-in staff member's HSA-id (from /api/me, or learnt from the server's answers); null while unknown. */
 export function knownSelf(ctx) {
   return ctx.session.data?.hsa_id || null;
 }
@@ -26,13 +35,21 @@ export function rememberSelf(ctx, hsaId) {
   sessionStorage.setItem(ctx.session.key, JSON.stringify(ctx.session.data));
 }
 
-/** The case page: returns its cleanup. */
-export function caseWorkspace(ctx, initial, unitName) {
+/** The referral waiting for an answer from the case's (receiving) unit, if any. */
+export function pendingReferral(c) {
+  const last = (c.referrals || []).at(-1);
+  return last && last.state === "pending" && c.status === "queued" ? last : null;
+}
+
+/** The case page: returns its cleanup. `units` is the region's units by id (GET /units). */
+export function caseWorkspace(ctx, initial, { units }) {
   const caseId = initial.case_id;
   const path = `/staff/cases/${encodeURIComponent(caseId)}`;
   let theCase = initial;
   let destroyed = false;
+  let gone = false; // the case has left the unit (referred, sent back): no more reads
   let acting = false; // one's own action in flight: its answer shows the new state, its push echo is not news
+  const unitName = (id) => units.get(id)?.name || id;
 
   const summary = h("dl", { class: "details" });
   const timeline = h("div");
@@ -40,30 +57,58 @@ export function caseWorkspace(ctx, initial, unitName) {
   const messages = h("div", { class: "handling-messages" }); // notices and errors of one's own actions
   const liveNote = h("p", { class: "hint live-note", role: "status" }); // changes made by colleagues
   const handlingBody = h("div");
-  const badge = h("span");
+  const badge = h("span", { class: "kicker-badges" });
   const right = h("div", { class: "case-chat" });
+  const transcriptSlot = h("div");
+  const triageSlot = h("div");
+  const historySlot = h("div");
+  const earlierSlot = h("div");
+  const photos = photosSection(ctx, caseId);
+  const backLinks = h("p", { class: "back" });
   const left = h("div", { class: "case-info" },
     h("section", { class: "card", "aria-labelledby": "summary-heading" },
       h("h2", { id: "summary-heading", t: "staffCase.summary" }), summary),
     h("section", { class: "card handling", "aria-labelledby": handlingId },
       h("h2", { id: handlingId, t: "handling.title" }), liveNote, messages, handlingBody),
+    photos.el, triageSlot, transcriptSlot, historySlot, earlierSlot,
+    recordSection({ ctx, caseId }),
     h("section", { class: "card", "aria-labelledby": "timeline-heading" },
       h("h2", { id: "timeline-heading", t: "staffCase.timeline" }), timeline));
   ctx.main.append(
-    h("p", { class: "back" }, h("a", { href: `#/ko/${encodeURIComponent(theCase.unit_id)}`, t: "staffCase.back" })),
+    backLinks,
     h("p", { class: "kicker" }, h("span", { t: "staffCase.kicker" }), badge),
     h("h1", { tabindex: "-1" }, theCase.reason),
     h("div", { class: "case-layout" }, left, right));
 
   let chat = null;
   let chatReadOnly = null;
+  let pickerCleanup = null;
   function mountTheChat() {
     const readOnly = !OPEN.has(theCase.status);
     if (chat && readOnly === chatReadOnly) return;
-    chat?.destroy();
-    clear(right);
+    unmountChat();
     chat = mountChat(right, { ctx, caseId, emptyKey: "chat.emptyStaff", readOnly });
     chatReadOnly = readOnly;
+    if (!readOnly) {
+      const mounted = chat;
+      pickerCleanup = attachPicker(ctx, theCase, chat.textarea || right.querySelector("textarea"))
+        .catch((error) => {
+          console.warn("phrase templates unavailable", error);
+          return () => {};
+        })
+        .then((cleanup) => {
+          if (chat !== mounted) cleanup();
+          return cleanup;
+        });
+    }
+  }
+
+  function unmountChat() {
+    chat?.destroy();
+    chat = null;
+    pickerCleanup?.then((cleanup) => cleanup());
+    pickerCleanup = null;
+    clear(right);
   }
 
   function holder(c) {
@@ -77,19 +122,44 @@ export function caseWorkspace(ctx, initial, unitName) {
       c.handed_by ? [" ", h("span", { class: "hint", t: "handling.handedBy", vars: { hsa: c.handed_by } })] : null);
   }
 
+  function markers(c) {
+    const pending = pendingReferral(c);
+    return [
+      pending ? h("span", { class: "marker marker-referral", t: "queue.referralFrom",
+        vars: { unit: unitName(pending.from_unit_id) } }) : null,
+      (c.overrides || []).length ? h("span", { class: "marker marker-override", t: "queue.overridden" }) : null,
+    ];
+  }
+
   function drawInfo() {
     const c = theCase;
-    clear(badge, priorityBadge(c.priority));
+    const open = OPEN.has(c.status);
+    clear(backLinks,
+      h("a", { href: `#/ko/${encodeURIComponent(c.unit_id)}`, t: "staffCase.back" }),
+      h("span", { class: "sep", "aria-hidden": "true" }, " · "),
+      h("a", { href: "#/pagaende", t: "staffCase.toOngoing" }));
+    clear(badge, priorityBadge(c.priority), open && c.seconds_left !== undefined ? timeLeft(c.seconds_left) : null,
+      markers(c));
     clear(summary,
+      c.patient_name ? [h("dt", { t: "patient.name" }), h("dd", { class: "patient-name" }, c.patient_name)] : null,
+      c.age_band !== undefined ? [h("dt", { t: "patient.ageBand" }), h("dd", { class: "age-band" }, c.age_band
+        ? h("span", { t: "patient.years", vars: { band: c.age_band } }) : h("span", { t: "patient.ageUnknown" }))]
+        : null,
+      intakeRows(c),
       h("dt", { t: "staffCase.priority" }), h("dd", {}, priorityBadge(c.priority)),
-      h("dt", { t: "staffCase.reason" }), h("dd", {}, c.reason),
-      h("dt", { t: "staffCase.freeText" }),
-      c.free_text ? h("dd", { class: "free-text" }, c.free_text) : h("dd", { t: "staffCase.noFreeText" }),
+      open && c.seconds_left !== undefined
+        ? [h("dt", { t: "staffCase.timeLeft" }), h("dd", { class: "case-time-left" }, timeLeft(c.seconds_left),
+          c.deadline ? [" ", h("span", { class: "hint", t: "staffCase.deadlineAt", vars: { at: c.deadline } })] : null)]
+        : null,
       h("dt", { t: "staffCase.profession" }), h("dd", {}, codeLabel("profession", c.profession)),
       h("dt", { t: "staffCase.status" }), h("dd", { class: "case-status" }, codeLabel("status", c.status)),
       h("dt", { t: "handling.holder" }), holder(c),
       h("dt", { t: "staffCase.submitted" }), h("dd", {}, timeEl(c.submitted_at)),
-      h("dt", { t: "staffCase.unit" }), h("dd", {}, unitName));
+      h("dt", { t: "staffCase.unit" }), h("dd", {}, unitName(c.unit_id)));
+    clear(transcriptSlot, transcriptSection(c));
+    clear(triageSlot, triageSection(c));
+    clear(historySlot, overridesSection(c), referralsSection(c, units));
+    clear(earlierSlot, earlierSection(c));
     const events = [...(c.timeline || [])].sort((a, b) => a.occurred_at.localeCompare(b.occurred_at));
     clear(timeline, events.length
       ? h("ol", { class: "timeline" }, events.map((e) => h("li", {},
@@ -100,17 +170,25 @@ export function caseWorkspace(ctx, initial, unitName) {
   function drawHandling() {
     const c = theCase;
     const self = knownSelf(ctx);
-    if (c.status === "queued") {
+    const pending = pendingReferral(c);
+    if (pending) {
+      clear(handlingBody, referralAnswer({ referral: pending, units, act, actionButton }));
+    } else if (c.status === "queued") {
       clear(handlingBody,
         h("p", { t: "handling.queuedLead" }),
-        h("div", { class: "actions" }, actionButton("handling.claim", "button", () => act("claim", {}))));
+        h("div", { class: "actions" }, actionButton("handling.claim", "button", () => act("claim", {}))),
+        disclosure("override.open", overrideForm({ theCase: c, units, act })));
     } else if (c.status === "claimed" && self && c.claimed_by !== self) {
       clear(handlingBody, h("p", { t: "handling.colleagueHolds", vars: { hsa: c.claimed_by || "" } }));
     } else if (c.status === "claimed") {
       clear(handlingBody,
         h("p", { t: self ? "handling.youHold" : "handling.holderUnknown" }),
         h("div", { class: "actions" },
-          actionButton("handling.release", "button-secondary", () => act("release", {}))),
+          actionButton("handling.release", "button-secondary", () => act("release", {})),
+          h("a", { href: `#/pagaende/${encodeURIComponent(caseId)}`, t: "handling.openInOngoing" })),
+        h("div", { class: "decisions" },
+          disclosure("override.open", overrideForm({ theCase: c, units, act })),
+          disclosure("refer.open", referForm({ theCase: c, units, act }))),
         handOverForm(),
         closeForm());
     } else if (c.status === "closed") {
@@ -159,21 +237,47 @@ export function caseWorkspace(ctx, initial, unitName) {
     return alert;
   }
 
-  const DONE = { claim: "handling.claimed", release: "handling.released", "hand-over": "handling.handedOver",
-    close: "handling.closed" };
+  /** The case is no longer at one's unit (referred on, or a referral sent back): say so and stop reading it. */
+  function leave(key, vars, { focus = true } = {}) {
+    gone = true;
+    unmountChat();
+    right.append(h("p", { class: "card hint", t: "staffCase.goneChat" }));
+    const note = h("div", { class: "notice notice-success case-gone", role: "status", tabindex: "-1" },
+      h("p", { t: key, vars }),
+      h("p", {}, h("a", { href: `#/ko/${encodeURIComponent(initial.unit_id)}`, t: "staffCase.back" }), " · ",
+        h("a", { href: "#/pagaende", t: "staffCase.toOngoing" })));
+    clear(messages, note);
+    clear(handlingBody);
+    if (focus) note.focus();
+    refreshMyCases();
+  }
 
-  /** One of the four actions; field errors go to `onFieldError` (true = shown there). */
-  async function act(action, body, { onFieldError = () => false } = {}) {
+  const DONE = { claim: "handling.claimed", release: "handling.released", "hand-over": "handling.handedOver",
+    close: "handling.closed", override: "override.done", "referral/accept": "referralAnswer.accepted" };
+
+  /** One action on the case; field errors go to `onFieldError` (true = shown there). */
+  async function act(action, body, { onFieldError = () => false, toUnit = "", toName = "" } = {}) {
     clear(messages);
     liveNote.textContent = "";
     acting = true;
     try {
       const updated = await ctx.api.post(`${path}/${action}`, body, { idempotent: true });
       if (destroyed) return;
-      const mine = { claim: updated.claimed_by, "hand-over": updated.handed_by, close: updated.closed_by };
+      const mine = { claim: updated.claimed_by, "hand-over": updated.handed_by, close: updated.closed_by,
+        "referral/accept": updated.claimed_by };
       rememberSelf(ctx, mine[action]);
+      if (action === "refer") {
+        leave("refer.done", { unit: toUnit || unitName(updated.unit_id) });
+        return;
+      }
+      if (action === "referral/reject") {
+        leave("referralAnswer.rejected", { name: toName });
+        return;
+      }
       show(updated);
-      notify(DONE[action], { hsa: body.to_hsa_id || "" });
+      const requeued = action === "override" && theCase.status === "queued" && body.profession;
+      notify(requeued ? "override.doneQueued" : DONE[action], { hsa: body.to_hsa_id || "" });
+      refreshMyCases();
     } catch (error) {
       if (destroyed) return;
       if (error.field && onFieldError(error)) return;
@@ -281,17 +385,26 @@ export function caseWorkspace(ctx, initial, unitName) {
     return form;
   }
 
-  // Live: refetch when a push says the case's status or holder changed (not for the echo of one's own action).
+  // Live: refetch when a push says the case changed (not for the echo of one's own action).
   let refetching = null;
   function refetch() {
+    if (gone) return Promise.resolve();
     refetching ||= ctx.api.get(path)
       .then((fresh) => {
-        if (destroyed) return;
-        const changed = fresh.status !== theCase.status || (fresh.claimed_by || null) !== (theCase.claimed_by || null);
-        if (!changed) return;
+        if (destroyed || gone) return;
+        const back = !chat && OPEN.has(fresh.status); // back from "gone" (a referral sent back)
+        if (!changed(theCase, fresh) && !back) return;
         show(fresh);
-        bind(liveNote, `handling.live.${fresh.status}`, { fallback: "" });
-      }, () => {})
+        if (back) {
+          clear(messages);
+          const last = (fresh.referrals || []).at(-1);
+          bind(liveNote, "referrals.back", { name: last?.answered_by_name || "", reason: last?.reject_reason || "" });
+        } else {
+          bind(liveNote, `handling.live.${fresh.status}`, { fallback: "" });
+        }
+      }, (error) => {
+        if (!destroyed && !gone && error?.status === 404) leave("staffCase.gone", {}, { focus: false });
+      })
       .finally(() => { refetching = null; });
     return refetching;
   }
@@ -304,7 +417,12 @@ export function caseWorkspace(ctx, initial, unitName) {
       realtime.on("case", (push) => {
         const c = push.case;
         if (!c || c.case_id !== caseId || acting) return;
-        if (c.status !== theCase.status || (c.claimed_by || null) !== (theCase.claimed_by || null)) refetch();
+        if (gone && c.claimed_by && c.claimed_by === knownSelf(ctx)) {
+          gone = false; // a referral sent back: the case is mine again
+          refetch();
+        } else if (!gone && changed(theCase, c)) {
+          refetch();
+        }
       }),
       realtime.on("open", () => {
         if (connected) refetch(); // after a reconnect: a push may have been missed
@@ -317,6 +435,12 @@ export function caseWorkspace(ctx, initial, unitName) {
   return () => {
     destroyed = true;
     offs.forEach((off) => off());
-    chat?.destroy();
+    unmountChat();
   };
+}
+
+/** Whether a case (or a push about it) differs from what the page shows in what a push can change. */
+function changed(shown, fresh) {
+  return ["status", "claimed_by", "priority", "profession", "unit_id"]
+    .some((k) => k in fresh && (fresh[k] || null) !== (shown[k] || null));
 }

@@ -50,6 +50,7 @@ UNITS: list[dict[str, Any]] = [
         "name": "Digitala vårdcentralen",
         "address": "Digital mottagning – inga besök",
         "phone": "036-10 10 00",
+        "phone_hours": {"sv": "alla dagar 08.00–20.00", "en": "every day 8 am – 8 pm"},
         "opening_hours": {"chat": _ALWAYS, "video": _ALWAYS},
         "professions": ["nurse", "doctor"],
     },
@@ -58,6 +59,7 @@ UNITS: list[dict[str, Any]] = [
         "name": "Vårdcentralen Huskvarna",
         "address": "Jönköpingsvägen 10, 561 31 Huskvarna",
         "phone": "036-10 10 01",
+        "phone_hours": {"sv": "vardagar 08.00–10.00 och 13.00–15.00", "en": "weekdays 8–10 am and 1–3 pm"},
         "opening_hours": {"physical": _WEEKDAYS, "chat": _CHAT, "video": _CHAT},
         "professions": ["nurse", "doctor", "midwife", "medical_secretary"],
     },
@@ -66,6 +68,7 @@ UNITS: list[dict[str, Any]] = [
         "name": "Vårdcentralen Nässjö",
         "address": "Storgatan 5, 571 31 Nässjö",
         "phone": "0380-10 10 02",
+        "phone_hours": {"sv": "vardagar 08.00–12.00", "en": "weekdays 8 am – 12 noon"},
         "opening_hours": {"physical": _WEEKDAYS, "chat": _CHAT, "video": _CHAT},
         "professions": ["nurse", "doctor", "psychologist"],
     },
@@ -74,6 +77,10 @@ UNITS: list[dict[str, Any]] = [
         "name": "Vårdcentralen Tenhult",
         "address": "Tenhultsvägen 2, 560 27 Tenhult",
         "phone": "036-10 10 03",
+        "phone_hours": {
+            "sv": "måndag–torsdag 08.00–11.00, fredag 08.00–10.00",
+            "en": "Monday–Thursday 8–11 am, Friday 8–10 am",
+        },
         "opening_hours": {"physical": _WEEKDAYS, "chat": _CHAT},
         "professions": ["nurse", "doctor", "physiotherapist"],
     },
@@ -153,6 +160,87 @@ def seed(directory: Any) -> None:
         directory.put_unit(TENANT, unit["unit_id"], unit["name"], details)
     for person in STAFF:
         directory.put_staff(TENANT, person["hsa_id"], person["name"], person["roles"])
+    seed_templates()
+
+
+# Phrase templates (frasmallar) every demo unit starts with; staff add their own and the unit's in the dashboard.
+UNIT_TEMPLATES: list[dict[str, Any]] = [
+    {
+        "slug": "halsning",
+        "title": "Hälsning",
+        "text": "Hej {förnamn}! Jag heter {mitt_namn} och är {yrkesroll} på {enhet}. "
+        "Jag har läst det du har skrivit och har några frågor till dig.",
+        "tags": ["hälsning", "början"],
+    },
+    {
+        "slug": "ring-oss",
+        "title": "Ring oss",
+        "text": "Det här går lättare att reda ut på telefon. Du når oss på {telefon} {telefontid}. "
+        "Säg att du har chattat med oss, så hittar vi ditt ärende.",
+        "tags": ["telefon", "telefontid"],
+    },
+    {
+        "slug": "egenvard-forkylning",
+        "title": "Egenvård förkylning",
+        "text": "Det du beskriver låter som en vanlig förkylning. Den brukar gå över av sig själv på en till två "
+        "veckor. Vila, drick mycket och ta gärna febernedsättande om du behöver. Hör av dig igen om du får svårt "
+        "att andas, har över 39 graders feber i mer än tre dagar, eller blir sämre igen efter att först ha blivit "
+        "bättre.",
+        "tags": ["egenvård", "förkylning", "feber", "hosta"],
+    },
+    {
+        "slug": "vanta",
+        "title": "Jag återkommer",
+        "text": "Tack för ditt tålamod, {förnamn}. Jag stämmer av med en kollega och skriver till dig här i "
+        "chatten så snart jag kan.",
+        "tags": ["vänta", "kollega"],
+    },
+    {
+        "slug": "avslut",
+        "title": "Avslut",
+        "text": "Tack för att du hörde av dig, {förnamn}. Jag avslutar nu ärendet. Blir du sämre eller får nya "
+        "besvär är du välkommen att kontakta oss igen. Kan det inte vänta, ring 1177. Vid livshotande tillstånd, "
+        "ring 112.",
+        "tags": ["avslut", "1177", "112"],
+    },
+    {
+        "slug": "greeting-en",
+        "title": "Greeting (English)",
+        "language": "en",
+        "text": "Hello {förnamn}! My name is {mitt_namn} and I am a {yrkesroll} at {enhet}. "
+        "I have read what you wrote and have a few questions for you.",
+        "tags": ["greeting", "english", "engelska"],
+    },
+]
+
+
+def seed_templates() -> None:
+    """The demo units' phrase templates; fixed ids, so seeding again writes nothing twice."""
+    from datetime import UTC, datetime
+
+    from chalicelib.adapters.templates import DynamoTemplates
+    from chalicelib.domain.model import Principal, PrincipalKind
+    from chalicelib.domain.templates import UNIT, PhraseTemplate
+
+    store = DynamoTemplates()
+    seeder = Principal(TENANT, PrincipalKind.STAFF, "SE2321000057-DEMO", "Nära demodata", "local-demo", "loa3")
+    now = datetime.now(UTC)
+    for unit in UNITS:
+        for template in UNIT_TEMPLATES:
+            store.create(
+                PhraseTemplate.new(
+                    template_id=f"demo-{unit['unit_id']}-{template['slug']}",
+                    tenant=TENANT,
+                    scope=UNIT,
+                    owner=unit["unit_id"],
+                    title=template["title"],
+                    text=template["text"],
+                    language=template.get("language", "sv"),
+                    tags=template["tags"],
+                    by=seeder,
+                    now=now,
+                )
+            )
 
 
 # The simulated population register: children per guardian (made-up test numbers). Elsa is 21 and so is not

@@ -174,14 +174,14 @@ def test_two_nurses_claim_chat_close_and_release_live(open_page: Any, stack: Any
     patient_problems.assert_none()
 
 
-def test_a_stale_row_tells_the_nurse_a_colleague_took_the_case(open_page: Any, stack: Any) -> None:
+def test_a_stale_row_tells_the_nurse_a_colleague_took_the_case(
+    open_page: Any, stack: Any, no_polling_context: Any
+) -> None:
     reason = f"Yrsel {uuid.uuid4().hex[:8]}"
     case_id = send(stack, GRETA, reason)
-    lena, problems = open_page(QUEUE, session=staff(LENA))
-    expect(row(lena, reason)).to_have_count(1)
-    # this page neither hears pushes nor gets a fresh queue: the row stays, as on a slow connection. A route
-    # applies to connections opened after it, so the page is loaded again behind both routes.
-    lena.route_web_socket(re.compile(r"/ws\b"), lambda ws: None)
+    # this page neither hears pushes nor gets a fresh queue: the row stays, as on a slow connection. The routes are
+    # set before the page opens (a reload behind them could cut off the page's own requests in flight).
+    no_polling_context.route_web_socket(re.compile(r"/ws\b"), lambda ws: None)
     frozen = {"on": True, "body": None}
 
     def queue(route: Any) -> None:
@@ -192,8 +192,8 @@ def test_a_stale_row_tells_the_nurse_a_colleague_took_the_case(open_page: Any, s
         frozen["body"] = response.text()
         route.fulfill(response=response)
 
-    lena.route("**/api/staff/queue**", queue)
-    lena.reload()
+    no_polling_context.route("**/api/staff/queue**", queue)
+    lena, problems = open_page(QUEUE, context=no_polling_context, session=staff(LENA))
     expect(row(lena, reason)).to_have_count(1)
 
     assert claim_api(stack, stack.login("staff", HSA_ID[ANNA]), case_id).status_code == 200

@@ -95,6 +95,42 @@ def test_table_stream_reaches_the_event_handlers_through_the_pump(stack: Running
     assert types == ["CaseSubmitted", "MessagePosted"]
 
 
+def test_a_referral_and_an_override_travel_through_the_stream_to_the_receiving_units_timeline(
+    stack: RunningStack,
+) -> None:
+    citizen = stack.login("citizen", GRETA)
+    anna, karin = stack.login("staff", ANNA_NURSE), stack.login("staff", KARIN_NURSE_NASSJO)
+    case_id = str(_submit(stack, citizen, reason="Hosta")["case_id"])
+    api = f"{stack.origin}/api/staff/cases/{case_id}"
+    httpx.post(f"{api}/claim", headers=_auth(anna)).raise_for_status()
+    override = {"priority": "P3", "reason": "Hostan har varat i tre veckor."}
+    httpx.post(f"{api}/override", json=override, headers=_auth(anna)).raise_for_status()
+    sbar = {
+        "situation": "Hosta i tre veckor",
+        "background": "Frisk",
+        "assessment": "Behöver bedömas på plats",
+        "recommendation": "Erbjud besök i Nässjö, där hon bor",
+    }
+    referral = {"to_unit_id": NASSJO, "to_profession": "nurse", **sbar}
+    headers = {**_auth(anna), "Idempotency-Key": uuid.uuid4().hex}
+    httpx.post(f"{api}/refer", json=referral, headers=headers).raise_for_status()
+
+    queue = httpx.get(f"{stack.origin}/api/staff/queue", params={"unit_id": NASSJO}, headers=_auth(karin)).json()
+    [entry] = [c for c in queue["cases"] if c["case_id"] == case_id]
+    assert entry["referral"]["from_unit_id"] == HUSKVARNA and entry["priority"] == "P3" and entry["overridden"]
+    httpx.post(f"{api}/referral/accept", headers=_auth(karin)).raise_for_status()
+    wanted = ["CaseSubmitted", "CaseClaimed", "TriageOverridden", "CaseReferred", "ReferralAccepted", "CaseClaimed"]
+    deadline, types = time.monotonic() + 20, []
+    while time.monotonic() < deadline:
+        opened = httpx.get(api, headers=_auth(karin)).json()
+        types = [entry["type"] for entry in opened["timeline"]]
+        if types == wanted:
+            break
+        time.sleep(0.3)
+    assert types == wanted
+    assert opened["claimed_by"] == KARIN_NURSE_NASSJO and opened["referrals"][0]["state"] == "accepted"
+
+
 def test_websocket_handshake_without_a_valid_single_use_ticket_is_refused(stack: RunningStack) -> None:
     async def attempt(url: str) -> None:
         async with websockets.connect(url):

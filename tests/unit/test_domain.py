@@ -224,3 +224,96 @@ def test_release_and_hand_over_show_on_the_timeline() -> None:
     closed = {**claimed, "status": "closed", "close_outcome": "booked", "closed_by": "SE-S1"}
     [event] = events_from_change(event_id="e3", entity="case", old=claimed, new=closed)
     assert (event.type, event.data["outcome"]) == ("CaseClosed", "booked")
+
+
+def test_override_keeps_the_triage_and_a_new_profession_sends_a_claimed_case_back_to_the_queue() -> None:
+    case = _case(triage={"priority": "P3", "deadline": "2026-11-26T09:00:00+00:00"})
+    claimed = case.claim("SE-S1", NOW)
+    with pytest.raises(Conflict):
+        claimed.override("SE-S4", "B", priority="P2", profession=None, reason="Andnöd", deadline=None, now=NOW)
+    with pytest.raises(ValidationFailed) as no_reason:
+        claimed.override("SE-S1", "A", priority="P2", profession=None, reason="  ", deadline=None, now=NOW)
+    assert no_reason.value.field == "reason"
+    due = datetime(2026, 11, 25, 11, 0, tzinfo=UTC)
+    raised = claimed.override("SE-S1", "A", priority="P2", profession=None, reason="Andnöd", deadline=due, now=NOW)
+    assert (raised.priority, raised.status, raised.claimed_by, raised.deadline) == (
+        "P2",
+        CaseStatus.CLAIMED,
+        "SE-S1",
+        due,
+    )
+    assert raised.triage == {"priority": "P3", "deadline": "2026-11-26T09:00:00+00:00"}
+    assert (
+        raised.override("SE-S1", "A", priority="P2", profession=None, reason="Andnöd", deadline=due, now=NOW) is raised
+    )
+    to_doctor = raised.override(
+        "SE-S1", "A", priority=None, profession="doctor", reason="Läkare", deadline=None, now=NOW
+    )
+    assert (to_doctor.profession, to_doctor.status, to_doctor.claimed_by) == ("doctor", CaseStatus.QUEUED, None)
+    assert to_doctor.deadline == due  # the priority's deadline stands
+    assert [o["to_profession"] for o in to_doctor.overrides] == ["nurse", "doctor"]
+
+
+def test_a_referral_moves_the_case_and_is_accepted_by_a_claim_or_sent_back_to_the_referrer() -> None:
+    sbar = {"situation": "S", "background": "B", "assessment": "A", "recommendation": "R"}
+    claimed = _case().claim("SE-S1", NOW)
+    with pytest.raises(ValidationFailed) as missing:
+        claimed.refer(
+            "SE-S1",
+            "A",
+            referral_id="r1",
+            to_unit_id="u2",
+            to_profession="nurse",
+            sbar={**sbar, "assessment": ""},
+            now=NOW,
+        )
+    assert missing.value.field == "assessment"
+    with pytest.raises(ValidationFailed):
+        claimed.refer("SE-S1", "A", referral_id="r1", to_unit_id="u1", to_profession="nurse", sbar=sbar, now=NOW)
+    with pytest.raises(Conflict):
+        _case().refer("SE-S1", "A", referral_id="r1", to_unit_id="u2", to_profession="nurse", sbar=sbar, now=NOW)
+    sent = claimed.refer("SE-S1", "A", referral_id="r1", to_unit_id="u2", to_profession="nurse", sbar=sbar, now=NOW)
+    assert (sent.unit_id, sent.status, sent.claimed_by) == ("u2", CaseStatus.QUEUED, None)
+    assert sent.pending_referral is not None and sent.pending_referral["from_unit_id"] == "u1"
+    assert (
+        sent.refer("SE-S1", "A", referral_id="r1", to_unit_id="u2", to_profession="nurse", sbar=sbar, now=NOW) is sent
+    )
+
+    accepted = sent.claim("SE-B1", NOW, "Britt")
+    assert accepted.referrals[-1]["state"] == "accepted" and accepted.referrals[-1]["answered_by_name"] == "Britt"
+    assert accepted.pending_referral is None
+
+    with pytest.raises(ValidationFailed):
+        sent.reject_referral("SE-B1", "Britt", reason=" ", now=NOW)
+    back = sent.reject_referral("SE-B1", "Britt", reason="Fel enhet", now=NOW)
+    assert (back.unit_id, back.status, back.claimed_by) == ("u1", CaseStatus.CLAIMED, "SE-S1")
+    assert back.referrals[-1]["reject_reason"] == "Fel enhet"
+    assert back.reject_referral("SE-B1", "Britt", reason="Fel enhet", now=NOW) is back
+    with pytest.raises(Conflict):
+        accepted.reject_referral("SE-B1", "Britt", reason="Sent", now=NOW)
+
+
+def test_overrides_and_referrals_become_domain_events() -> None:
+    claimed = {"type": "case", "tenant": "r", "case_id": "c1", "status": "claimed", "claimed_by": "SE-S1"}
+    override = {"by": "SE-S1", "by_name": "A", "reason": "x", "from_priority": "P3", "to_priority": "P2"}
+    [event] = events_from_change(event_id="e1", entity="case", old=claimed, new={**claimed, "overrides": [override]})
+    assert event.type == "TriageOverridden" and event.data["to_priority"] == "P2" and "by_name" not in event.data
+    referral = {"referral_id": "r1", "state": "pending", "from_unit_id": "u1", "to_unit_id": "u2", "by": "SE-S1"}
+    referred = {**claimed, "status": "queued", "claimed_by": None, "unit_id": "u2", "referrals": [referral]}
+    [event] = events_from_change(event_id="e2", entity="case", old=claimed, new=referred)
+    assert (event.type, event.data["to_unit_id"]) == ("CaseReferred", "u2")
+    taken = {
+        **referred,
+        "status": "claimed",
+        "claimed_by": "SE-B1",
+        "referrals": [{**referral, "state": "accepted", "answered_by": "SE-B1"}],
+    }
+    events = events_from_change(event_id="e3", entity="case", old=referred, new=taken)
+    assert [(e.type, e.event_id) for e in events] == [("ReferralAccepted", "e3"), ("CaseClaimed", "e3.1")]
+
+
+def test_a_stream_image_gives_the_event_translator_the_overrides_and_referrals_as_lists() -> None:
+    from chalicelib.adapters.dynamo import decode_stream_image
+
+    image = {"case_id": {"S": "c1"}, "referrals": {"S": '[{"referral_id": "r1", "state": "pending"}]'}}
+    assert decode_stream_image(image) == {"case_id": "c1", "referrals": [{"referral_id": "r1", "state": "pending"}]}
