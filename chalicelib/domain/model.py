@@ -113,6 +113,21 @@ def _clean(text: str, *, field_name: str, max_len: int, required: bool) -> str:
     return text
 
 
+def _required(text: str, *, field_name: str, max_len: int, empty_en: str, empty_sv: str, name_sv: str) -> str:
+    """A text a person must write (a summary, a reason, an SBAR field): stripped, not empty, not too long; the
+    errors say so in English and Swedish."""
+    text = text.strip()
+    if not text:
+        raise ValidationFailed(f"{field_name} must not be empty: {empty_en}", field=field_name, message_sv=empty_sv)
+    if len(text) > max_len:
+        raise ValidationFailed(
+            f"{field_name} is {len(text)} characters; at most {max_len} are allowed.",
+            field=field_name,
+            message_sv=f"{name_sv} får vara högst {max_len} tecken.",
+        )
+    return text
+
+
 @dataclass(frozen=True)
 class Case:
     """One contact from intake to closing (ärende)."""
@@ -344,19 +359,14 @@ class Case:
                 field="outcome",
                 message_sv="Välj hur ärendet avslutas (råd givet, bokad tid, remiss, recept eller ingen åtgärd).",
             )
-        summary = summary.strip()
-        if not summary:
-            raise ValidationFailed(
-                "summary must not be empty: write what was done, for the medical record.",
-                field="summary",
-                message_sv="Skriv en sammanfattning för journalen.",
-            )
-        if len(summary) > CLOSE_SUMMARY_MAX:
-            raise ValidationFailed(
-                f"summary is {len(summary)} characters; at most {CLOSE_SUMMARY_MAX} are allowed.",
-                field="summary",
-                message_sv=f"Sammanfattningen får vara högst {CLOSE_SUMMARY_MAX} tecken.",
-            )
+        summary = _required(
+            summary,
+            field_name="summary",
+            max_len=CLOSE_SUMMARY_MAX,
+            empty_en="write what was done, for the medical record.",
+            empty_sv="Skriv en sammanfattning för journalen.",
+            name_sv="Sammanfattningen",
+        )
         if self.status is CaseStatus.CLOSED and self.closed_by == by:
             if self.close_outcome == outcome and self.close_summary == summary:
                 return self
@@ -428,18 +438,14 @@ class Case:
                 field="priority",
                 message_sv="Välj en annan prioritet eller yrkesroll än ärendet har nu.",
             )
-        if not reason:
-            raise ValidationFailed(
-                "reason must not be empty: say why the triage's outcome is changed.",
-                field="reason",
-                message_sv="Skriv varför du ändrar bedömningen.",
-            )
-        if len(reason) > OVERRIDE_REASON_MAX:
-            raise ValidationFailed(
-                f"reason is {len(reason)} characters; at most {OVERRIDE_REASON_MAX} are allowed.",
-                field="reason",
-                message_sv=f"Motiveringen får vara högst {OVERRIDE_REASON_MAX} tecken.",
-            )
+        reason = _required(
+            reason,
+            field_name="reason",
+            max_len=OVERRIDE_REASON_MAX,
+            empty_en="say why the triage's outcome is changed.",
+            empty_sv="Skriv varför du ändrar bedömningen.",
+            name_sv="Motiveringen",
+        )
         entry = {
             "by": by,
             "by_name": by_name,
@@ -500,22 +506,17 @@ class Case:
                 field="to_unit_id",
                 message_sv="Ärendet finns redan där. Välj en annan enhet eller yrkesroll.",
             )
-        note: dict[str, str] = {}
-        for name in SBAR_FIELDS:
-            text = (sbar.get(name) or "").strip()
-            if not text:
-                raise ValidationFailed(
-                    f"{name} must not be empty: a referral carries a whole SBAR note.",
-                    field=name,
-                    message_sv=f"Fyll i {SBAR_SV[name]}.",
-                )
-            if len(text) > SBAR_MAX:
-                raise ValidationFailed(
-                    f"{name} is {len(text)} characters; at most {SBAR_MAX} are allowed.",
-                    field=name,
-                    message_sv=f"Fältet {SBAR_SV[name]} får vara högst {SBAR_MAX} tecken.",
-                )
-            note[name] = text
+        note = {
+            name: _required(
+                sbar.get(name) or "",
+                field_name=name,
+                max_len=SBAR_MAX,
+                empty_en="a referral carries a whole SBAR note.",
+                empty_sv=f"Fyll i {SBAR_SV[name]}.",
+                name_sv=f"Fältet {SBAR_SV[name]}",
+            )
+            for name in SBAR_FIELDS
+        }
         referral: dict[str, Any] = {
             "referral_id": referral_id,
             "state": "pending",
@@ -581,18 +582,14 @@ class Case:
                 "There is no referral waiting for an answer on this case.",
                 message_sv="Det finns ingen remiss att besvara på ärendet.",
             )
-        if not reason:
-            raise ValidationFailed(
-                "reason must not be empty: tell the referring clinician why.",
-                field="reason",
-                message_sv="Skriv varför remissen avvisas.",
-            )
-        if len(reason) > REJECT_REASON_MAX:
-            raise ValidationFailed(
-                f"reason is {len(reason)} characters; at most {REJECT_REASON_MAX} are allowed.",
-                field="reason",
-                message_sv=f"Motiveringen får vara högst {REJECT_REASON_MAX} tecken.",
-            )
+        reason = _required(
+            reason,
+            field_name="reason",
+            max_len=REJECT_REASON_MAX,
+            empty_en="tell the referring clinician why.",
+            empty_sv="Skriv varför remissen avvisas.",
+            name_sv="Motiveringen",
+        )
         answered = self._answer_referral("rejected", by, by_name, now, reason)
         return dataclasses.replace(
             self,
@@ -641,6 +638,7 @@ class MessageKind(enum.StrEnum):
     TEXT = "text"
     PHOTO_REQUEST = "photo_request"  # staff ask the citizen for a photo; the citizen's chat offers an upload
     PHOTO = "photo"  # the citizen sent a photo into the chat (``photo_id`` names it)
+    BOOKING_OFFER = "booking_offer"  # staff offer times (``slot_ids``); the citizen books one from the chat
 
 
 class SenderKind(enum.StrEnum):
@@ -662,6 +660,7 @@ class Message:
     sent_at: datetime
     kind: MessageKind = MessageKind.TEXT
     photo_id: str | None = None  # kind PHOTO: the case's photo this message shows
+    slot_ids: tuple[str, ...] = ()  # kind BOOKING_OFFER: the offered times
 
     @staticmethod
     def validate_text(text: str) -> str:
