@@ -12,7 +12,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PageProblems, launch_chromium
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PageProblems
 from tests.browser.helpers import ANNA, HSA_ID, HUSKVARNA_ID, PERSONNUMMER, TOLVAN, check_both_languages
 
 pytestmark = [pytest.mark.browser]
@@ -38,13 +38,19 @@ BYTES_RECEIVED = """async () => {
 
 
 @pytest.fixture(scope="module")
-def media_browser(playwright: Any) -> Iterator[Any]:
-    """A second Chromium from the tier's one Playwright driver, with the fake camera and microphone."""
-    chromium = launch_chromium(playwright, *MEDIA_ARGS)
+def media_browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM.exists(), "Debian's Chromium is needed: run `make chromium`"
+    playwright = sync_playwright().start()
+    chromium = playwright.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=[*CHROMIUM_ARGS, *MEDIA_ARGS]
+    )
     try:
         yield chromium
     finally:
         chromium.close()
+        playwright.stop()
 
 
 @pytest.fixture
