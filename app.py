@@ -12,9 +12,10 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from chalice.app import Chalice, ConvertToMiddleware, DynamoDBEvent, Response, SQSEvent, WebsocketEvent
 
 from chalicelib import bootstrap
-from chalicelib.api import auth, chat, citizen, login, photos, public, record, staff, templates, triage
+from chalicelib.api import auth, booking, chat, citizen, login, photos, public, record, staff, templates, triage, video
 from chalicelib.domain.errors import Unauthenticated
 from chalicelib.domain.events import DomainEvent
+from chalicelib.services.video import TICKET_PREFIX as VIDEO_TICKET_PREFIX
 
 settings = bootstrap.settings()
 app = Chalice(app_name="nara")
@@ -33,6 +34,8 @@ for blueprint in (
     photos.bp,
     templates.bp,
     record.bp,
+    video.bp,
+    booking.bp,
 ):
     app.register_blueprint(blueprint)
 
@@ -69,7 +72,10 @@ def ws_connect(event: WebsocketEvent) -> dict[str, Any]:
     raw = event.to_dict()
     ticket = (raw.get("queryStringParameters") or {}).get("ticket")
     try:
-        bootstrap.container().realtime.connect(event.connection_id, ticket)
+        if ticket and ticket.startswith(VIDEO_TICKET_PREFIX):  # an interpreter's: this one meeting only
+            bootstrap.container().video.connect_interpreter(event.connection_id, ticket)
+        else:
+            bootstrap.container().realtime.connect(event.connection_id, ticket)
     except Unauthenticated:
         return {"statusCode": 401}
     return {"statusCode": 200}
@@ -83,6 +89,8 @@ def ws_message(event: WebsocketEvent) -> None:
         body = {}
     if isinstance(body, dict) and body.get("action") == "ping":
         app.websocket_api.send(event.connection_id, json.dumps({"type": "pong"}))
+    elif isinstance(body, dict) and body.get("action") == "signal":
+        bootstrap.container().video.signal(event.connection_id, body, size=len(event.body or ""))
 
 
 @app.on_ws_disconnect()
@@ -104,6 +112,18 @@ def _event_record(record: SQSRecord) -> None:
     services = bootstrap.container()
     services.events.record_on_timeline(event)
     services.notify.on_event(event)  # after the timeline: a failed notice retries both, and both are idempotent
+
+
+@app.schedule("rate(1 hour)")
+def keep_slots_ready(event: Any) -> None:
+    """Bookable slots for the coming weeks, from each unit's availability (creating an existing slot is a no-op)."""
+    bootstrap.container().booking.materialise(settings.tenant)
+
+
+@app.schedule("rate(15 minutes)")
+def mark_booking_reminders(event: Any) -> None:
+    """Bookings starting within 24 h get their reminder marked once: an AppointmentReminderDue event each."""
+    bootstrap.container().booking.reminders_due(settings.tenant)
 
 
 @app.on_sqs_message(queue=settings.events_queue_name, batch_size=10)

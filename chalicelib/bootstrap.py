@@ -36,9 +36,11 @@ from functools import lru_cache
 import boto3
 import httpx
 
+from chalicelib.adapters import booking as booking_records
 from chalicelib.adapters import dynamo
 from chalicelib.adapters import photos as photo_records
 from chalicelib.adapters import templates as template_records
+from chalicelib.adapters import video as video_records
 from chalicelib.adapters.bankid import BankIdClient
 from chalicelib.adapters.notify import SesEmail, SnsSms
 from chalicelib.adapters.oidc import OidcClient, freja_eid_plus, siths_eid
@@ -48,6 +50,7 @@ from chalicelib.adapters.tokens import SessionTokens
 from chalicelib.adapters.websocket import WebSocketPusher
 from chalicelib.domain.model import PrincipalKind
 from chalicelib.services.audit import AuditService
+from chalicelib.services.booking import BookingService
 from chalicelib.services.cases import CaseService
 from chalicelib.services.chat import ChatService
 from chalicelib.services.events import EventService
@@ -60,6 +63,7 @@ from chalicelib.services.record import RecordService
 from chalicelib.services.sessions import SessionService
 from chalicelib.services.templates import TemplateService
 from chalicelib.services.triage_session import TriageSessionService
+from chalicelib.services.video import VideoService
 from chalicelib.triage import Library, default_library
 
 
@@ -167,6 +171,8 @@ class Container:
     triage_library: Library
     templates: TemplateService
     record: RecordService
+    booking: BookingService
+    video: VideoService
 
 
 def build(settings: Settings) -> Container:
@@ -180,6 +186,8 @@ def build(settings: Settings) -> Container:
     )
     photo_records.configure()
     template_records.configure()
+    booking_records.configure()
+    video_records.configure()
     case_store = dynamo.DynamoCases(connection)
     connections = dynamo.DynamoConnections()
     directory = dynamo.DynamoDirectory()
@@ -252,6 +260,27 @@ def build(settings: Settings) -> Container:
         photos=photos,
         templates=TemplateService(template_records.DynamoTemplates(), directory, clock=utc_now),
         record=RecordService(case_store, directory, audit, clock=utc_now),
+        booking=BookingService(
+            booking_records.DynamoBookings(connection),
+            case_store,
+            directory,
+            dynamo.DynamoIdempotency(),
+            audit,
+            chat,
+            clock=utc_now,
+        ),
+        video=VideoService(
+            video_records.DynamoVideo(connection),
+            case_store,
+            directory,
+            connections,
+            ephemeral,
+            pusher,
+            audit,
+            tenant=settings.tenant,
+            clock=utc_now,
+            ids=new_id,
+        ),
         triage=TriageSessionService(
             dynamo.DynamoDrafts(connection),
             directory,

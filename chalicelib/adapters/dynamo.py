@@ -119,6 +119,7 @@ class MessageItem(Entity, discriminator="message"):
     sent_at = UTCDateTimeAttribute()
     kind = UnicodeAttribute(null=True)  # absent: a plain text message
     photo_id = UnicodeAttribute(null=True)
+    slot_ids = JSONAttribute(null=True)  # kind booking_offer: the offered times
 
 
 class MessageClientIdItem(Entity, discriminator="message_client_id"):
@@ -413,6 +414,7 @@ def _message_from_item(item: MessageItem) -> Message:
         sent_at=item.sent_at,
         kind=MessageKind(item.kind or MessageKind.TEXT.value),
         photo_id=item.photo_id,
+        slot_ids=tuple(item.slot_ids or ()),
     )
 
 
@@ -537,6 +539,7 @@ class DynamoCases:
             sent_at=message.sent_at,
             kind=None if message.kind is MessageKind.TEXT else message.kind.value,
             photo_id=message.photo_id,
+            slot_ids=list(message.slot_ids) or None,
         )
         marker = MessageClientIdItem(pk=pk, sk=marker_sk, seq=message.seq)
         try:

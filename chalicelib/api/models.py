@@ -96,7 +96,10 @@ class CaseSummary(BaseModel):
 
 
 class CitizenTimelineEntry(BaseModel):
-    type: str = Field(description="submitted, queued (contact chosen after self-care), claimed, referred, closed")
+    type: str = Field(
+        description="submitted, queued (contact chosen after self-care), claimed, referred, booked, rescheduled, "
+        "booking_cancelled, video_started, video_ended, closed"
+    )
     occurred_at: str
 
 
@@ -259,8 +262,9 @@ class MessageView(BaseModel):
     sender_name: str
     text: str
     sent_at: datetime
-    kind: str = Field(default="text", description="text, photo_request (staff ask for a photo) or photo")
+    kind: str = Field(default="text", description="text, photo_request (staff ask for a photo), photo or booking_offer")
     photo_id: str | None = Field(default=None, description="kind photo: the case's photo the message shows")
+    slot_ids: list[str] = Field(default_factory=list, description="kind booking_offer: the offered times")
 
     @classmethod
     def of(cls, m: Message) -> MessageView:
@@ -274,6 +278,7 @@ class MessageView(BaseModel):
             sent_at=m.sent_at,
             kind=m.kind.value,
             photo_id=m.photo_id,
+            slot_ids=list(m.slot_ids),
         )
 
 

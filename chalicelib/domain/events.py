@@ -16,6 +16,13 @@ EVENT_TYPES = (
     "ReferralAccepted",
     "ReferralRejected",
     "CaseClosed",
+    "VideoStarted",
+    "VideoEnded",
+    "AppointmentBooked",
+    "AppointmentRescheduled",
+    "AppointmentCancelled",
+    "AppointmentNoShow",
+    "AppointmentReminderDue",
 )
 
 
@@ -122,6 +129,10 @@ def events_from_change(
             data = {"outcome": new.get("close_outcome"), "closed_by": new.get("closed_by")}
             return [DomainEvent(event_id, "CaseClosed", tenant, case_id, at, data)]
         return []
+    if entity == "booking":
+        return _booking_events(event_id, tenant, case_id, old, new)
+    if entity == "video_meeting":
+        return _video_events(event_id, tenant, case_id, old, new)
     if entity == "message" and old is None:
         return [
             DomainEvent(
@@ -133,4 +144,42 @@ def events_from_change(
                 {"seq": new.get("seq"), "sender_kind": new.get("sender_kind")},
             ),
         ]
+    return []
+
+
+def _video_events(
+    event_id: str, tenant: str, case_id: str, old: dict[str, Any] | None, new: dict[str, Any]
+) -> list[DomainEvent]:
+    """A case's video meeting started (stored) or ended (its state changed to ended)."""
+    data = {"meeting_id": new.get("meeting_id"), "started_by": new.get("started_by")}
+    if old is None:
+        return [DomainEvent(event_id, "VideoStarted", tenant, case_id, str(new.get("started_at") or ""), data)]
+    if old.get("state") == "started" and new.get("state") == "ended":
+        data["ended_by"] = new.get("ended_by")
+        return [DomainEvent(event_id, "VideoEnded", tenant, case_id, str(new.get("ended_at") or ""), data)]
+    return []
+
+
+def _booking_events(
+    event_id: str, tenant: str, case_id: str, old: dict[str, Any] | None, new: dict[str, Any]
+) -> list[DomainEvent]:
+    """A case's booking (one item per case, see chalicelib/adapters/booking.py) was made, moved, ended, or its
+    reminder became due. The data names the time and the form, never health data."""
+    at = str(new.get("updated_at") or "")
+    data = {"booking_id": new.get("booking_id"), "starts_at": new.get("starts_at"), "form": new.get("form")}
+    state, before = new.get("state"), (old or {}).get("state")
+    if state == "booked" and (old is None or before != "booked" or old.get("booking_id") != new.get("booking_id")):
+        return [DomainEvent(event_id, "AppointmentBooked", tenant, case_id, at, data)]
+    if old is None or before != "booked":
+        return []
+    if state == "booked" and old.get("slot_id") != new.get("slot_id"):
+        moved = {**data, "from": old.get("starts_at")}
+        return [DomainEvent(event_id, "AppointmentRescheduled", tenant, case_id, at, moved)]
+    if state == "cancelled":
+        by_staff = bool(new.get("reason"))
+        return [DomainEvent(event_id, "AppointmentCancelled", tenant, case_id, at, {**data, "by_staff": by_staff})]
+    if state == "no_show":
+        return [DomainEvent(event_id, "AppointmentNoShow", tenant, case_id, at, data)]
+    if new.get("reminder_sent_at") and not old.get("reminder_sent_at"):
+        return [DomainEvent(event_id, "AppointmentReminderDue", tenant, case_id, at, data)]
     return []

@@ -31,6 +31,11 @@ CITIZEN_TIMELINE = {
     "CaseClaimed": "claimed",
     "CaseReferred": "referred",
     "CaseClosed": "closed",
+    "AppointmentBooked": "booked",
+    "AppointmentRescheduled": "rescheduled",
+    "AppointmentCancelled": "booking_cancelled",
+    "VideoStarted": "video_started",
+    "VideoEnded": "video_ended",
 }
 
 

@@ -35,6 +35,7 @@ ATTEMPTS = 12
 # The chat message of a photo added to the case has this client id + the photo id: adding it again finds it.
 PHOTO_CLIENT_PREFIX = "photo:"
 PHOTO_REQUEST_TEXT = "Kan du skicka en bild? Använd knappen Skicka bild nedan."
+BOOKING_OFFER_TEXT = "Här är några tider som passar. Välj den tid du vill boka."
 PHOTO_TEXT = "Skickade en bild."  # what a text-only reader sees; the chat shows the photo itself
 
 
@@ -49,6 +50,7 @@ def message_payload(message: Message) -> dict[str, object]:
         "sent_at": message.sent_at.isoformat(),
         "kind": message.kind.value,
         "photo_id": message.photo_id,
+        "slot_ids": list(message.slot_ids),
     }
 
 
@@ -131,6 +133,20 @@ class ChatService:
         self._audit.record_case_access(principal, case, "request_photo")  # first: fails closed
         return self._store(principal, case, text=text, client_id=client_id, kind=MessageKind.PHOTO_REQUEST)
 
+    def offer_booking(
+        self, principal: Principal, case: Case, slot_ids: list[str], *, client_id: str
+    ) -> tuple[Message, bool]:
+        """Staff's offered times as a ``booking_offer`` message (the booking service checked scope and slots)."""
+        _check_client_id(client_id)
+        return self._store(
+            principal,
+            case,
+            text=BOOKING_OFFER_TEXT,
+            client_id=client_id,
+            kind=MessageKind.BOOKING_OFFER,
+            slot_ids=tuple(slot_ids),
+        )
+
     def post_photo(self, principal: Principal, case_id: str, photo_id: str) -> tuple[Message, bool]:
         """The citizen's chat message showing a photo they added to the case; once per photo (a retry finds it)."""
         if principal.is_staff:
@@ -189,6 +205,7 @@ class ChatService:
         client_id: str,
         kind: MessageKind = MessageKind.TEXT,
         photo_id: str | None = None,
+        slot_ids: tuple[str, ...] = (),
     ) -> tuple[Message, bool]:
         for attempt in range(ATTEMPTS):
             if attempt:
@@ -205,6 +222,7 @@ class ChatService:
                 sent_at=self._clock(),
                 kind=kind,
                 photo_id=photo_id,
+                slot_ids=slot_ids,
             )
             try:
                 stored, created = self._cases.append_message(case, message, now=self._clock())

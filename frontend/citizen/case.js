@@ -4,6 +4,8 @@
 // chat offers "Skicka bild" (photos.js uploads it to the case); the case's pictures follow.
 
 import { mountChat } from "/shared/chat.js";
+import { mountBooking } from "./booking.js";
+import { mountCitizenVideo } from "/shared/video.js";
 import { add, codeLabel, h, priorityBadge, timeEl, uniqueId } from "/shared/dom.js";
 import { outcomePanel } from "./outcome.js";
 import { sendCasePhoto } from "./photos.js";
@@ -81,11 +83,16 @@ export async function caseView(ctx, caseId) {
     pictures.replaceWith(fresh);
     pictures = fresh;
   };
-  add(ctx.main, waitingSlot, details(theCase, unitName, "h2"), timeline(theCase), pictures);
+  const video = open ? mountCitizenVideo(ctx, caseId) : null; // the join prompt while staff hold a video meeting
+  if (video) cleanups.push(video.destroy);
+  const booking = mountBooking(ctx, theCase); // hidden unless there is a time to book or one is booked
+  cleanups.push(booking.destroy);
+  add(ctx.main, video?.el, waitingSlot, booking.el, details(theCase, unitName, "h2"), timeline(theCase), pictures);
   const chat = mountChat(ctx.main, { ctx, caseId, emptyKey: "chat.emptyCitizen", readOnly: !open,
     onEvent: (m) => {
       waiting?.refresh();
       if (m.kind === "photo") redrawPictures(); // a picture sent in the chat (here or in another tab)
+      if (m.kind === "booking_offer" || m.sender_kind === "staff") booking.refresh(); // times offered, a cancellation
     },
     sendPhoto: open ? (file) => sendCasePhoto(ctx, caseId, file).then((photo) => {
       redrawPictures();

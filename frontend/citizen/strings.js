@@ -224,6 +224,9 @@ const sv = {
   "event.contact_chosen": "Du valde att ändå få kontakt",
   "event.claimed": "Vårdpersonal tog ärendet",
   "event.message": "Meddelande i chatten",
+  "event.referred": "Ärendet skickades vidare till en annan mottagning",
+  "event.video_started": "Videomöte startade",
+  "event.video_ended": "Videomötet avslutades",
   "event.closed": "Ärendet avslutades",
 };
 
@@ -452,6 +455,9 @@ const en = {
   "event.contact_chosen": "You chose contact anyway",
   "event.claimed": "Healthcare staff took the case",
   "event.message": "Chat message",
+  "event.referred": "Case sent on to another clinic",
+  "event.video_started": "Video meeting started",
+  "event.video_ended": "Video meeting ended",
   "event.closed": "Case closed",
 };
 

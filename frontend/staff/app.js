@@ -5,6 +5,7 @@
 import { loginPanel, startApp } from "/shared/app.js";
 import { clear, codeLabel, errorMessage, errorTexts, h, priorityBadge, uniqueId } from "/shared/dom.js";
 import { bind } from "/shared/i18n.js";
+import { calendarView } from "./calendar.js";
 import { caseWorkspace, rememberSelf } from "./handling.js";
 import { followMyCases, onMyCases } from "./mycases.js";
 import "./staff-strings.js";
@@ -293,6 +294,7 @@ startApp({
     { href: "#/ko", t: "nav.queue" },
     { href: "#/pagaende", t: "nav.ongoing" },
     { href: "#/frasmallar", t: "nav.templates" },
+    { href: "#/kalender", t: "nav.calendar" },
   ],
   routes: [
     { path: /^\/(?:enheter)?$/, auth: true, view: tracked(unitsView) },
@@ -301,6 +303,8 @@ startApp({
     { path: /^\/pagaende(?:\/([^/]+))?$/, auth: true, view: tracked(workspaceView) },
     { path: /^\/arenden\/([^/]+)$/, auth: true, view: tracked(caseView) },
     { path: /^\/frasmallar$/, auth: true, view: toUnit("frasmallar") },
+    { path: /^\/kalender$/, auth: true, view: toUnit("kalender") },
+    { path: /^\/kalender\/([^/]+)$/, auth: true, view: tracked(calendarView) },
     { path: /^\/frasmallar\/([^/]+)$/, auth: true,
       view: tracked((ctx, unitId) => import("./templates.js").then((m) => m.templatesView(ctx, unitId))) },
   ],

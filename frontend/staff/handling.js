@@ -8,6 +8,7 @@
 // referred or closed it) fetches the case again; a case that has left the unit (404) is said so.
 
 import { mountChat } from "/shared/chat.js";
+import { mountStaffVideo } from "/shared/video.js";
 import { clear, codeLabel, errorMessage, errorTexts, h, priorityBadge, timeEl, uniqueId } from "/shared/dom.js";
 import { errorSummary, field } from "/shared/forms.js";
 import { bind } from "/shared/i18n.js";
@@ -79,6 +80,8 @@ export function caseWorkspace(ctx, initial, { units }) {
     h("p", { class: "kicker" }, h("span", { t: "staffCase.kicker" }), badge),
     h("h1", { tabindex: "-1" }, theCase.reason),
     h("div", { class: "case-layout" }, left, right));
+  const video = mountStaffVideo(ctx, caseId); // Starta videomöte, Bjud in tolk
+  left.prepend(video.el);
 
   let chat = null;
   let chatReadOnly = null;
@@ -435,6 +438,7 @@ export function caseWorkspace(ctx, initial, { units }) {
   return () => {
     destroyed = true;
     offs.forEach((off) => off());
+    video.destroy();
     unmountChat();
   };
 }

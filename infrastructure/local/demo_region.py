@@ -21,6 +21,13 @@ _ALWAYS = {day: [["00:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fr
 REGION: dict[str, Any] = {
     "name": "Region Jönköpings län",
     "after_hours": "call_1177",
+    # Open booking (webbtidbok): which professions and priorities a citizen may book themselves after the triage,
+    # and until how many hours before the time they can change or cancel it online.
+    "self_booking": {
+        "professions": ["doctor", "nurse", "physiotherapist", "midwife", "psychologist"],
+        "priorities": ["P3", "P4", "P5"],
+        "cancel_limit_hours": 24,
+    },
     "emergency_departments": [
         {
             "name": "Akutmottagningen, Länssjukhuset Ryhov",
@@ -161,6 +168,62 @@ def seed(directory: Any) -> None:
     for person in STAFF:
         directory.put_staff(TENANT, person["hsa_id"], person["name"], person["roles"])
     seed_templates()
+    seed_availability()
+
+
+# Bookable times of a few demo staff (weekly, Swedish time); a holiday on Christmas Eve and Day for every unit.
+AVAILABILITY: list[dict[str, Any]] = [
+    {"hsa_id": "SE2321000057-S003", "unit_id": HUSKVARNA, "profession": "doctor", "form": "physical",
+     "weekdays": ["mon", "tue", "wed", "thu", "fri"], "start": "08:00", "end": "12:00", "length": 30,
+     "location": "Vårdcentralen Huskvarna, Jönköpingsvägen 10, mottagning 3"},
+    {"hsa_id": "SE2321000057-S003", "unit_id": HUSKVARNA, "profession": "doctor", "form": "video",
+     "weekdays": ["mon", "wed", "fri"], "start": "13:00", "end": "15:00", "length": 20, "location": "Videomöte i Nära"},
+    {"hsa_id": "SE2321000057-S001", "unit_id": HUSKVARNA, "profession": "nurse", "form": "physical",
+     "weekdays": ["mon", "tue", "wed", "thu", "fri"], "start": "08:30", "end": "11:30", "length": 20,
+     "location": "Vårdcentralen Huskvarna, Jönköpingsvägen 10, sköterskemottagningen"},
+    {"hsa_id": "SE2321000057-S005", "unit_id": TENHULT, "profession": "physiotherapist", "form": "physical",
+     "weekdays": ["tue", "thu"], "start": "09:00", "end": "16:00", "length": 45,
+     "location": "Vårdcentralen Tenhult, Tenhultsvägen 2, rehab"},
+    {"hsa_id": "SE2321000057-S009", "unit_id": DIGITAL, "profession": "doctor", "form": "video",
+     "weekdays": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "start": "09:00", "end": "12:00", "length": 20,
+     "location": "Videomöte i Nära"},
+]  # fmt: skip
+
+
+def seed_availability() -> None:
+    """The demo staff's availability and holidays, then the bookable slots of the coming weeks (as the hourly
+    scheduled event keeps them); fixed ids, so seeding again writes nothing twice."""
+    from datetime import date, time
+
+    from chalicelib import bootstrap
+    from chalicelib.domain.booking import Availability, ScheduleException
+
+    names = {p["hsa_id"]: p["name"] for p in STAFF}
+    booking = bootstrap.container().booking
+    store = booking._bookings
+    for entry in AVAILABILITY:
+        store.put_availability(
+            TENANT,
+            Availability(
+                availability_id=f"demo-{entry['hsa_id']}-{entry['form']}",
+                unit_id=entry["unit_id"],
+                staff_hsa_id=entry["hsa_id"],
+                staff_name=names[entry["hsa_id"]],
+                profession=entry["profession"],
+                form=entry["form"],
+                length_minutes=entry["length"],
+                location=entry["location"],
+                weekdays=tuple(entry["weekdays"]),
+                start=time.fromisoformat(entry["start"]),
+                end=time.fromisoformat(entry["end"]),
+                valid_from=date(2026, 1, 1),
+            ),
+        )
+    for unit in UNITS:
+        for year in (2026, 2027):
+            christmas = ScheduleException(first_day=date(year, 12, 24), last_day=date(year, 12, 26), reason="Jul")
+            store.put_exception(TENANT, unit["unit_id"], f"jul-{year}", christmas)
+    booking.materialise(TENANT, weeks=2)  # quick to start; the hourly event keeps four weeks ready
 
 
 # Phrase templates (frasmallar) every demo unit starts with; staff add their own and the unit's in the dashboard.

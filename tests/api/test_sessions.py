@@ -148,4 +148,6 @@ def test_every_route_declares_who_may_call_it(api: Api) -> None:
         "/health",
         "/openapi.json",
         "/units",
+        "/video/interpreter/session",  # the interpreter's one-time link (docs/video.md)
+        "/video/interpreter/ws-ticket",  # checks the interpreter's meeting-scoped session itself
     ], "a route became public: is that intended?"

@@ -65,19 +65,32 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def playwright() -> Iterator[Any]:
+    """One Playwright driver for the whole tier: the sync API allows only one per process at a time."""
     if not CHROMIUM.exists():
         # `make test` installs it (the `chromium` target); a browser tier that quietly skips would prove nothing
         pytest.fail(f"Debian's Chromium is not installed at {CHROMIUM}: run `make chromium` (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
-    playwright = sync_playwright().start()
-    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    driver = sync_playwright().start()
+    try:
+        yield driver
+    finally:
+        driver.stop()
+
+
+def launch_chromium(playwright: Any, *extra_args: str) -> Any:
+    """Debian's Chromium, headless, with our flags (and any extra ones a test needs, such as fake media devices)."""
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=[*CHROMIUM_ARGS, *extra_args])
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Any) -> Iterator[Any]:
+    chromium = launch_chromium(playwright)
     try:
         yield chromium
     finally:
         chromium.close()
-        playwright.stop()
 
 
 OpenPage = Callable[..., tuple[Any, PageProblems]]

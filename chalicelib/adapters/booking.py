@@ -1,0 +1,410 @@
+"""Schedules, slots and bookings in the tenant's main table. Every key of booking is built here, tenant first.
+
+Items (see docs/booking.md):
+
+- availability and exceptions of a unit: pk ``T#{t}#AVAIL#{unit}``, sk ``AV#{id}`` / ``EX#{id}`` (one Query per unit);
+- a slot: pk ``T#{t}#SLOT#{slot_id}``, sk ``SLOT`` (taking it is a conditional update of this one item);
+  while it is free it is also in the queue index (gsi1) under ``T#{t}#FREE#{unit}#{profession}#{form}``, sorted by
+  ``{start}#{slot_id}``: a sparse index, so a citizen's search for free times of one unit, profession and visit form
+  over a date range is **one Query** that reads only free slots. Taking a slot removes it from that index; releasing
+  puts it back. All of a unit's slots are in gsi2 under ``T#{t}#SLOTS#{unit}`` (for materialising without rewrites);
+- a booking: under its case, pk ``T#{t}#CASE#{case_id}``, sk ``BOOKING`` (the case's current booking; its stream
+  records become the case's timeline events); in gsi2 under ``T#{t}#BOOKINGS#{unit}`` sorted by start, so a unit's
+  calendar for a day or a week is one Query.
+
+Taking a slot, rescheduling and cancelling are each **one TransactWrite**: slot(s), booking and the idempotency
+record commit together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pynamodb.attributes import JSONAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.adapters import keys
+from chalicelib.adapters.dynamo import Entity, IdempotencyItem, _create_once
+from chalicelib.domain.booking import Availability, Booking, BookingState, ScheduleException, Slot, SlotTaken
+from chalicelib.domain.errors import Conflict
+
+BOOKING_SK = "BOOKING"
+SLOT_SK = "SLOT"
+IDEMPOTENCY_TTL = timedelta(days=2)
+
+# (tenant-scoped subject, key, request hash, result) as in DynamoCases
+Idempotency = tuple[str, str, str, dict[str, Any]]
+
+
+def availability_pk(tenant: str, unit_id: str) -> str:
+    return f"T#{tenant}#AVAIL#{unit_id}"
+
+
+def slot_pk(tenant: str, slot_id: str) -> str:
+    return f"T#{tenant}#SLOT#{slot_id}"
+
+
+def free_pk(tenant: str, unit_id: str, profession: str, form: str) -> str:
+    return f"T#{tenant}#FREE#{unit_id}#{profession}#{form}"
+
+
+def unit_slots_pk(tenant: str, unit_id: str) -> str:
+    return f"T#{tenant}#SLOTS#{unit_id}"
+
+
+def unit_bookings_pk(tenant: str, unit_id: str) -> str:
+    return f"T#{tenant}#BOOKINGS#{unit_id}"
+
+
+def _iso(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _time_sk(at: datetime, item_id: str) -> str:
+    return f"{_iso(at)}#{item_id}"
+
+
+class AvailabilityItem(Entity, discriminator="availability"):
+    tenant = UnicodeAttribute()
+    unit_id = UnicodeAttribute()
+    details = JSONAttribute()
+
+
+class ScheduleExceptionItem(Entity, discriminator="schedule_exception"):
+    tenant = UnicodeAttribute()
+    unit_id = UnicodeAttribute()
+    details = JSONAttribute()
+
+
+class SlotItem(Entity, discriminator="booking_slot"):
+    tenant = UnicodeAttribute()
+    slot_id = UnicodeAttribute()
+    unit_id = UnicodeAttribute()
+    details = JSONAttribute()  # Slot.to_dict()
+    taken_by = UnicodeAttribute(null=True)  # the case holding it; absent: free
+
+
+class BookingItem(Entity, discriminator="booking"):
+    tenant = UnicodeAttribute()
+    case_id = UnicodeAttribute()
+    booking_id = UnicodeAttribute()
+    unit_id = UnicodeAttribute()
+    patient_ref = UnicodeAttribute()
+    slot_id = UnicodeAttribute()
+    starts_at = UnicodeAttribute()  # plain copies of the slot's start and form, for the stream's events
+    form = UnicodeAttribute()
+    slot = JSONAttribute()
+    state = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    created_by = UnicodeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    cancelled_at = UTCDateTimeAttribute(null=True)
+    cancelled_by = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+    reminder_sent_at = UTCDateTimeAttribute(null=True)
+
+
+BOOKING_MODELS: tuple[type[Model], ...] = (AvailabilityItem, ScheduleExceptionItem, SlotItem, BookingItem)
+
+
+def configure() -> None:
+    """Forget cached connections after ``dynamo.configure`` pointed the table elsewhere (called by bootstrap)."""
+    for model in BOOKING_MODELS:
+        model._connection = None
+
+
+def _booking_from_item(item: BookingItem) -> Booking:
+    return Booking(
+        booking_id=item.booking_id,
+        tenant=item.tenant,
+        case_id=item.case_id,
+        unit_id=item.unit_id,
+        patient_ref=item.patient_ref,
+        slot=Slot.from_dict(item.slot),
+        state=BookingState(item.state),
+        created_at=item.created_at,
+        created_by=item.created_by,
+        version=int(item.version or 0),
+        updated_at=item.updated_at,
+        cancelled_at=item.cancelled_at,
+        cancelled_by=item.cancelled_by,
+        reason=item.reason or "",
+        reminder_sent_at=item.reminder_sent_at,
+    )
+
+
+def _item_from_booking(booking: Booking, now: datetime) -> BookingItem:
+    item = BookingItem(
+        pk=keys.case_pk(booking.tenant, booking.case_id),
+        sk=BOOKING_SK,
+        tenant=booking.tenant,
+        case_id=booking.case_id,
+        booking_id=booking.booking_id,
+        unit_id=booking.unit_id,
+        patient_ref=booking.patient_ref,
+        slot_id=booking.slot.slot_id,
+        starts_at=booking.slot.start.isoformat(),
+        form=booking.slot.form,
+        slot=booking.slot.to_dict(),
+        state=booking.state.value,
+        created_at=booking.created_at,
+        created_by=booking.created_by,
+        updated_at=booking.updated_at or now,
+        cancelled_at=booking.cancelled_at,
+        cancelled_by=booking.cancelled_by,
+        reason=booking.reason or None,
+        reminder_sent_at=booking.reminder_sent_at,
+        gsi2pk=unit_bookings_pk(booking.tenant, booking.unit_id),
+        gsi2sk=_time_sk(booking.slot.start, booking.booking_id),
+    )
+    if booking.version:  # unset for a first booking: pynamodb then checks "no version yet"
+        item.version = booking.version
+    return item
+
+
+def _marker(tenant: str, idempotency: Idempotency, now: datetime) -> IdempotencyItem:
+    subject, key, request_hash, result = idempotency
+    return IdempotencyItem(
+        pk=keys.idempotency_pk(tenant, subject),
+        sk=key,
+        request_hash=request_hash,
+        result=result,
+        ttl=now + IDEMPOTENCY_TTL,
+    )
+
+
+class DynamoBookings:
+    """Availability, slots and bookings. ``before_commit`` (tests only) runs after a transaction is built and before
+    it is sent: raising there shows that nothing of it is written."""
+
+    def __init__(self, connection: Connection, *, before_commit: Callable[[str], None] | None = None) -> None:
+        self._connection = connection
+        self.before_commit = before_commit
+
+    # --- availability ---
+
+    def put_availability(self, tenant: str, availability: Availability) -> bool:
+        """Store a new availability (False: one with this id is already stored; it is left as it is)."""
+        return _create_once(
+            AvailabilityItem(
+                pk=availability_pk(tenant, availability.unit_id),
+                sk=f"AV#{availability.availability_id}",
+                tenant=tenant,
+                unit_id=availability.unit_id,
+                details=availability.to_dict(),
+            )
+        )
+
+    def put_exception(self, tenant: str, unit_id: str, exception_id: str, exception: ScheduleException) -> bool:
+        """Store a new exception (False: already stored)."""
+        return _create_once(
+            ScheduleExceptionItem(
+                pk=availability_pk(tenant, unit_id),
+                sk=f"EX#{exception_id}",
+                tenant=tenant,
+                unit_id=unit_id,
+                details=exception.to_dict(),
+            )
+        )
+
+    def schedule_of(self, tenant: str, unit_id: str) -> tuple[list[Availability], list[ScheduleException]]:
+        """A unit's availability and exceptions: one Query."""
+        availability: list[Availability] = []
+        exceptions: list[ScheduleException] = []
+        for item in Entity.query(availability_pk(tenant, unit_id)):
+            if isinstance(item, AvailabilityItem):
+                availability.append(Availability.from_dict(item.details))
+            elif isinstance(item, ScheduleExceptionItem):
+                exceptions.append(ScheduleException.from_dict(item.details))
+        return availability, exceptions
+
+    # --- slots ---
+
+    def materialise(self, tenant: str, unit_id: str, slots: list[Slot]) -> int:
+        """Create the slots not yet stored (conditional puts: a slot made meanwhile is left as it is). Returns how
+        many were created."""
+        if not slots:
+            return 0
+        first, last = min(s.start for s in slots), max(s.start for s in slots)
+        existing = set(_unit_slot_ids(tenant, unit_id, first, last))  # one Query
+        created = 0
+        for slot in slots:
+            if slot.slot_id in existing:
+                continue
+            created += _create_once(
+                SlotItem(
+                    pk=slot_pk(tenant, slot.slot_id),
+                    sk=SLOT_SK,
+                    tenant=tenant,
+                    slot_id=slot.slot_id,
+                    unit_id=unit_id,
+                    details=slot.to_dict(),
+                    gsi1pk=free_pk(tenant, unit_id, slot.profession, slot.form),
+                    gsi1sk=_time_sk(slot.start, slot.slot_id),
+                    gsi2pk=unit_slots_pk(tenant, unit_id),
+                    gsi2sk=_time_sk(slot.start, slot.slot_id),
+                )
+            )
+        return created
+
+    def free_slots(
+        self, tenant: str, unit_id: str, profession: str, form: str, start: datetime, end: datetime, *, limit: int = 200
+    ) -> list[Slot]:
+        """Free slots starting in [start, end]: one Query of the sparse free-slot index."""
+        items = Entity.queue_index.query(
+            free_pk(tenant, unit_id, profession, form),
+            Entity.gsi1sk.between(_iso(start), _iso(end) + "~"),
+            limit=limit,
+        )
+        free = [i for i in items if isinstance(i, SlotItem)]
+        return [Slot.from_dict(i.details) for i in free if i.taken_by is None]
+
+    def slot(self, tenant: str, slot_id: str) -> tuple[Slot, str | None] | None:
+        """The slot and the case holding it (None: free)."""
+        item = self._slot_item(tenant, slot_id)
+        return None if item is None else (Slot.from_dict(item.details), item.taken_by)
+
+    def _slot_item(self, tenant: str, slot_id: str) -> SlotItem | None:
+        try:
+            item = SlotItem.get(slot_pk(tenant, slot_id), SLOT_SK, consistent_read=True)
+        except DoesNotExist:
+            return None
+        return item if isinstance(item, SlotItem) else None
+
+    # --- bookings ---
+
+    def current(self, tenant: str, case_id: str) -> Booking | None:
+        try:
+            item = BookingItem.get(keys.case_pk(tenant, case_id), BOOKING_SK, consistent_read=True)
+        except DoesNotExist:
+            return None
+        return _booking_from_item(item) if isinstance(item, BookingItem) else None
+
+    def of_unit(self, tenant: str, unit_id: str, start: datetime, end: datetime, *, limit: int = 500) -> list[Booking]:
+        """A unit's bookings starting in [start, end], by start time: one Query."""
+        items = Entity.owner_index.query(
+            unit_bookings_pk(tenant, unit_id),
+            Entity.gsi2sk.between(_iso(start), _iso(end) + "~"),
+            limit=limit,
+        )
+        return [_booking_from_item(i) for i in items if isinstance(i, BookingItem)]
+
+    def book(self, booking: Booking, *, now: datetime, idempotency: Idempotency) -> Booking:
+        """Take the slot (only if free) and store the booking and the idempotency record: one transaction.
+        SlotTaken when the slot was taken; Conflict when the booking changed meanwhile or the key was used."""
+        slot_item = self._slot_item(booking.tenant, booking.slot.slot_id)
+        if slot_item is None or slot_item.taken_by is not None:
+            raise SlotTaken()
+        item = _item_from_booking(booking, now)
+        try:
+            with TransactWrite(connection=self._connection) as tx:
+                self._take(tx, slot_item, booking.case_id)
+                tx.save(item)  # pynamodb adds the version condition (none yet, or the cancelled booking's)
+                tx.save(_marker(booking.tenant, idempotency, now), condition=IdempotencyItem.pk.does_not_exist())
+                self._before_commit("book")
+        except TransactWriteError as error:
+            raise self._cause(error, booking, taken_at=0) from error
+        return _booking_from_item(item)
+
+    def move(self, old: Booking, new: Booking, *, now: datetime, idempotency: Idempotency) -> Booking:
+        """Reschedule: release the old slot, take the new one and update the booking in one transaction, so that
+        either all three change or nothing does."""
+        old_slot = self._slot_item(old.tenant, old.slot.slot_id)
+        new_slot = self._slot_item(new.tenant, new.slot.slot_id)
+        if new_slot is None or new_slot.taken_by is not None:
+            raise SlotTaken()
+        if old_slot is None or old_slot.taken_by != old.case_id:
+            raise Conflict("The booking changed at the same time; reload it.")
+        item = _item_from_booking(new, now)
+        try:
+            with TransactWrite(connection=self._connection) as tx:
+                self._release(tx, old_slot, old.case_id)
+                self._take(tx, new_slot, new.case_id)
+                tx.save(item)
+                tx.save(_marker(new.tenant, idempotency, now), condition=IdempotencyItem.pk.does_not_exist())
+                self._before_commit("move")
+        except TransactWriteError as error:
+            raise self._cause(error, new, taken_at=1) from error
+        return _booking_from_item(item)
+
+    def end(self, booking: Booking, *, now: datetime, release: bool) -> Booking:
+        """Store a cancelled (release the slot too, in the same transaction) or no-show booking."""
+        item = _item_from_booking(booking, now)
+        slot_item = self._slot_item(booking.tenant, booking.slot.slot_id) if release else None
+        try:
+            with TransactWrite(connection=self._connection) as tx:
+                if slot_item is not None and slot_item.taken_by == booking.case_id:
+                    self._release(tx, slot_item, booking.case_id)
+                tx.save(item)
+                self._before_commit("end")
+        except TransactWriteError as error:
+            raise Conflict(
+                "The booking changed at the same time; reload it.",
+                message_sv="Bokningen ändrades samtidigt. Ladda om sidan.",
+            ) from error
+        return _booking_from_item(item)
+
+    def mark_reminded(self, booking: Booking, *, now: datetime) -> bool:
+        """Mark the reminder as due (once): False when another run marked it first or the booking changed."""
+        item = _item_from_booking(booking, now)
+        item.reminder_sent_at = now
+        try:
+            item.save(condition=BookingItem.reminder_sent_at.does_not_exist())
+        except PutError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def _cause(self, error: TransactWriteError, booking: Booking, *, taken_at: int) -> Conflict:
+        """SlotTaken when the transaction failed because the slot was taken (by the reasons DynamoDB gives, or by
+        reading the slot again); otherwise a plain Conflict."""
+        now_held = self._slot_item(booking.tenant, booking.slot.slot_id)
+        if _failed_on(error, taken_at) or now_held is None or now_held.taken_by not in (None, booking.case_id):
+            return SlotTaken()
+        return Conflict(
+            "The booking changed at the same time, or this Idempotency-Key was used; reload and try again.",
+            message_sv="Bokningen ändrades samtidigt. Ladda om sidan och försök igen.",
+        )
+
+    def _before_commit(self, operation: str) -> None:
+        if self.before_commit is not None:
+            self.before_commit(operation)
+
+    @staticmethod
+    def _take(tx: TransactWrite, slot: SlotItem, case_id: str) -> None:
+        tx.update(
+            slot,
+            actions=[SlotItem.taken_by.set(case_id), SlotItem.gsi1pk.remove(), SlotItem.gsi1sk.remove()],
+            condition=SlotItem.taken_by.does_not_exist(),
+        )
+
+    @staticmethod
+    def _release(tx: TransactWrite, slot: SlotItem, case_id: str) -> None:
+        details = Slot.from_dict(slot.details)
+        tx.update(
+            slot,
+            actions=[
+                SlotItem.taken_by.remove(),
+                SlotItem.gsi1pk.set(free_pk(slot.tenant, slot.unit_id, details.profession, details.form)),
+                SlotItem.gsi1sk.set(_time_sk(details.start, details.slot_id)),
+            ],
+            condition=SlotItem.taken_by == case_id,
+        )
+
+
+def _unit_slot_ids(tenant: str, unit_id: str, first: datetime, last: datetime) -> list[str]:
+    items = Entity.owner_index.query(
+        unit_slots_pk(tenant, unit_id), Entity.gsi2sk.between(_iso(first), _iso(last) + "~")
+    )
+    return [i.slot_id for i in items if isinstance(i, SlotItem)]
+
+
+def _failed_on(error: TransactWriteError, index: int) -> bool:
+    reasons = error.cancellation_reasons
+    return len(reasons) > index and reasons[index] is not None
