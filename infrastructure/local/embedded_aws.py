@@ -47,6 +47,39 @@ class _OneAtATime:
             return list(self._app(environ, start_response))
 
 
+def _keep_streams_across_rollbacks() -> None:
+    """moto rolls a cancelled transaction back by putting deep copies of the tables in place, and with them copies
+    of their stream shards: a reader's shard iterator still points at the old shard and never sees another record
+    (the local event pump stalled for good after the first cancelled transaction: a claim race, a slot just taken).
+    Here a table keeps its own shard, which forgets the records of the rolled-back writes, as DynamoDB streams only
+    committed transactions. Requests are handled one at a time, so nothing else wrote in between."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    original = DynamoDBBackend.transact_write_items
+    if getattr(original, "keeps_streams", False):
+        return
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        shards = {
+            name: (table.stream_shard, len(table.stream_shard.items))
+            for name, table in self.tables.items()
+            if table.stream_shard is not None
+        }
+        try:
+            original(self, transact_items)
+        except Exception:
+            for name, (shard, length) in shards.items():
+                table = self.tables.get(name)
+                if table is not None:
+                    del shard.items[length:]
+                    shard.table = table
+                    table.stream_shard = shard
+            raise
+
+    transact_write_items.keeps_streams = True  # type: ignore[attr-defined]
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
 class EmbeddedAws:
     """moto's server on a free local port, in a thread of this process."""
 
@@ -57,6 +90,7 @@ class EmbeddedAws:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
+        _keep_streams_across_rollbacks()
         app = _OneAtATime(DomainDispatcherApplication(create_backend_app))
         self._server = make_server("127.0.0.1", self.port, app, threaded=True, request_handler=MotoRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="embedded-aws", daemon=True)

@@ -116,20 +116,27 @@ def open_page(browser: Any, stack: RunningStack) -> Iterator[OpenPage]:
                 viewport={"width": width, "height": height}, locale="sv-SE", timezone_id="Europe/Stockholm"
             )
             contexts.append(context)
-        if session is not None:
-            kind, who, name = session
-            key = json.dumps(f"nara.session.{kind}")
-            data = json.dumps(json.dumps({"token": stack.login(kind, who), "name": name, "kind": kind}))
-            context.add_init_script(
-                f"if (location.pathname.startsWith('/{kind}/') && !sessionStorage.getItem({key})) "
-                f"sessionStorage.setItem({key}, {data});"
-            )
-        page = context.new_page()
-        problems = PageProblems()
-        problems.watch(page)
-        page.goto(stack.origin + path)
-        return page, problems
+        return open_in(stack, context, path, session)
 
     yield open_
     for context in contexts:
         context.close()
+
+
+def open_in(
+    stack: RunningStack, context: Any, path: str, session: tuple[str, str, str] | None = None
+) -> tuple[Any, PageProblems]:
+    """A new page of ``context`` at ``path`` of the stack, watched for problems; with ``session`` it opens logged in."""
+    if session is not None:
+        kind, who, name = session
+        key = json.dumps(f"nara.session.{kind}")
+        data = json.dumps(json.dumps({"token": stack.login(kind, who), "name": name, "kind": kind}))
+        context.add_init_script(
+            f"if (location.pathname.startsWith('/{kind}/') && !sessionStorage.getItem({key})) "
+            f"sessionStorage.setItem({key}, {data});"
+        )
+    page = context.new_page()
+    problems = PageProblems()
+    problems.watch(page)
+    page.goto(stack.origin + path)
+    return page, problems
