@@ -12,7 +12,21 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from chalice.app import Chalice, ConvertToMiddleware, DynamoDBEvent, Response, SQSEvent, WebsocketEvent
 
 from chalicelib import bootstrap
-from chalicelib.api import auth, booking, chat, citizen, login, photos, public, record, staff, templates, triage, video
+from chalicelib.api import (
+    auth,
+    booking,
+    chat,
+    citizen,
+    login,
+    photos,
+    public,
+    record,
+    schedule,
+    staff,
+    templates,
+    triage,
+    video,
+)
 from chalicelib.domain.errors import Unauthenticated
 from chalicelib.domain.events import DomainEvent
 from chalicelib.services.video import TICKET_PREFIX as VIDEO_TICKET_PREFIX
@@ -36,6 +50,7 @@ for blueprint in (
     record.bp,
     video.bp,
     booking.bp,
+    schedule.bp,
 ):
     app.register_blueprint(blueprint)
 
@@ -116,7 +131,8 @@ def _event_record(record: SQSRecord) -> None:
 
 @app.schedule("rate(1 hour)")
 def keep_slots_ready(event: Any) -> None:
-    """Bookable slots for the coming weeks, from each unit's availability (creating an existing slot is a no-op)."""
+    """Bookable slots for the coming weeks follow each unit's availability and exceptions: missing ones are created,
+    free ones the schedule no longer gives are removed or updated, booked ones are never touched."""
     bootstrap.container().booking.materialise(settings.tenant)
 
 

@@ -21,11 +21,15 @@ The same code runs in AWS Lambda and in the local stack; only endpoints and cred
     NARA_SITHS_ISSUER, NARA_SITHS_CLIENT_ID, NARA_SITHS_CLIENT_SECRET   the region's SITHS IdP (OIDC)
     NARA_POPULATION_REGISTER_URL   custody lookups (vårdnadshavare); unset: citizens act only for themselves
     NARA_PHOTO_BUCKET        the region's photo bucket (default nara-{tenant}-photos)
+    NARA_TURN_SECRET_ID      the Secrets Manager secret with the TURN server's shared secret (default
+                             nara/{tenant}/turn/shared_secret, the data stack's); read when first needed
     NARA_S3_PUBLIC_URL       only locally: where browsers reach S3 (the gateway's /local/s3 proxy); in AWS, S3 itself
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import tempfile
 import uuid
@@ -46,6 +50,7 @@ from chalicelib.adapters.notify import SesEmail, SnsSms
 from chalicelib.adapters.oidc import OidcClient, freja_eid_plus, siths_eid
 from chalicelib.adapters.population import HttpPopulationRegister
 from chalicelib.adapters.queues import SqsEventPublisher
+from chalicelib.adapters.secrets import CachedSecret
 from chalicelib.adapters.tokens import SessionTokens
 from chalicelib.adapters.websocket import WebSocketPusher
 from chalicelib.domain.model import PrincipalKind
@@ -95,6 +100,7 @@ class Settings:
     s3_public_url: str | None = None  # locally: presigned URLs point at the gateway, so uploads are same-origin
     sms_sender_id: str | None = None  # notices by SMS (Amazon SNS) with this sender id; None: no SMS
     email_sender: str | None = None  # notices by e-mail (Amazon SES) from this verified address; None: no e-mail
+    turn_secret_id: str = ""  # the Secrets Manager secret holding the TURN server's shared secret
 
     @staticmethod
     def from_environment() -> Settings:
@@ -138,6 +144,7 @@ class Settings:
             ),
             photo_bucket=env.get("NARA_PHOTO_BUCKET") or f"nara-{tenant}-photos",
             s3_public_url=env.get("NARA_S3_PUBLIC_URL") or None,
+            turn_secret_id=env.get("NARA_TURN_SECRET_ID") or f"nara/{tenant}/turn/shared_secret",
         )
 
 
@@ -280,6 +287,8 @@ def build(settings: Settings) -> Container:
             tenant=settings.tenant,
             clock=utc_now,
             ids=new_id,
+            link_key=hmac.new(settings.session_key.encode(), b"nara interpreter links", hashlib.sha256).digest(),
+            turn_secret=CachedSecret(settings.turn_secret_id, region=settings.region, endpoint=settings.aws_endpoint),
         ),
         triage=TriageSessionService(
             dynamo.DynamoDrafts(connection),

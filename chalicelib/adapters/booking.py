@@ -2,7 +2,9 @@
 
 Items (see docs/booking.md):
 
-- availability and exceptions of a unit: pk ``T#{t}#AVAIL#{unit}``, sk ``AV#{id}`` / ``EX#{id}`` (one Query per unit);
+- availability and exceptions of a unit: pk ``T#{t}#AVAIL#{unit}``, sk ``AV#{id}`` / ``EX#{id}`` (one Query per unit),
+  each with who changed it last and when; written on the version read; a removed one stays as a tombstone (who
+  removed it) until its TTL;
 - a slot: pk ``T#{t}#SLOT#{slot_id}``, sk ``SLOT`` (taking it is a conditional update of this one item);
   while it is free it is also in the queue index (gsi1) under ``T#{t}#FREE#{unit}#{profession}#{form}``, sorted by
   ``{start}#{slot_id}``: a sparse index, so a citizen's search for free times of one unit, profession and visit form
@@ -22,20 +24,30 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pynamodb.attributes import JSONAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters import keys
 from chalicelib.adapters.dynamo import Entity, IdempotencyItem, _create_once
-from chalicelib.domain.booking import Availability, Booking, BookingState, ScheduleException, Slot, SlotTaken
+from chalicelib.domain.booking import (
+    Availability,
+    Booking,
+    BookingState,
+    ScheduleEntry,
+    ScheduleException,
+    Slot,
+    SlotTaken,
+)
 from chalicelib.domain.errors import Conflict
 
 BOOKING_SK = "BOOKING"
 SLOT_SK = "SLOT"
 IDEMPOTENCY_TTL = timedelta(days=2)
+REMOVED_KEPT = timedelta(days=30)  # a removed availability or exception is remembered this long (who, when)
+AVAILABILITY_PREFIX, EXCEPTION_PREFIX = "AV#", "EX#"
 
 # (tenant-scoped subject, key, request hash, result) as in DynamoCases
 Idempotency = tuple[str, str, str, dict[str, Any]]
@@ -69,16 +81,26 @@ def _time_sk(at: datetime, item_id: str) -> str:
     return f"{_iso(at)}#{item_id}"
 
 
-class AvailabilityItem(Entity, discriminator="availability"):
+class _ScheduleItem(Entity):
+    """What availability and exceptions share: who changed them last, and when; a removed one is a tombstone (who
+    removed it, the version removed) until its TTL."""
+
     tenant = UnicodeAttribute()
     unit_id = UnicodeAttribute()
     details = JSONAttribute()
+    updated_by = UnicodeAttribute(null=True)
+    updated_by_name = UnicodeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute(null=True)
+    removed_at = UTCDateTimeAttribute(null=True)
+    removed_version = NumberAttribute(null=True)
 
 
-class ScheduleExceptionItem(Entity, discriminator="schedule_exception"):
-    tenant = UnicodeAttribute()
-    unit_id = UnicodeAttribute()
-    details = JSONAttribute()
+class AvailabilityItem(_ScheduleItem, discriminator="availability"):
+    pass
+
+
+class ScheduleExceptionItem(_ScheduleItem, discriminator="schedule_exception"):
+    pass
 
 
 class SlotItem(Entity, discriminator="booking_slot"):
@@ -110,6 +132,10 @@ class BookingItem(Entity, discriminator="booking"):
 
 
 BOOKING_MODELS: tuple[type[Model], ...] = (AvailabilityItem, ScheduleExceptionItem, SlotItem, BookingItem)
+SCHEDULE_KINDS: dict[str, tuple[type[_ScheduleItem], str]] = {
+    "availability": (AvailabilityItem, AVAILABILITY_PREFIX),
+    "exception": (ScheduleExceptionItem, EXCEPTION_PREFIX),
+}
 
 
 def configure() -> None:
@@ -213,29 +239,97 @@ class DynamoBookings:
         )
 
     def schedule_of(self, tenant: str, unit_id: str) -> tuple[list[Availability], list[ScheduleException]]:
-        """A unit's availability and exceptions: one Query."""
-        availability: list[Availability] = []
-        exceptions: list[ScheduleException] = []
-        for item in Entity.query(availability_pk(tenant, unit_id)):
-            if isinstance(item, AvailabilityItem):
-                availability.append(Availability.from_dict(item.details))
-            elif isinstance(item, ScheduleExceptionItem):
-                exceptions.append(ScheduleException.from_dict(item.details))
+        """A unit's availability and exceptions (as in force now): one Query."""
+        availability, exceptions = self.schedule_entries(tenant, unit_id)
+        return [a.value for a in availability], [e.value for e in exceptions]
+
+    def schedule_entries(
+        self, tenant: str, unit_id: str
+    ) -> tuple[list[ScheduleEntry[Availability]], list[ScheduleEntry[ScheduleException]]]:
+        """A unit's availability and exceptions with their ids, versions and who changed them (not the removed
+        ones): one strongly consistent Query, so a change just made is in it."""
+        availability: list[ScheduleEntry[Availability]] = []
+        exceptions: list[ScheduleEntry[ScheduleException]] = []
+        for item in Entity.query(availability_pk(tenant, unit_id), consistent_read=True):
+            if isinstance(item, AvailabilityItem) and item.removed_at is None:
+                availability.append(_availability_entry(item))
+            elif isinstance(item, ScheduleExceptionItem) and item.removed_at is None:
+                exceptions.append(_exception_entry(item))
         return availability, exceptions
+
+    def availability_entry(self, tenant: str, unit_id: str, availability_id: str) -> ScheduleEntry[Availability] | None:
+        """One availability by its id (removed ones too, marked so); None: never stored, or forgotten."""
+        item = _get(AvailabilityItem, availability_pk(tenant, unit_id), AVAILABILITY_PREFIX + availability_id)
+        return _availability_entry(item) if isinstance(item, AvailabilityItem) else None
+
+    def exception_entry(self, tenant: str, unit_id: str, exception_id: str) -> ScheduleEntry[ScheduleException] | None:
+        item = _get(ScheduleExceptionItem, availability_pk(tenant, unit_id), EXCEPTION_PREFIX + exception_id)
+        return _exception_entry(item) if isinstance(item, ScheduleExceptionItem) else None
+
+    def save_availability(
+        self, tenant: str, entry: ScheduleEntry[Availability], *, expected: int | None
+    ) -> ScheduleEntry[Availability]:
+        """Store the availability if the stored one still has version ``expected`` (None: if there is none yet);
+        else Conflict. Returns it with its new version."""
+        item = AvailabilityItem(
+            pk=availability_pk(tenant, entry.value.unit_id),
+            sk=AVAILABILITY_PREFIX + entry.entry_id,
+            **_changed_by(tenant, entry.value.unit_id, entry, entry.value.to_dict()),
+        )
+        _save_versioned(item, expected)
+        return _availability_entry(item)
+
+    def save_exception(
+        self, tenant: str, unit_id: str, entry: ScheduleEntry[ScheduleException], *, expected: int | None
+    ) -> ScheduleEntry[ScheduleException]:
+        """As :meth:`save_availability`, for an exception of the unit."""
+        item = ScheduleExceptionItem(
+            pk=availability_pk(tenant, unit_id),
+            sk=EXCEPTION_PREFIX + entry.entry_id,
+            **_changed_by(tenant, unit_id, entry, entry.value.to_dict()),
+        )
+        _save_versioned(item, expected)
+        return _exception_entry(item)
+
+    def remove_entry(
+        self, tenant: str, unit_id: str, kind: str, entry_id: str, *, version: int, by: str, by_name: str, now: datetime
+    ) -> None:
+        """Remove an availability (``kind`` "availability") or exception ("exception") if it still has ``version``
+        (else Conflict): it becomes a tombstone that names who removed it and when, kept for :data:`REMOVED_KEPT`."""
+        model, prefix = SCHEDULE_KINDS[kind]
+        item = model(pk=availability_pk(tenant, unit_id), sk=prefix + entry_id)
+        item.version = version
+        try:
+            item.update(
+                actions=[
+                    _ScheduleItem.removed_at.set(now),
+                    _ScheduleItem.removed_version.set(version),
+                    _ScheduleItem.updated_by.set(by),
+                    _ScheduleItem.updated_by_name.set(by_name or by),
+                    _ScheduleItem.updated_at.set(now),
+                    _ScheduleItem.ttl.set(now + REMOVED_KEPT),
+                ],
+                condition=Entity.pk.exists() & _ScheduleItem.removed_at.does_not_exist(),
+            )
+        except UpdateError as error:
+            if _condition_failed(error):
+                raise Conflict("The schedule changed at the same time.") from error
+            raise
 
     # --- slots ---
 
-    def materialise(self, tenant: str, unit_id: str, slots: list[Slot]) -> int:
-        """Create the slots not yet stored (conditional puts: a slot made meanwhile is left as it is). Returns how
-        many were created."""
-        if not slots:
-            return 0
-        first, last = min(s.start for s in slots), max(s.start for s in slots)
-        existing = set(_unit_slot_ids(tenant, unit_id, first, last))  # one Query
+    def unit_slots(self, tenant: str, unit_id: str, start: datetime, end: datetime) -> list[tuple[Slot, bool]]:
+        """The unit's stored slots starting in [start, end], each with whether it is taken: one Query."""
+        items = Entity.owner_index.query(
+            unit_slots_pk(tenant, unit_id), Entity.gsi2sk.between(_iso(start), _iso(end) + "~")
+        )
+        return [(Slot.from_dict(i.details), i.taken_by is not None) for i in items if isinstance(i, SlotItem)]
+
+    def create_slots(self, tenant: str, unit_id: str, slots: list[Slot]) -> int:
+        """Create these slots (conditional puts: a slot made meanwhile is left as it is). Returns how many were
+        created."""
         created = 0
         for slot in slots:
-            if slot.slot_id in existing:
-                continue
             created += _create_once(
                 SlotItem(
                     pk=slot_pk(tenant, slot.slot_id),
@@ -251,6 +345,38 @@ class DynamoBookings:
                 )
             )
         return created
+
+    def change_free_slot(self, tenant: str, slot: Slot) -> bool:
+        """Give a free slot new details (place, form, profession: the same person and time). False, and nothing
+        changed, when it was taken meanwhile (or is gone)."""
+        item = SlotItem(pk=slot_pk(tenant, slot.slot_id), sk=SLOT_SK)
+        try:
+            item.update(
+                actions=[
+                    SlotItem.details.set(slot.to_dict()),
+                    SlotItem.gsi1pk.set(free_pk(tenant, slot.unit_id, slot.profession, slot.form)),
+                    SlotItem.gsi1sk.set(_time_sk(slot.start, slot.slot_id)),
+                ],
+                condition=SlotItem.pk.exists() & SlotItem.taken_by.does_not_exist(),
+                add_version_condition=False,
+            )
+        except UpdateError as error:
+            if _condition_failed(error):
+                return False
+            raise
+        return True
+
+    def remove_free_slot(self, tenant: str, slot_id: str) -> bool:
+        """Delete the slot only if it is still free. False when it was taken meanwhile: a booked time is never
+        removed."""
+        item = SlotItem(pk=slot_pk(tenant, slot_id), sk=SLOT_SK)
+        try:
+            item.delete(condition=SlotItem.taken_by.does_not_exist(), add_version_condition=False)
+        except DeleteError as error:
+            if _condition_failed(error):
+                return False
+            raise
+        return True
 
     def free_slots(
         self, tenant: str, unit_id: str, profession: str, form: str, start: datetime, end: datetime, *, limit: int = 200
@@ -398,11 +524,58 @@ class DynamoBookings:
         )
 
 
-def _unit_slot_ids(tenant: str, unit_id: str, first: datetime, last: datetime) -> list[str]:
-    items = Entity.owner_index.query(
-        unit_slots_pk(tenant, unit_id), Entity.gsi2sk.between(_iso(first), _iso(last) + "~")
-    )
-    return [i.slot_id for i in items if isinstance(i, SlotItem)]
+def _get(model: type[_ScheduleItem], pk: str, sk: str) -> _ScheduleItem | None:
+    try:
+        return model.get(pk, sk, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def _changed_by(tenant: str, unit_id: str, entry: ScheduleEntry[Any], details: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "tenant": tenant,
+        "unit_id": unit_id,
+        "details": details,
+        "updated_by": entry.updated_by or None,
+        "updated_by_name": entry.updated_by_name or None,
+        "updated_at": entry.updated_at,
+    }
+
+
+def _entry_fields(item: _ScheduleItem) -> dict[str, Any]:
+    return {
+        "entry_id": item.sk.split("#", 1)[1],
+        "version": int(item.version or 0),
+        "updated_by": item.updated_by or "",
+        "updated_by_name": item.updated_by_name or "",
+        "updated_at": item.updated_at,
+        "removed": item.removed_at is not None,
+    }
+
+
+def _availability_entry(item: _ScheduleItem) -> ScheduleEntry[Availability]:
+    return ScheduleEntry(value=Availability.from_dict(item.details), **_entry_fields(item))
+
+
+def _exception_entry(item: _ScheduleItem) -> ScheduleEntry[ScheduleException]:
+    return ScheduleEntry(value=ScheduleException.from_dict(item.details), **_entry_fields(item))
+
+
+def _condition_failed(error: PutError | UpdateError | DeleteError) -> bool:
+    return error.cause_response_code == "ConditionalCheckFailedException"
+
+
+def _save_versioned(item: _ScheduleItem, expected: int | None) -> None:
+    """A put conditional on the stored version (pynamodb adds it and increments the version); a first one only if
+    nothing has the key. Conflict when the condition fails."""
+    if expected is not None:
+        item.version = expected
+    try:
+        item.save(condition=Entity.pk.does_not_exist() if expected is None else None)
+    except PutError as error:
+        if _condition_failed(error):
+            raise Conflict("The schedule changed at the same time.") from error
+        raise
 
 
 def _failed_on(error: TransactWriteError, index: int) -> bool:

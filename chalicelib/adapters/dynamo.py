@@ -32,7 +32,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters import keys, tables
 from chalicelib.domain.errors import Conflict
-from chalicelib.domain.model import Case, CaseStatus, Message, MessageKind, SenderKind
+from chalicelib.domain.model import Case, CaseStatus, Message, MessageKind, OfferedTime, SenderKind
 
 
 class QueueIndex(GlobalSecondaryIndex["Entity"]):
@@ -120,6 +120,7 @@ class MessageItem(Entity, discriminator="message"):
     kind = UnicodeAttribute(null=True)  # absent: a plain text message
     photo_id = UnicodeAttribute(null=True)
     slot_ids = JSONAttribute(null=True)  # kind booking_offer: the offered times
+    slots = JSONAttribute(null=True)  # kind booking_offer: when, how, where and with whom (OfferedTime.to_dict)
 
 
 class MessageClientIdItem(Entity, discriminator="message_client_id"):
@@ -415,6 +416,7 @@ def _message_from_item(item: MessageItem) -> Message:
         kind=MessageKind(item.kind or MessageKind.TEXT.value),
         photo_id=item.photo_id,
         slot_ids=tuple(item.slot_ids or ()),
+        slots=tuple(OfferedTime.from_dict(raw) for raw in item.slots or ()),
     )
 
 
@@ -540,6 +542,7 @@ class DynamoCases:
             kind=None if message.kind is MessageKind.TEXT else message.kind.value,
             photo_id=message.photo_id,
             slot_ids=list(message.slot_ids) or None,
+            slots=[slot.to_dict() for slot in message.slots] or None,
         )
         marker = MessageClientIdItem(pk=pk, sk=marker_sk, seq=message.seq)
         try:

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWriteError
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -83,6 +83,7 @@ class VideoGrantItem(Entity, discriminator="video_grant"):
 class VideoInviteItem(Entity, discriminator="video_invite"):
     meeting_id = UnicodeAttribute()
     expires_at = UTCDateTimeAttribute()
+    used_at = UTCDateTimeAttribute(null=True)  # set once, when the interpreter opens the link
 
 
 VIDEO_MODELS: tuple[type[Model], ...] = (
@@ -252,23 +253,37 @@ class DynamoVideo:
             return None
         return Endpoint(item.connection_id, item.subject, item.kind)
 
-    def put_invite(self, tenant: str, token_hash: str, meeting_id: str, *, expires_at: datetime) -> None:
-        VideoInviteItem(
-            pk=invite_pk(tenant, token_hash),
-            sk=INVITE_SK,
-            meeting_id=meeting_id,
-            expires_at=expires_at,
-            ttl=expires_at + timedelta(days=1),
-        ).save(condition=VideoInviteItem.pk.does_not_exist())
-
-    def take_invite(self, tenant: str, token_hash: str) -> tuple[str, datetime] | None:
-        """Read and delete the link in one go: of two concurrent takers exactly one gets it."""
+    def put_invite(self, tenant: str, token_hash: str, meeting_id: str, *, expires_at: datetime) -> datetime:
+        """Store a link (by its token's hash); storing the same link again changes nothing (a retried invitation)
+        and answers the expiry it was first given. A used link stays marked used until the TTL removes it, so it
+        can never be stored afresh."""
         try:
-            item = VideoInviteItem.get(invite_pk(tenant, token_hash), INVITE_SK, consistent_read=True)
-            item.delete(condition=VideoInviteItem.pk.exists())
-        except DoesNotExist:
-            return None
-        except DeleteError as error:
+            VideoInviteItem(
+                pk=invite_pk(tenant, token_hash),
+                sk=INVITE_SK,
+                meeting_id=meeting_id,
+                expires_at=expires_at,
+                ttl=expires_at + timedelta(days=1),
+            ).save(condition=VideoInviteItem.pk.does_not_exist())
+        except PutError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            stored = VideoInviteItem.get(invite_pk(tenant, token_hash), INVITE_SK, consistent_read=True)
+            if stored.meeting_id != meeting_id:
+                raise Conflict("This invitation belongs to another meeting.") from error
+            return stored.expires_at
+        return expires_at
+
+    def take_invite(self, tenant: str, token_hash: str, *, now: datetime) -> tuple[str, datetime] | None:
+        """Mark the link used, in one conditional write: of two concurrent takers exactly one gets it."""
+        item = VideoInviteItem(pk=invite_pk(tenant, token_hash), sk=INVITE_SK)
+        try:
+            item.update(
+                actions=[VideoInviteItem.used_at.set(now)],
+                condition=VideoInviteItem.pk.exists() & VideoInviteItem.used_at.does_not_exist(),
+                add_version_condition=False,
+            )
+        except UpdateError as error:
             if error.cause_response_code == "ConditionalCheckFailedException":
                 return None
             raise

@@ -17,6 +17,7 @@ from chalicelib.domain.model import (
     SBAR_MAX,
     Case,
     Message,
+    OfferedTime,
     Principal,
 )
 from chalicelib.services.photos import ViewablePhoto
@@ -182,7 +183,10 @@ class StaffCase(CaseDetail):
     )
     overrides: list[dict[str, Any]] = Field(default_factory=list, description="Staff's changes to the triage")
     referrals: list[dict[str, Any]] = Field(default_factory=list, description="Referrals with their SBAR notes")
-    earlier_cases: list[EarlierCase] = Field(default_factory=list, description="This patient's other cases here")
+    earlier_cases: list[EarlierCase] = Field(
+        default_factory=list,
+        description="This patient's other cases here (only in GET /staff/cases/{id}; handling answers leave it empty)",
+    )
 
 
 class HandOver(Strict):
@@ -254,6 +258,21 @@ class PostMessage(Strict):
     client_id: str = Field(min_length=1, max_length=64, description="Client-made id; a retry never duplicates")
 
 
+class OfferedTimeView(BaseModel):
+    slot_id: str
+    start: datetime
+    end: datetime
+    form: str = Field(description="physical, video or phone")
+    location: str
+    staff_name: str
+
+    @classmethod
+    def of(cls, t: OfferedTime) -> OfferedTimeView:
+        return cls(
+            slot_id=t.slot_id, start=t.start, end=t.end, form=t.form, location=t.location, staff_name=t.staff_name
+        )
+
+
 class MessageView(BaseModel):
     case_id: str
     seq: int
@@ -265,6 +284,9 @@ class MessageView(BaseModel):
     kind: str = Field(default="text", description="text, photo_request (staff ask for a photo), photo or booking_offer")
     photo_id: str | None = Field(default=None, description="kind photo: the case's photo the message shows")
     slot_ids: list[str] = Field(default_factory=list, description="kind booking_offer: the offered times")
+    slots: list[OfferedTimeView] = Field(
+        default_factory=list, description="kind booking_offer: what the offered times are (when, how, where, with whom)"
+    )
 
     @classmethod
     def of(cls, m: Message) -> MessageView:
@@ -279,6 +301,7 @@ class MessageView(BaseModel):
             kind=m.kind.value,
             photo_id=m.photo_id,
             slot_ids=list(m.slot_ids),
+            slots=[OfferedTimeView.of(s) for s in m.slots],
         )
 
 

@@ -4,6 +4,8 @@ see them with the case."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from chalice.app import Blueprint, Response
 from pydantic import BaseModel, Field, StrictInt
 
@@ -11,7 +13,7 @@ from chalicelib import bootstrap
 from chalicelib.api import http
 from chalicelib.api.http import Access
 from chalicelib.api.models import Photo, Strict
-from chalicelib.api.openapi import operation
+from chalicelib.api.openapi import F, operation
 from chalicelib.domain.photos import ALLOWED_TYPES
 from chalicelib.services.photos import UploadSlot, ViewablePhoto
 
@@ -53,42 +55,68 @@ def _upload(slot: UploadSlot) -> PhotoUpload:
     )
 
 
-def _list(photos: list[ViewablePhoto]) -> PhotoList:
-    return PhotoList(photos=[Photo.of(p) for p in photos])
+# A draft's and a case's photos are handled alike: each kind of route is described, and answers, in one place.
 
 
-@operation(
-    bp,
-    "/citizen/triage/{draft_id}/photos",
-    "POST",
-    summary="Get a form to upload one photo (JPEG, PNG or HEIC, at most 10 MB, at most 5 per triage)",
-    tag="photos",
-    access=Access.CITIZEN,
-    request=RequestPhotoUpload,
-    response=PhotoUpload,
-    status=201,
-    errors=(404, 409, 413),
-)
-def request_photo_upload(draft_id: str) -> Response:
-    body = http.parse_body(RequestPhotoUpload, bp.current_request)
-    slot = bootstrap.container().photos.request_upload(
-        http.who(), draft_id, content_type=body.content_type, size=body.size
+def _upload_route(path: str, summary: str) -> Callable[[F], F]:
+    """POST: the citizen gets a presigned form to upload one photo (201)."""
+    return operation(
+        bp,
+        path,
+        "POST",
+        summary=summary,
+        tag="photos",
+        access=Access.CITIZEN,
+        request=RequestPhotoUpload,
+        response=PhotoUpload,
+        status=201,
+        errors=(404, 409, 413),
     )
+
+
+def _photo_route(
+    path: str, method: str, summary: str, *, access: Access = Access.CITIZEN, errors: tuple[int, ...] = (404,)
+) -> Callable[[F], F]:
+    """One photo in the answer (fresh URLs)."""
+    return operation(bp, path, method, summary=summary, tag="photos", access=access, response=Photo, errors=errors)
+
+
+def _list_route(path: str, summary: str, *, access: Access = Access.CITIZEN) -> Callable[[F], F]:
+    """GET: the photos of a draft or a case."""
+    return operation(bp, path, "GET", summary=summary, tag="photos", access=access, response=PhotoList, errors=(404,))
+
+
+def _upload_form(request: Callable[..., UploadSlot], owner_id: str) -> Response:
+    """Parse the file's type and size and answer with the upload form the service hands out for it."""
+    body = http.parse_body(RequestPhotoUpload, bp.current_request)
+    slot = request(http.who(), owner_id, content_type=body.content_type, size=body.size)
     return http.respond(_upload(slot), status=201)
 
 
-@operation(
-    bp,
+def _photo(photo: ViewablePhoto) -> Response:
+    return http.respond(Photo.of(photo))
+
+
+def _photos(photos: list[ViewablePhoto]) -> Response:
+    return http.respond(PhotoList(photos=[Photo.of(p) for p in photos]))
+
+
+@_upload_route(
+    "/citizen/triage/{draft_id}/photos",
+    "Get a form to upload one photo (JPEG, PNG or HEIC, at most 10 MB, at most 5 per triage)",
+)
+def request_photo_upload(draft_id: str) -> Response:
+    return _upload_form(bootstrap.container().photos.request_upload, draft_id)
+
+
+@_photo_route(
     "/citizen/triage/{draft_id}/photos/{photo_id}/complete",
     "POST",
-    summary="Attach an uploaded photo once the server has validated it (same photo on retry)",
-    tag="photos",
-    access=Access.CITIZEN,
-    response=Photo,
+    "Attach an uploaded photo once the server has validated it (same photo on retry)",
     errors=(404, 409, 422),
 )
 def complete_photo(draft_id: str, photo_id: str) -> Response:
-    return http.respond(Photo.of(bootstrap.container().photos.complete(http.who(), draft_id, photo_id)))
+    return _photo(bootstrap.container().photos.complete(http.who(), draft_id, photo_id))
 
 
 @operation(
@@ -106,105 +134,49 @@ def remove_photo(draft_id: str, photo_id: str) -> Response:
     return Response(body="", status_code=204)
 
 
-@operation(
-    bp,
-    "/citizen/triage/{draft_id}/photos",
-    "GET",
-    summary="The photos attached to my triage",
-    tag="photos",
-    access=Access.CITIZEN,
-    response=PhotoList,
-    errors=(404,),
-)
+@_list_route("/citizen/triage/{draft_id}/photos", "The photos attached to my triage")
 def draft_photos(draft_id: str) -> Response:
-    return http.respond(_list(bootstrap.container().photos.of_draft(http.who(), draft_id)))
+    return _photos(bootstrap.container().photos.of_draft(http.who(), draft_id))
 
 
-@operation(
-    bp,
-    "/citizen/cases/{case_id}/photos",
-    "GET",
-    summary="The photos of one of my cases",
-    tag="photos",
-    access=Access.CITIZEN,
-    response=PhotoList,
-    errors=(404,),
-)
+@_list_route("/citizen/cases/{case_id}/photos", "The photos of one of my cases")
 def case_photos_for_citizen(case_id: str) -> Response:
-    return http.respond(_list(bootstrap.container().photos.of_case(http.who(), case_id)))
+    return _photos(bootstrap.container().photos.of_case(http.who(), case_id))
 
 
-@operation(
-    bp,
-    "/staff/cases/{case_id}/photos",
-    "GET",
-    summary="The photos of a case (logged in the access log)",
-    tag="photos",
-    access=Access.STAFF,
-    response=PhotoList,
-    errors=(404,),
-)
+@_list_route("/staff/cases/{case_id}/photos", "The photos of a case (logged in the access log)", access=Access.STAFF)
 def case_photos_for_staff(case_id: str) -> Response:
-    return http.respond(_list(bootstrap.container().photos.of_case(http.who(), case_id)))
+    return _photos(bootstrap.container().photos.of_case(http.who(), case_id))
 
 
-@operation(
-    bp,
+@_upload_route(
     "/citizen/cases/{case_id}/photos",
-    "POST",
-    summary="Get a form to upload one photo to my open case (at most 5 per case, the triage's included)",
-    tag="photos",
-    access=Access.CITIZEN,
-    request=RequestPhotoUpload,
-    response=PhotoUpload,
-    status=201,
-    errors=(404, 409, 413),
+    "Get a form to upload one photo to my open case (at most 5 per case, the triage's included)",
 )
 def request_case_photo_upload(case_id: str) -> Response:
-    body = http.parse_body(RequestPhotoUpload, bp.current_request)
-    slot = bootstrap.container().photos.request_case_upload(
-        http.who(), case_id, content_type=body.content_type, size=body.size
-    )
-    return http.respond(_upload(slot), status=201)
+    return _upload_form(bootstrap.container().photos.request_case_upload, case_id)
 
 
-@operation(
-    bp,
+@_photo_route(
     "/citizen/cases/{case_id}/photos/{photo_id}/complete",
     "POST",
-    summary="Add an uploaded photo to my case once the server has validated it; it is posted in the chat (once)",
-    tag="photos",
-    access=Access.CITIZEN,
-    response=Photo,
+    "Add an uploaded photo to my case once the server has validated it; it is posted in the chat (once)",
     errors=(404, 409, 422),
 )
 def complete_case_photo(case_id: str, photo_id: str) -> Response:
-    return http.respond(Photo.of(bootstrap.container().photos.complete_case_upload(http.who(), case_id, photo_id)))
+    return _photo(bootstrap.container().photos.complete_case_upload(http.who(), case_id, photo_id))
 
 
-@operation(
-    bp,
-    "/citizen/cases/{case_id}/photos/{photo_id}",
-    "GET",
-    summary="One photo of one of my cases (fresh URLs)",
-    tag="photos",
-    access=Access.CITIZEN,
-    response=Photo,
-    errors=(404,),
-)
+@_photo_route("/citizen/cases/{case_id}/photos/{photo_id}", "GET", "One photo of one of my cases (fresh URLs)")
 def case_photo_for_citizen(case_id: str, photo_id: str) -> Response:
-    return http.respond(Photo.of(bootstrap.container().photos.case_photo(http.who(), case_id, photo_id)))
+    return _photo(bootstrap.container().photos.case_photo(http.who(), case_id, photo_id))
 
 
-@operation(
-    bp,
+@_photo_route(
     "/staff/cases/{case_id}/photos/{photo_id}",
     "GET",
-    summary="One photo of a case, e.g. for the chat's thumbnail (logged in the access log)",
-    tag="photos",
+    "One photo of a case, e.g. for the chat's thumbnail (logged in the access log)",
     access=Access.STAFF,
-    response=Photo,
-    errors=(404,),
 )
 def case_photo_for_staff(case_id: str, photo_id: str) -> Response:
-    return http.respond(Photo.of(bootstrap.container().photos.case_photo(http.who(), case_id, photo_id)))
+    return _photo(bootstrap.container().photos.case_photo(http.who(), case_id, photo_id))

@@ -4,7 +4,7 @@ Every read or change is written to the access log first (by the services)."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from chalice.app import Blueprint, Response
@@ -132,18 +132,18 @@ def _entry(case: Case, now: datetime, unit_names: dict[str, str]) -> QueueEntry:
 )
 def open_case(case_id: str) -> Response:
     who = http.who()
-    services = bootstrap.container()
-    case = services.cases.get(who, case_id)  # writes the access record before returning data
-    return http.respond(_staff_case(who, case))
+    cases = bootstrap.container().cases
+    case = cases.get(who, case_id)  # writes the access record before returning data
+    return http.respond(_staff_case(who, case, earlier=cases.earlier_cases(who, case)))
 
 
-def _staff_case(who: Principal, case: Case) -> StaffCase:
-    """The case as staff see it. The patient's earlier cases here are read (and logged) only while the staff
-    member may still see this case: after a referral to another unit the referrer gets the case once, as stored."""
+def _staff_case(who: Principal, case: Case, *, earlier: Sequence[Case] = ()) -> StaffCase:
+    """The case as staff see it. Its timeline is read only while the staff member may still see the case: after a
+    referral to another unit the referrer gets the case once, as stored. The patient's earlier cases come only with
+    the case view (GET); a handling action answers without them and the page keeps those it has."""
     services = bootstrap.container()
     visible = policy.can_view_case(who, case)
     timeline = [TimelineEntry.model_validate(t) for t in services.cases.timeline(who, case)] if visible else []
-    earlier = services.cases.earlier_cases(who, case) if visible else []
     return StaffCase(
         **CaseDetail.of(case).model_dump(),
         claimed_by=case.claimed_by,

@@ -119,10 +119,13 @@ def end_meeting(case_id: str, meeting_id: str) -> Response:
     access=Access.STAFF,
     response=InterpreterInvite,
     status=201,
+    idempotency_key=True,
     errors=(403, 404, 409),
 )
 def invite_interpreter(case_id: str, meeting_id: str) -> Response:
-    link = bootstrap.container().video.invite_interpreter(http.who(), case_id, meeting_id)
+    link = bootstrap.container().video.invite_interpreter(
+        http.who(), case_id, meeting_id, idempotency_key=http.idempotency_key(bp.current_request)
+    )
     url = f"{bootstrap.settings().public_origin}/shared/interpreter.html#{link.token}"
     return http.respond(InterpreterInvite(url=url, meeting_id=link.meeting_id, expires_at=link.expires_at), 201)
 

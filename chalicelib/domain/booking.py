@@ -13,11 +13,11 @@ import enum
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
-from chalicelib.domain.errors import Conflict, ValidationFailed
-from chalicelib.domain.model import PRIORITIES, PROFESSIONS, Case
+from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from chalicelib.domain.model import PRIORITIES, PROFESSIONS, Case, Principal
 
 SWEDISH_TIME = "Europe/Stockholm"
 VISIT_FORMS = ("physical", "video", "phone")
@@ -26,6 +26,8 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_CANCEL_LIMIT_HOURS = 24
 REMINDER_BEFORE = timedelta(hours=24)
 STAFF_MESSAGE_MAX = 500
+EXCEPTION_MAX_DAYS = 365
+EXCEPTION_REASON_MAX = 200
 
 
 class BookingState(enum.StrEnum):
@@ -68,17 +70,55 @@ class Availability:
 
     def __post_init__(self) -> None:
         if self.profession not in PROFESSIONS:
-            raise ValidationFailed(f"Unknown profession {self.profession!r}.", field="profession")
+            raise ValidationFailed(
+                f"Unknown profession {self.profession!r}.", field="profession", message_sv="Okänd yrkesroll."
+            )
         if self.form not in VISIT_FORMS:
-            raise ValidationFailed(f"Visit form must be one of {', '.join(VISIT_FORMS)}.", field="form")
+            raise ValidationFailed(
+                f"Visit form must be one of {', '.join(VISIT_FORMS)}.",
+                field="form",
+                message_sv="Välj besök, video eller telefon.",
+            )
         if not 5 <= self.length_minutes <= 240:
-            raise ValidationFailed("A slot is 5–240 minutes long.", field="length_minutes")
-        if not self.weekdays or any(d not in WEEKDAYS for d in self.weekdays):
-            raise ValidationFailed(f"Weekdays are among {', '.join(WEEKDAYS)}.", field="weekdays")
+            raise ValidationFailed(
+                "A slot is 5–240 minutes long.",
+                field="length_minutes",
+                message_sv="En tid är 5–240 minuter lång.",
+            )
+        unknown = [d for d in self.weekdays if d not in WEEKDAYS]
+        if not self.weekdays or unknown:
+            raise ValidationFailed(
+                f"Weekdays are among {', '.join(WEEKDAYS)}" + (f"; unknown: {', '.join(unknown)}." if unknown else "."),
+                field="weekdays",
+                message_sv="Välj minst en veckodag." if not unknown else f"Okänd veckodag: {', '.join(unknown)}.",
+            )
         if self.end <= self.start:
-            raise ValidationFailed("The end time must be after the start time.", field="end")
+            raise ValidationFailed(
+                "The end time must be after the start time.",
+                field="end",
+                message_sv="Sluttiden måste vara efter starttiden.",
+            )
+        if (self.end.hour * 60 + self.end.minute) - (self.start.hour * 60 + self.start.minute) < self.length_minutes:
+            raise ValidationFailed(
+                "The times are shorter than one slot.",
+                field="length_minutes",
+                message_sv="Tiden mellan start och slut är kortare än en bokningsbar tid.",
+            )
         if self.valid_to is not None and self.valid_to < self.valid_from:
-            raise ValidationFailed("valid_to is before valid_from.", field="valid_to")
+            raise ValidationFailed(
+                "valid_to is before valid_from.",
+                field="valid_to",
+                message_sv="Slutdatumet är före startdatumet.",
+            )
+
+    def overlaps(self, other: Availability) -> bool:
+        """The same person would be bookable twice at once: same weekday, overlapping times and dates."""
+        if other.staff_hsa_id != self.staff_hsa_id or not set(self.weekdays) & set(other.weekdays):
+            return False
+        if self.start >= other.end or other.start >= self.end:
+            return False
+        last, other_last = self.valid_to or date.max, other.valid_to or date.max
+        return self.valid_from <= other_last and other.valid_from <= last
 
     def to_dict(self) -> dict[str, Any]:
         raw = dataclasses.asdict(self)
@@ -121,6 +161,37 @@ class ScheduleException:
     start: time | None = None
     end: time | None = None
     reason: str = ""
+    staff_name: str = ""  # of ``staff_hsa_id``, for showing
+
+    def __post_init__(self) -> None:
+        if self.last_day < self.first_day:
+            raise ValidationFailed(
+                "last_day is before first_day.", field="last_day", message_sv="Slutdatumet är före startdatumet."
+            )
+        if (self.last_day - self.first_day).days > EXCEPTION_MAX_DAYS:
+            raise ValidationFailed(
+                f"An exception covers at most {EXCEPTION_MAX_DAYS + 1} days.",
+                field="last_day",
+                message_sv=f"Ett undantag gäller högst {EXCEPTION_MAX_DAYS + 1} dagar.",
+            )
+        if (self.start is None) != (self.end is None):
+            raise ValidationFailed(
+                "Give both a start and an end time, or neither (whole days).",
+                field="end" if self.end is None else "start",
+                message_sv="Ange både start- och sluttid, eller ingen av dem (hela dagar).",
+            )
+        if self.start is not None and self.end is not None and self.end <= self.start:
+            raise ValidationFailed(
+                "The end time must be after the start time.",
+                field="end",
+                message_sv="Sluttiden måste vara efter starttiden.",
+            )
+        if len(self.reason) > EXCEPTION_REASON_MAX:
+            raise ValidationFailed(
+                f"The reason is at most {EXCEPTION_REASON_MAX} characters.",
+                field="reason",
+                message_sv=f"Orsaken får vara högst {EXCEPTION_REASON_MAX} tecken.",
+            )
 
     def blocks(self, staff_hsa_id: str, start_local: datetime, end_local: datetime) -> bool:
         if self.staff_hsa_id is not None and self.staff_hsa_id != staff_hsa_id:
@@ -139,6 +210,7 @@ class ScheduleException:
             "start": self.start.strftime("%H:%M") if self.start else None,
             "end": self.end.strftime("%H:%M") if self.end else None,
             "reason": self.reason,
+            "staff_name": self.staff_name,
         }
 
     @staticmethod
@@ -150,6 +222,7 @@ class ScheduleException:
             start=time.fromisoformat(str(raw["start"])) if raw.get("start") else None,
             end=time.fromisoformat(str(raw["end"])) if raw.get("end") else None,
             reason=str(raw.get("reason") or ""),
+            staff_name=str(raw.get("staff_name") or ""),
         )
 
 
@@ -241,6 +314,112 @@ def slots_for(
                 )
             )
     return found
+
+
+T = TypeVar("T", Availability, ScheduleException)
+
+ADMIN_ROLE = "admin"
+
+
+@dataclass(frozen=True)
+class ScheduleEntry(Generic[T]):
+    """An availability or exception as stored: its id, its version (for edits made on what one saw) and who changed
+    it last, and when. ``removed``: it was deleted (kept a while, so that a retried delete is answered as done)."""
+
+    entry_id: str
+    value: T
+    version: int = 0
+    updated_by: str = ""
+    updated_by_name: str = ""
+    updated_at: datetime | None = None
+    removed: bool = False
+
+
+def require_works_at(principal: Principal, unit_id: str) -> None:
+    """Staff of the unit see its schedule; anyone else is told it does not exist."""
+    if not principal.is_staff or unit_id not in principal.units:
+        raise NotFound("There is no such unit among yours.", message_sv="Du arbetar inte på den enheten.")
+
+
+def may_edit_schedule(principal: Principal, unit_id: str, staff_hsa_id: str | None, profession: str | None) -> bool:
+    try:
+        require_may_edit_schedule(principal, unit_id, staff_hsa_id, profession)
+    except (NotFound, Forbidden):
+        return False
+    return True
+
+
+def require_may_edit_schedule(
+    principal: Principal, unit_id: str, staff_hsa_id: str | None, profession: str | None
+) -> None:
+    """Who may change a unit's schedule. Staff holding ``admin`` at the unit: everyone's availability and every
+    exception. Other staff of the unit: their own availability in a profession they hold there, and their own
+    absence (an exception for themselves); not a colleague's, not the whole unit's. Not working at the unit:
+    NotFound (nothing is revealed); working there without the right: Forbidden, saying why."""
+    require_works_at(principal, unit_id)
+    held = principal.professions_at(unit_id)
+    if ADMIN_ROLE in held:
+        return
+    if staff_hsa_id != principal.subject:
+        raise Forbidden(
+            "Only the unit's administrators change a colleague's schedule or the whole unit's; you may change your "
+            "own availability and absence.",
+            message_sv="Bara enhetens administratörer ändrar en kollegas schema eller hela enhetens. Du kan ändra "
+            "din egen tillgänglighet och frånvaro.",
+        )
+    if profession is not None and profession not in held:
+        raise Forbidden(
+            f"You do not hold the role {profession} at this unit.",
+            message_sv="Du har inte den yrkesrollen på enheten.",
+        )
+
+
+def is_schedule_admin(principal: Principal, unit_id: str) -> bool:
+    return principal.is_staff and ADMIN_ROLE in principal.professions_at(unit_id)
+
+
+@dataclass(frozen=True)
+class SlotPlan:
+    """How to bring a unit's stored slots in line with its schedule (see :func:`plan_slots`)."""
+
+    create: list[Slot]
+    change: list[Slot]  # free slots at the same time whose details changed (location, form ...): the new details
+    remove: list[Slot]  # free slots the schedule no longer gives
+    affected: list[Slot]  # booked slots the schedule no longer gives (as they are): the booking stays
+
+
+def _by_start(slot: Slot) -> tuple[datetime, str]:
+    return slot.start, slot.slot_id
+
+
+def plan_slots(wanted: list[Slot], stored: list[tuple[Slot, bool]], after: datetime) -> SlotPlan:
+    """Compare the slots the schedule gives (``wanted``) with those stored (``(slot, taken)``) and starting after
+    ``after``. A booked time is never removed or changed: it is listed in ``affected``, for staff to handle."""
+    want: dict[str, Slot] = {}
+    for slot in wanted:
+        if slot.start > after:
+            want.setdefault(slot.slot_id, slot)  # the first availability wins when two give the same person and time
+    have = {slot.slot_id: (slot, taken) for slot, taken in stored if slot.start > after}
+    create = [s for sid, s in want.items() if sid not in have]
+    change: list[Slot] = []
+    remove: list[Slot] = []
+    affected: list[Slot] = []
+    for sid, (slot, taken) in have.items():
+        new = want.get(sid)
+        if new == slot:
+            continue
+        if taken:
+            affected.append(slot)
+        elif new is None:
+            remove.append(slot)
+        else:
+            change.append(new)
+    return SlotPlan(
+        sorted(create, key=_by_start),
+        sorted(change, key=_by_start),
+        sorted(remove, key=_by_start),
+        sorted(affected, key=_by_start),
+    )
 
 
 @dataclass(frozen=True)

@@ -479,6 +479,11 @@ class Case:
             last if last is not None and last.get("state") == "pending" and self.status is CaseStatus.QUEUED else None
         )
 
+    def has_referral(self, referral_id: str, *, by: str) -> bool:
+        """Whether ``by`` has already made this referral: a retry of it finds it made (and the case may have left
+        the referrer's unit since)."""
+        return any(r.get("referral_id") == referral_id and r.get("by") == by for r in self.referrals)
+
     def refer(
         self,
         by: str,
@@ -493,7 +498,7 @@ class Case:
         """Remittera: the claimer sends the case to another unit and/or profession in the region with a structured
         handover note (SBAR). It waits in the receiving queue, marked as a referral, keeping its priority and its
         place (submit time); everything on the case travels with it. A retry (same referral id) returns the case."""
-        if any(r.get("referral_id") == referral_id and r.get("by") == by for r in self.referrals):
+        if self.has_referral(referral_id, by=by):
             return self
         self._require_claimed_by(by, action_en="refer", action_sv="remittera")
         if to_profession not in PROFESSIONS:
@@ -647,6 +652,39 @@ class SenderKind(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class OfferedTime:
+    """A time offered in the chat, as the message shows it (no health data: when, how, where, with whom)."""
+
+    slot_id: str
+    start: datetime
+    end: datetime
+    form: str
+    location: str
+    staff_name: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "slot_id": self.slot_id,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "form": self.form,
+            "location": self.location,
+            "staff_name": self.staff_name,
+        }
+
+    @staticmethod
+    def from_dict(raw: dict[str, Any]) -> OfferedTime:
+        return OfferedTime(
+            slot_id=str(raw["slot_id"]),
+            start=datetime.fromisoformat(str(raw["start"])),
+            end=datetime.fromisoformat(str(raw["end"])),
+            form=str(raw.get("form", "")),
+            location=str(raw.get("location", "")),
+            staff_name=str(raw.get("staff_name", "")),
+        )
+
+
+@dataclass(frozen=True)
 class Message:
     """A chat message, stored before it is pushed; ``seq`` orders a case's messages."""
 
@@ -661,6 +699,7 @@ class Message:
     kind: MessageKind = MessageKind.TEXT
     photo_id: str | None = None  # kind PHOTO: the case's photo this message shows
     slot_ids: tuple[str, ...] = ()  # kind BOOKING_OFFER: the offered times
+    slots: tuple[OfferedTime, ...] = ()  # kind BOOKING_OFFER: what those times are, in the order offered
 
     @staticmethod
     def validate_text(text: str) -> str:

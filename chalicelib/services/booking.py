@@ -9,29 +9,39 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, time, timedelta
+from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from chalicelib.adapters.booking import DynamoBookings
 from chalicelib.adapters.dynamo import DynamoCases, DynamoDirectory, DynamoIdempotency
 from chalicelib.domain import policy
 from chalicelib.domain.booking import (
+    ADMIN_ROLE,
     BOOKABLE_DISPOSITIONS,
     SWEDISH_TIME,
     VISIT_FORMS,
+    Availability,
     Booking,
     BookingState,
+    ScheduleEntry,
+    ScheduleException,
     SelfBookingRule,
     Slot,
     SlotTaken,
+    is_schedule_admin,
+    plan_slots,
+    require_may_edit_schedule,
     require_open_booking,
     require_slot_fits,
+    require_works_at,
     slots_for,
 )
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from chalicelib.domain.model import Case, MessageKind, Principal, PrincipalKind
+from chalicelib.domain.model import Case, MessageKind, OfferedTime, Principal, PrincipalKind
 from chalicelib.services.audit import AuditService
 from chalicelib.services.chat import ChatService
 from chalicelib.services.ports import Clock
@@ -41,6 +51,9 @@ ALTERNATIVES = 5
 MAX_OFFERED = 10
 SEARCH_WITHOUT_DEADLINE = timedelta(weeks=HORIZON_WEEKS)
 FORM_NAMES_SV = {"physical": "Besök", "video": "Videomöte", "phone": "Telefonsamtal"}
+T = TypeVar("T", Availability, ScheduleException)
+SCHEDULE_KIND_NAMES = {"availability": ("availability", "Tillgängligheten"), "exception": ("exception", "Undantaget")}
+SCHEDULE_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")  # client-made ids of availability and exceptions
 
 
 def _hash(payload: dict[str, Any]) -> str:
@@ -58,6 +71,72 @@ class BookingOverview:
 class CalendarEntry:
     booking: Booking
     case: Case
+
+
+@dataclass(frozen=True)
+class SlotSync:
+    """What bringing a unit's slots in line with its schedule did. ``affected``: booked times the schedule no
+    longer gives; they stay booked, for staff to move or cancel."""
+
+    created: int = 0
+    changed: int = 0
+    removed: int = 0
+    affected: tuple[Slot, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScheduleStaff:
+    hsa_id: str
+    name: str
+    professions: tuple[str, ...]  # held at the unit (not ``admin``)
+
+
+@dataclass(frozen=True)
+class UnitSchedule:
+    unit_id: str
+    unit_name: str
+    can_edit_all: bool  # an administrator of the unit
+    availability: list[ScheduleEntry[Availability]]
+    exceptions: list[ScheduleEntry[ScheduleException]]
+    staff: list[ScheduleStaff]  # whom the caller may schedule: the unit's staff (admin) or only themselves
+
+
+@dataclass(frozen=True)
+class ScheduleChange(Generic[T]):
+    """A saved or removed availability or exception (``entry`` None: removed), whether it was new, and the slots
+    brought in line at once."""
+
+    entry: ScheduleEntry[T] | None
+    created: bool
+    sync: SlotSync
+
+
+def _changed(kind_en: str, kind_sv: str, entry: ScheduleEntry[Any]) -> Conflict:
+    name = entry.updated_by_name or entry.updated_by or "someone"
+    if entry.removed:
+        return Conflict(
+            f"The {kind_en} was removed by {name}; reload the schedule.",
+            message_sv=f"{kind_sv} har tagits bort av {name}. Läs in schemat igen.",
+        )
+    return Conflict(
+        f"The {kind_en} was changed by {name} after you opened it. Reload it to see that change, then make yours.",
+        message_sv=f"{kind_sv} har ändrats av {name} sedan du öppnade den. Läs in schemat igen och gör sedan "
+        "din ändring.",
+    )
+
+
+def _require_schedule_id(value: str, name: str) -> None:
+    if not SCHEDULE_ID.match(value or ""):
+        raise ValidationFailed(
+            f"{name} is 8–64 of A–Z a–z 0–9 - _.", field=name, message_sv="Id:t har fel form (8–64 tecken)."
+        )
+
+
+def _entry_not_found() -> NotFound:
+    return NotFound(
+        "There is no such entry in the unit's schedule (it may have been removed).",
+        message_sv="Det finns inte i enhetens schema (det kan ha tagits bort).",
+    )
 
 
 class BookingService:
@@ -287,6 +366,7 @@ class BookingService:
             )
         self._audit.record_case_access(principal, case, "offer_booking")  # first: fails closed
         now = self._clock()
+        offered: list[OfferedTime] = []
         for slot_id in unique:
             found = self._bookings.slot(case.tenant, slot_id)
             if found is None:
@@ -297,20 +377,259 @@ class BookingService:
             require_slot_fits(case, slot, now, check_deadline=False)
             if taken is not None:
                 raise SlotTaken(self._alternatives(case, slot))
-        return self._chat.offer_booking(principal, case, unique, client_id=client_id)
+            offered.append(OfferedTime(slot.slot_id, slot.start, slot.end, slot.form, slot.location, slot.staff_name))
+        return self._chat.offer_booking(principal, case, offered, client_id=client_id)
+
+    # --- schedule (availability and exceptions) ---
+
+    def schedule(self, principal: Principal, unit_id: str) -> UnitSchedule:
+        """The unit's availability and exceptions, for anyone who works there (not patient data: no access log),
+        and the staff the caller may schedule."""
+        require_works_at(principal, unit_id)
+        availability, exceptions = self._bookings.schedule_entries(principal.tenant, unit_id)
+        unit = self._directory.unit(principal.tenant, unit_id) or {}
+        return UnitSchedule(
+            unit_id=unit_id,
+            unit_name=str(unit.get("name") or unit_id),
+            can_edit_all=is_schedule_admin(principal, unit_id),
+            availability=sorted(availability, key=lambda e: (e.value.staff_name, e.value.start, e.entry_id)),
+            exceptions=sorted(exceptions, key=lambda e: (e.value.first_day, e.entry_id)),
+            staff=self._schedulable(principal, unit_id),
+        )
+
+    def save_availability(
+        self, principal: Principal, unit_id: str, availability_id: str, *, version: int | None, **fields: Any
+    ) -> ScheduleChange[Availability]:
+        """Create (``version`` None) or replace (the ``version`` it was made on) an availability; the unit's slots
+        are brought in line at once. The same request again changes nothing and answers the stored one."""
+        _require_schedule_id(availability_id, "availability_id")
+        staff_hsa_id, profession = str(fields["staff_hsa_id"]), str(fields["profession"])
+        require_may_edit_schedule(principal, unit_id, staff_hsa_id, profession)
+        stored = self._bookings.availability_entry(principal.tenant, unit_id, availability_id)
+        if stored is not None and not stored.removed:
+            require_may_edit_schedule(principal, unit_id, stored.value.staff_hsa_id, stored.value.profession)
+        wanted = Availability(
+            availability_id=availability_id,
+            unit_id=unit_id,
+            staff_name=self._staff_name(principal, unit_id, staff_hsa_id, profession),
+            **fields,
+        )
+        live, _ = self._bookings.schedule_entries(principal.tenant, unit_id)
+        clash = next((e for e in live if e.entry_id != availability_id and e.value.overlaps(wanted)), None)
+        if clash is not None:
+            raise ValidationFailed(
+                f"{wanted.staff_name} is already bookable then ({clash.value.profession}, "
+                f"{clash.value.start:%H:%M}–{clash.value.end:%H:%M}); change the times, days or dates.",
+                field="start",
+                message_sv=f"{wanted.staff_name} är redan bokningsbar då ({clash.value.start:%H:%M}–"
+                f"{clash.value.end:%H:%M} samma veckodagar). Ändra tider, dagar eller datum.",
+            )
+        entry, created = self._save(
+            principal,
+            stored,
+            ScheduleEntry(availability_id, wanted),
+            version,
+            lambda e, expected: self._bookings.save_availability(principal.tenant, e, expected=expected),
+            lambda: self._bookings.availability_entry(principal.tenant, unit_id, availability_id),
+            SCHEDULE_KIND_NAMES["availability"],
+        )
+        return ScheduleChange(entry, created, self.materialise_unit(principal.tenant, unit_id))
+
+    def save_exception(
+        self,
+        principal: Principal,
+        unit_id: str,
+        exception_id: str,
+        exception: ScheduleException,
+        *,
+        version: int | None,
+    ) -> ScheduleChange[ScheduleException]:
+        """Create or replace an exception (a holiday for the whole unit, or one person's absence), as
+        :meth:`save_availability`."""
+        _require_schedule_id(exception_id, "exception_id")
+        require_may_edit_schedule(principal, unit_id, exception.staff_hsa_id, None)
+        stored = self._bookings.exception_entry(principal.tenant, unit_id, exception_id)
+        if stored is not None and not stored.removed:
+            require_may_edit_schedule(principal, unit_id, stored.value.staff_hsa_id, None)
+        if exception.staff_hsa_id is not None:  # one person's absence: someone who works at the unit
+            exception = replace(
+                exception, staff_name=self._staff_name(principal, unit_id, exception.staff_hsa_id, None)
+            )
+        entry, created = self._save(
+            principal,
+            stored,
+            ScheduleEntry(exception_id, exception),
+            version,
+            lambda e, expected: self._bookings.save_exception(principal.tenant, unit_id, e, expected=expected),
+            lambda: self._bookings.exception_entry(principal.tenant, unit_id, exception_id),
+            SCHEDULE_KIND_NAMES["exception"],
+        )
+        return ScheduleChange(entry, created, self.materialise_unit(principal.tenant, unit_id))
+
+    def remove_availability(
+        self, principal: Principal, unit_id: str, availability_id: str, *, version: int
+    ) -> ScheduleChange[Availability]:
+        """Remove an availability seen at ``version``; its free slots go at once, booked ones stay (``affected``).
+        Removing it again (a retry) is done."""
+        require_works_at(principal, unit_id)
+        stored = self._bookings.availability_entry(principal.tenant, unit_id, availability_id)
+        if stored is None:
+            raise _entry_not_found()
+        require_may_edit_schedule(principal, unit_id, stored.value.staff_hsa_id, stored.value.profession)
+        return self._remove(principal, unit_id, "availability", stored, version)
+
+    def remove_exception(
+        self, principal: Principal, unit_id: str, exception_id: str, *, version: int
+    ) -> ScheduleChange[ScheduleException]:
+        """Remove an exception seen at ``version``: the slots it blocked become bookable at once."""
+        require_works_at(principal, unit_id)
+        stored = self._bookings.exception_entry(principal.tenant, unit_id, exception_id)
+        if stored is None:
+            raise _entry_not_found()
+        require_may_edit_schedule(principal, unit_id, stored.value.staff_hsa_id, None)
+        return self._remove(principal, unit_id, "exception", stored, version)
+
+    def _save(
+        self,
+        principal: Principal,
+        stored: ScheduleEntry[Any] | None,
+        wanted: ScheduleEntry[Any],
+        version: int | None,
+        write: Callable[[ScheduleEntry[Any], int | None], ScheduleEntry[Any]],
+        reread: Callable[[], ScheduleEntry[Any] | None],
+        kind: tuple[str, str],
+    ) -> tuple[ScheduleEntry[Any], bool]:
+        """The version rules shared by availability and exceptions; (entry, created)."""
+        if stored is not None and not stored.removed and stored.value == wanted.value:
+            return stored, False  # a retry, or no change: nothing is written
+        if stored is None or stored.removed:
+            if version is not None and stored is not None:
+                raise _changed(*kind, stored)  # edited on a version someone has removed since
+            if version is not None:
+                raise _entry_not_found()
+            expected = stored.version if stored is not None else None  # a removed id may be used again
+        elif version is None:
+            raise Conflict(
+                f"There is already an {kind[0]} with this id; reload the schedule to change it.",
+                message_sv=f"{kind[1]} finns redan. Läs in schemat igen för att ändra den.",
+            )
+        elif version != stored.version:
+            raise _changed(*kind, stored)
+        else:
+            expected = version
+        now = self._clock()
+        signed = replace(wanted, updated_by=principal.subject, updated_by_name=principal.display_name, updated_at=now)
+        try:
+            return write(signed, expected), stored is None or stored.removed
+        except Conflict:
+            again = reread()
+            if again is not None and not again.removed and again.value == wanted.value:
+                return again, False
+            raise _changed(*kind, again or stored or signed) from None
+
+    def _remove(
+        self, principal: Principal, unit_id: str, kind: str, stored: ScheduleEntry[T], version: int
+    ) -> ScheduleChange[T]:
+        """Remove at ``version``; a retry of a removal made at that version is done (a removal bumps the version by
+        one). Then the unit's slots follow."""
+        names = SCHEDULE_KIND_NAMES[kind]
+        done = stored.removed and stored.version == version + 1
+        if not done and (stored.removed or stored.version != version):
+            raise _changed(*names, stored)
+        if not done:
+            try:
+                self._bookings.remove_entry(
+                    principal.tenant,
+                    unit_id,
+                    kind,
+                    stored.entry_id,
+                    version=version,
+                    by=principal.subject,
+                    by_name=principal.display_name,
+                    now=self._clock(),
+                )
+            except Conflict:
+                again = (
+                    self._bookings.availability_entry(principal.tenant, unit_id, stored.entry_id)
+                    if kind == "availability"
+                    else self._bookings.exception_entry(principal.tenant, unit_id, stored.entry_id)
+                )
+                if again is None or not again.removed or again.version != version + 1:
+                    raise _changed(*names, again or stored) from None
+        return ScheduleChange(None, False, self.materialise_unit(principal.tenant, unit_id))
+
+    def _staff_name(self, principal: Principal, unit_id: str, hsa_id: str, profession: str | None) -> str:
+        """The name of a staff member of the unit who holds ``profession`` there (any role when None); else
+        ValidationFailed naming the field."""
+        if hsa_id == principal.subject:
+            name, held = principal.display_name, principal.professions_at(unit_id)
+        else:
+            person = self._directory.staff(principal.tenant, hsa_id) or {}
+            name = str(person.get("name") or "")
+            held = frozenset(r["role"] for r in person.get("roles") or () if r.get("unit_id") == unit_id)
+        if not held:
+            raise ValidationFailed(
+                f"{hsa_id} does not work at this unit.",
+                field="staff_hsa_id",
+                message_sv="Personen arbetar inte på enheten.",
+            )
+        if profession is not None and profession not in held:
+            raise ValidationFailed(
+                f"{name or hsa_id} does not hold the role {profession} at this unit.",
+                field="profession",
+                message_sv=f"{name or hsa_id} har inte den yrkesrollen på enheten.",
+            )
+        return name or hsa_id
+
+    def _schedulable(self, principal: Principal, unit_id: str) -> list[ScheduleStaff]:
+        """Whom the caller may schedule: an administrator the unit's staff (one Query, then a read each), others
+        only themselves."""
+        if not is_schedule_admin(principal, unit_id):
+            own = tuple(sorted(principal.professions_at(unit_id) - {ADMIN_ROLE}))
+            return [ScheduleStaff(principal.subject, principal.display_name, own)] if own else []
+        found: list[ScheduleStaff] = []
+        for hsa_id in self._directory.staff_of_unit(principal.tenant, unit_id):
+            person = self._directory.staff(principal.tenant, hsa_id) or {}
+            held = sorted({r["role"] for r in person.get("roles") or () if r.get("unit_id") == unit_id} - {ADMIN_ROLE})
+            if held:
+                found.append(ScheduleStaff(hsa_id, str(person.get("name") or hsa_id), tuple(held)))
+        return sorted(found, key=lambda p: (p.name, p.hsa_id))
 
     # --- scheduled ---
 
     def materialise(self, tenant: str, *, weeks: int = HORIZON_WEEKS) -> int:
-        """Keep slots ready for the next ``weeks`` weeks from every unit's availability (idempotent)."""
-        today = self._clock().astimezone(ZoneInfo(SWEDISH_TIME)).date()
-        created = 0
-        for unit in self._directory.units(tenant):
-            unit_id = str(unit["unit_id"])
-            availability, exceptions = self._bookings.schedule_of(tenant, unit_id)
-            slots = [s for a in availability for s in slots_for(a, exceptions, today, weeks * 7)]
-            created += self._bookings.materialise(tenant, unit_id, slots)
-        return created
+        """Keep every unit's slots for the next ``weeks`` weeks in line with its schedule (idempotent). Returns how
+        many slots were created."""
+        return sum(
+            self.materialise_unit(tenant, str(u["unit_id"]), weeks=weeks).created for u in self._directory.units(tenant)
+        )
+
+    def materialise_unit(self, tenant: str, unit_id: str, *, weeks: int = HORIZON_WEEKS) -> SlotSync:
+        """The unit's slots from now to the horizon, in line with its availability and exceptions: missing slots
+        created, free slots it no longer gives removed (conditional deletes: only while still free), free slots
+        whose place or form changed updated. Booked slots are never touched; those the schedule no longer gives
+        are returned in ``affected``. Two Queries (schedule, stored slots) and one write per difference."""
+        now = self._clock()
+        zone = ZoneInfo(SWEDISH_TIME)
+        today = now.astimezone(zone).date()
+        horizon = datetime.combine(today + timedelta(days=weeks * 7), time(0), tzinfo=zone).astimezone(UTC)
+        availability, exceptions = self._bookings.schedule_of(tenant, unit_id)
+        wanted = [s for a in availability for s in slots_for(a, exceptions, today, weeks * 7)]
+        plan = plan_slots(wanted, self._bookings.unit_slots(tenant, unit_id, now, horizon), now)
+        affected = list(plan.affected)
+        changed = removed = 0
+        for slot in plan.change:
+            if self._bookings.change_free_slot(tenant, slot):
+                changed += 1
+            else:
+                affected.append(slot)  # booked meanwhile: it keeps what it was booked as
+        for slot in plan.remove:
+            if self._bookings.remove_free_slot(tenant, slot.slot_id):
+                removed += 1
+            else:
+                affected.append(slot)  # booked meanwhile: it stays
+        created = self._bookings.create_slots(tenant, unit_id, plan.create)
+        return SlotSync(created, changed, removed, tuple(sorted(affected, key=lambda s: (s.start, s.slot_id))))
 
     def reminders_due(self, tenant: str) -> list[Booking]:
         """Mark bookings starting within 24 h whose reminder is not yet due; each mark becomes one

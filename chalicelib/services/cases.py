@@ -108,7 +108,7 @@ class CaseService:
 
     def earlier_cases(self, principal: Principal, case: Case, *, limit: int = 10) -> list[Case]:
         """The same patient's other cases at this unit, newest first, shown in the case view. Only called for a
-        case whose access this request has already logged (``get`` or a handling action): that record names the
+        case whose access this request has already logged (``GET /staff/cases/{id}``): that record names the
         patient, the unit and the case they were read from, so one request stays one record."""
         if not policy.can_view_case(principal, case):
             raise NotFound("The case could not be found.")

@@ -24,7 +24,7 @@ from chalicelib.adapters.reads import SIDES, DynamoReads, ReadMark
 from chalicelib.adapters.websocket import ConnectionGone
 from chalicelib.domain import policy
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from chalicelib.domain.model import Case, Message, MessageKind, Principal, SenderKind
+from chalicelib.domain.model import Case, Message, MessageKind, OfferedTime, Principal, SenderKind
 from chalicelib.services.audit import AuditService
 from chalicelib.services.ports import Clock, Pusher
 
@@ -51,6 +51,7 @@ def message_payload(message: Message) -> dict[str, object]:
         "kind": message.kind.value,
         "photo_id": message.photo_id,
         "slot_ids": list(message.slot_ids),
+        "slots": [slot.to_dict() for slot in message.slots],
     }
 
 
@@ -134,7 +135,7 @@ class ChatService:
         return self._store(principal, case, text=text, client_id=client_id, kind=MessageKind.PHOTO_REQUEST)
 
     def offer_booking(
-        self, principal: Principal, case: Case, slot_ids: list[str], *, client_id: str
+        self, principal: Principal, case: Case, slots: list[OfferedTime], *, client_id: str
     ) -> tuple[Message, bool]:
         """Staff's offered times as a ``booking_offer`` message (the booking service checked scope and slots)."""
         _check_client_id(client_id)
@@ -144,7 +145,8 @@ class ChatService:
             text=BOOKING_OFFER_TEXT,
             client_id=client_id,
             kind=MessageKind.BOOKING_OFFER,
-            slot_ids=tuple(slot_ids),
+            slot_ids=tuple(s.slot_id for s in slots),
+            slots=tuple(slots),
         )
 
     def post_photo(self, principal: Principal, case_id: str, photo_id: str) -> tuple[Message, bool]:
@@ -206,6 +208,7 @@ class ChatService:
         kind: MessageKind = MessageKind.TEXT,
         photo_id: str | None = None,
         slot_ids: tuple[str, ...] = (),
+        slots: tuple[OfferedTime, ...] = (),
     ) -> tuple[Message, bool]:
         for attempt in range(ATTEMPTS):
             if attempt:
@@ -223,6 +226,7 @@ class ChatService:
                 kind=kind,
                 photo_id=photo_id,
                 slot_ids=slot_ids,
+                slots=slots,
             )
             try:
                 stored, created = self._cases.append_message(case, message, now=self._clock())

@@ -106,15 +106,15 @@ class HandlingService:
     ) -> Case:
         """Remittera within the region: to a unit of this region that offers the profession. The referrer's retry
         finds the referral made (the case may be at a unit they cannot see any more) and gets the case as it is."""
-        made = self._cases.get(principal.tenant, case_id)
+        case = self._cases.get(principal.tenant, case_id)  # read once: for the retry and for the change
         if (
-            made is not None
+            case is not None
             and principal.is_staff
-            and made.tenant == principal.tenant
-            and any(r.get("referral_id") == referral_id and r.get("by") == principal.subject for r in made.referrals)
+            and case.tenant == principal.tenant
+            and case.has_referral(referral_id, by=principal.subject)
         ):
-            self._audit.record_case_access(principal, made, "refer_case")
-            return made
+            self._audit.record_case_access(principal, case, "refer_case")
+            return case
         unit = self._directory.unit(principal.tenant, to_unit_id) if to_unit_id else None
         if unit is None:
             raise ValidationFailed(
@@ -129,9 +129,10 @@ class HandlingService:
                 field="to_profession",
                 message_sv=f"{unit.get('name', to_unit_id)} har inte den yrkesrollen. Välj en annan enhet eller roll.",
             )
-        return self._change(
+        return self._change_read(
             principal,
             case_id,
+            case,
             "refer_case",
             lambda c: c.refer(
                 principal.subject,
@@ -177,7 +178,10 @@ class HandlingService:
         return tuple(UnitRole(str(r["unit_id"]), str(r["role"])) for r in found["roles"])
 
     def _in_scope(self, principal: Principal, case_id: str) -> Case:
-        case = self._cases.get(principal.tenant, case_id)
+        return self._scoped(principal, self._cases.get(principal.tenant, case_id))
+
+    @staticmethod
+    def _scoped(principal: Principal, case: Case | None) -> Case:
         if case is None or not principal.is_staff or not policy.can_view_case(principal, case):
             raise NotFound("The case could not be found.", message_sv="Ärendet finns inte.")
         if not policy.can_handle_case(principal, case):
@@ -188,7 +192,13 @@ class HandlingService:
         return case
 
     def _change(self, principal: Principal, case_id: str, action: str, change: Callable[[Case], Case]) -> Case:
-        case = self._in_scope(principal, case_id)
+        return self._change_read(principal, case_id, self._cases.get(principal.tenant, case_id), action, change)
+
+    def _change_read(
+        self, principal: Principal, case_id: str, read: Case | None, action: str, change: Callable[[Case], Case]
+    ) -> Case:
+        """The change, starting from the case as the caller has just read it (``None``: there is none)."""
+        case = self._scoped(principal, read)
         self._audit.record_case_access(principal, case, action)  # first: fails closed if it cannot be written
         for attempt in range(ATTEMPTS):
             if attempt:

@@ -14,6 +14,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -91,8 +92,12 @@ class VideoService:
         tenant: str,
         clock: Clock,
         ids: IdGenerator,
+        link_key: bytes,
+        turn_secret: Callable[[], str] = str,
     ) -> None:
         self._video = video
+        self._link_key = link_key
+        self._turn_secret = turn_secret
         self._cases = cases
         self._directory = directory
         self._connections = connections
@@ -157,17 +162,23 @@ class VideoService:
             raise NotFound("The case could not be found.", message_sv="Ärendet finns inte.")
         return self._video.live_of_case(principal.tenant, case_id)
 
-    def invite_interpreter(self, principal: Principal, case_id: str, meeting_id: str) -> InterpreterLink:
-        """A one-time link for an interpreter (tolk): this meeting only, until it ends or a few hours pass."""
+    def invite_interpreter(
+        self, principal: Principal, case_id: str, meeting_id: str, *, idempotency_key: str
+    ) -> InterpreterLink:
+        """A one-time link for an interpreter (tolk): this meeting only, until it ends or a few hours pass. A retry
+        with the same Idempotency-Key answers the same link (its token is a keyed hash of who asked, the meeting
+        and the key, so it is never stored; only the token's hash is)."""
         self._handled_case(principal, case_id, "invite_interpreter")
         meeting = self._video.get(principal.tenant, meeting_id)
         if meeting is None or meeting.case_id != case_id:
             raise meeting_not_found()
         if not meeting.is_live:
             raise Conflict("The meeting has ended.", message_sv="Videomötet har avslutats.")
-        token = secrets.token_urlsafe(32)
-        expires_at = self._clock() + INTERPRETER_LINK_LIFETIME
-        self._video.put_invite(principal.tenant, _hash(token), meeting_id, expires_at=expires_at)
+        message = "\x1f".join(("interpreter-invite", principal.tenant, meeting_id, principal.subject, idempotency_key))
+        digest = hmac.new(self._link_key, message.encode(), hashlib.sha256).digest()
+        token = base64.urlsafe_b64encode(digest).decode().rstrip("=")
+        wanted = self._clock() + INTERPRETER_LINK_LIFETIME
+        expires_at = self._video.put_invite(principal.tenant, _hash(token), meeting_id, expires_at=wanted)
         return InterpreterLink(token, meeting_id, expires_at)
 
     def ice_servers(self, tenant: str, subject: str) -> list[dict[str, Any]]:
@@ -180,8 +191,8 @@ class VideoService:
             servers.append({"urls": stun})
         turn = dict(config.get("turn") or {})
         turn_urls = [str(u) for u in turn.get("urls") or []]
-        secret = str(turn.get("shared_secret") or "")
-        if turn_urls and secret:
+        secret = self._turn_secret() if turn_urls else ""
+        if secret:
             expires = int((self._clock() + TURN_CREDENTIAL_LIFETIME).timestamp())
             username = f"{expires}:{_hash(subject)[:16]}"
             digest = hmac.new(secret.encode(), username.encode(), hashlib.sha1).digest()
@@ -196,7 +207,7 @@ class VideoService:
         link is refused."""
         if not token or len(token) > 100:
             raise link_refused()
-        taken = self._video.take_invite(self._tenant, _hash(token))
+        taken = self._video.take_invite(self._tenant, _hash(token), now=self._clock())
         if taken is None:
             raise link_refused()
         meeting_id, expires_at = taken

@@ -92,8 +92,10 @@ function stockholmDay(iso) {
   return new Intl.DateTimeFormat("sv-SE", { timeZone: "Europe/Stockholm" }).format(parseTime(iso));
 }
 
-/** The booking panel of a case page; `el` stays empty (hidden) when the case has nothing to book. */
-export function mountBooking(ctx, theCase) {
+/** The booking panel of a case page; `el` stays empty (hidden) when the case has nothing to book. onChange() is
+ * called after the citizen booked, moved or cancelled a time here. focusTimes() moves focus to the times to choose
+ * from (the chat's "Välj tid"), or to the booked time. */
+export function mountBooking(ctx, theCase, { onChange = () => {} } = {}) {
   const titleId = uniqueId("booking");
   const title = h("h2", { id: titleId, tabindex: "-1" }, h("span", { t: "booking.title" }));
   const body = h("div");
@@ -108,6 +110,7 @@ export function mountBooking(ctx, theCase) {
   }
 
   let overview = { booking: null, can_self_book: false, offered_free: 0 };
+  let loading = null;
 
   async function load() {
     overview = await ctx.api.get(`${base}/booking`); // one request; times are asked for only when there are some
@@ -169,6 +172,7 @@ export function mountBooking(ctx, theCase) {
       try {
         await ctx.api.delete(`${base}/booking`);
         say("booking.cancelled");
+        onChange();
         await load();
         title.focus();
       } catch (error) {
@@ -237,6 +241,7 @@ export function mountBooking(ctx, theCase) {
         await ctx.api.request(moving ? "PUT" : "POST", `${base}/booking`,
           { body: { slot_id: chosen }, idempotencyKey: key });
         say(moving ? "booking.moved" : "booking.booked");
+        onChange();
         await load();
         title.focus();
       } catch (error) {
@@ -258,10 +263,28 @@ export function mountBooking(ctx, theCase) {
     form.append(h("div", { class: "actions" }, submit, cancelMove));
   }
 
-  load().catch((error) => {
+  loading = load().catch((error) => {
     if (!alive) return;
     el.hidden = false;
     clear(body, errorMessage(error));
   });
-  return { el, refresh: () => load().catch(() => {}), destroy() { alive = false; } };
+
+  /** The chat's "Välj tid": the times to choose from (fetched again, they may have changed), or the booked time. */
+  async function focusTimes() {
+    await loading;
+    loading = load().catch(() => {});
+    await loading;
+    if (!alive || el.hidden) return;
+    const radios = [...body.querySelectorAll('input[type="radio"]')];
+    const target = radios.find((r) => r.checked) || radios[0] || title;
+    el.scrollIntoView?.({ block: "start" });
+    target.focus();
+  }
+
+  return {
+    el,
+    refresh: () => { loading = load().catch(() => {}); return loading; },
+    focusTimes,
+    destroy() { alive = false; },
+  };
 }

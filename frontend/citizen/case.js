@@ -1,7 +1,8 @@
 // Mina ärenden and one case. An open case (queued or claimed) has its waiting room and the chat; a closed one shows
 // its messages read-only; a case sent on (112, akutmottagning, 1177) or given self-care advice shows its outcome
 // page instead of a chat (self-care keeps "Jag vill ändå ha kontakt"). When staff ask for a photo in the chat, the
-// chat offers "Skicka bild" (photos.js uploads it to the case); the case's pictures follow.
+// chat offers "Skicka bild" (photos.js uploads it to the case); the case's pictures follow. Times offered in the chat
+// are booked in the booking panel (booking.js): the chat's "Välj tid" moves focus there.
 
 import { mountChat } from "/shared/chat.js";
 import { mountBooking } from "./booking.js";
@@ -85,14 +86,20 @@ export async function caseView(ctx, caseId) {
   };
   const video = open ? mountCitizenVideo(ctx, caseId) : null; // the join prompt while staff hold a video meeting
   if (video) cleanups.push(video.destroy);
-  const booking = mountBooking(ctx, theCase); // hidden unless there is a time to book or one is booked
+  let chat = null;
+  // hidden unless there is a time to book or one is booked; a booking made here changes the chat's offered times
+  const booking = mountBooking(ctx, theCase, { onChange: () => chat?.refreshOffers() });
   cleanups.push(booking.destroy);
   add(ctx.main, video?.el, waitingSlot, booking.el, details(theCase, unitName, "h2"), timeline(theCase), pictures);
-  const chat = mountChat(ctx.main, { ctx, caseId, emptyKey: "chat.emptyCitizen", readOnly: !open,
+  chat = mountChat(ctx.main, { ctx, caseId, emptyKey: "chat.emptyCitizen", readOnly: !open,
+    chooseTime: () => booking.focusTimes(), // "Välj tid" under offered times: booking happens in the panel
     onEvent: (m) => {
       waiting?.refresh();
       if (m.kind === "photo") redrawPictures(); // a picture sent in the chat (here or in another tab)
-      if (m.kind === "booking_offer" || m.sender_kind === "staff") booking.refresh(); // times offered, a cancellation
+      if (m.kind === "booking_offer" || m.sender_kind === "staff") { // times offered, a cancellation
+        booking.refresh();
+        if (m.kind !== "booking_offer") chat?.refreshOffers(); // (the chat looks up a new offer's times itself)
+      }
     },
     sendPhoto: open ? (file) => sendCasePhoto(ctx, caseId, file).then((photo) => {
       redrawPictures();

@@ -9,9 +9,16 @@
 // "Läst" under the last own message the other side has read (live from "read" pushes and after every resync), and
 // reports how many of the other side's messages are unread (onUnread).
 // Every text from people is set as text (textContent), never as HTML.
+//
+// Offered times (kind booking_offer, slot_ids): shown on both sides as their day, time and form in words. The words
+// come from the message's `slots` when the server sends them, else from the times this page already knows (staff:
+// those just offered from "Erbjud tider"), else from existing routes — the citizen's offered-slots and booking, or
+// staff's free times for the case. A known time that is no longer free is marked so (the citizen's own booking as
+// hers); one this page never saw is only counted. The citizen's chat adds "Välj tid", which moves focus to the
+// booking panel (option chooseTime).
 
 import { newId } from "./api.js";
-import { addStrings, bind } from "./i18n.js";
+import { addStrings, bind, parseTime } from "./i18n.js";
 import { clear, errorMessage, h, timeEl, uniqueId } from "./dom.js";
 
 const NEAR_BOTTOM_PX = 80;
@@ -22,6 +29,26 @@ const PHOTO_URL_FRESH_MS = 4 * 60 * 1000; // the server's photo URLs work for fi
 // The server's default text of a photo request (kind photo_request); shown translated by the frontend.
 const PHOTO_REQUEST_SV = "Kan du skicka en bild? Använd knappen Skicka bild nedan.";
 const SIDES = ["citizen", "staff"];
+// The server's text of a booking_offer message (chalicelib/services/chat.py); shown translated by the frontend.
+const BOOKING_OFFER_SV = "Här är några tider som passar. Välj den tid du vill boka.";
+const OFFER_FORMS = ["physical", "video", "phone"];
+const STAFF_SLOTS_LISTED = 200; // GET /staff/cases/{id}/slots lists at most this many free times
+const FORM_WORDS = {
+  sv: { physical: "besök på mottagningen", video: "videomöte", phone: "telefonsamtal" },
+  en: { physical: "visit at the unit", video: "video meeting", phone: "phone call" },
+};
+
+/** An offered time in words: "torsdag 27 november kl. 09:00–09:20, videomöte med Anna Lind". */
+function offeredTimeWords(lang, v) {
+  const locale = lang === "en" ? "en-GB" : "sv-SE";
+  const start = parseTime(v.start);
+  const day = new Intl.DateTimeFormat(locale, { weekday: "long", day: "numeric", month: "long" }).format(start);
+  const time = (iso) => new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit" }).format(parseTime(iso));
+  const span = v.end ? `${time(v.start)}–${time(v.end)}` : time(v.start);
+  const form = FORM_WORDS[lang][v.form] || v.form || "";
+  const who = v.staff ? (lang === "en" ? ` with ${v.staff}` : ` med ${v.staff}`) : "";
+  return lang === "en" ? `${day}, ${span}, ${form}${who}` : `${day} kl. ${span}, ${form}${who}`;
+}
 
 addStrings({
   sv: {
@@ -40,6 +67,14 @@ addStrings({
     "chat.photoAltOwn": "Bild som du skickade. Öppna i full storlek.",
     "chat.photoLoading": "Hämtar bilden …",
     "chat.photoUnavailable": "Bilden kan inte visas just nu.",
+    "chat.offerText": BOOKING_OFFER_SV,
+    "chat.offerTime": (v) => offeredTimeWords("sv", v),
+    "chat.offerBooked": "din bokade tid",
+    "chat.offerTaken": "inte längre ledig",
+    "chat.offerGone": (v) => (v.n === 1 ? "1 tid är inte längre ledig." : `${v.n} tider är inte längre lediga.`),
+    "chat.offerLoading": "Hämtar tiderna …",
+    "chat.offerUnavailable": "Tiderna kan inte visas just nu.",
+    "chat.offerChoose": "Välj tid",
   },
   en: {
     "chat.read": "Read",
@@ -57,6 +92,14 @@ addStrings({
     "chat.photoAltOwn": "Photo you sent. Open in full size.",
     "chat.photoLoading": "Fetching the photo …",
     "chat.photoUnavailable": "The photo cannot be shown right now.",
+    "chat.offerText": "Here are some times that suit. Choose the time you want to book.",
+    "chat.offerTime": (v) => offeredTimeWords("en", v),
+    "chat.offerBooked": "your booked time",
+    "chat.offerTaken": "no longer free",
+    "chat.offerGone": (v) => (v.n === 1 ? "1 time is no longer free." : `${v.n} times are no longer free.`),
+    "chat.offerLoading": "Fetching the times …",
+    "chat.offerUnavailable": "The times cannot be shown right now.",
+    "chat.offerChoose": "Choose a time",
   },
 });
 
@@ -70,10 +113,13 @@ addStrings({
  *   the heading (it labels the chat).
  * - sendPhoto(file): (citizen) offered as "Skicka bild" once staff have asked for a photo; resolves when the photo
  *   is added, rejects with an ApiError or {key, vars} (a dictionary key) to show.
- * Returns { loaded, destroy(), setVisible(bool), textarea, form, focus() } (textarea and form are null when readOnly).
+ * - chooseTime(): (citizen) the "Välj tid" button of offered times calls it (the case page focuses its booking panel).
+ * Returns { loaded, destroy(), setVisible(bool), textarea, form, focus(), refreshOffers() } (textarea and form are
+ * null when readOnly). Others may add a message they posted for this case (staff's offered times) by dispatching a
+ * "chat:posted" CustomEvent with detail {message, slots} on any element inside the chat.
  */
 export function mountChat(container, { ctx, caseId, emptyKey, readOnly = false, onEvent = null, visible = true,
-  onUnread = null, header = null, sendPhoto = null }) {
+  onUnread = null, header = null, sendPhoto = null, chooseTime = null }) {
   const path = `/cases/${encodeURIComponent(caseId)}/messages`;
   const ownSide = ctx.kind === "staff" ? "staff" : "citizen";
   const otherSide = ownSide === "staff" ? "citizen" : "staff";
@@ -83,8 +129,6 @@ export function mountChat(container, { ctx, caseId, emptyKey, readOnly = false, 
   const reads = { citizen: 0, staff: 0 };
   const readAt = { citizen: null, staff: null };
   let contiguous = 0; // every seq up to this one is here
-  let syncing = null;
-  let syncAgain = false;
   let destroyed = false;
   let shown = visible;
   let onScreen = typeof IntersectionObserver === "undefined"; // without it: assume the log can be seen
@@ -149,10 +193,131 @@ export function mountChat(container, { ctx, caseId, emptyKey, readOnly = false, 
       // the default request in the reader's language; a nurse's own words as they wrote them
       item.append(text === PHOTO_REQUEST_SV ? h("p", { class: "msg-text", t: "chat.photoRequest" })
         : h("p", { class: "msg-text" }, text));
+    } else if (message?.kind === "booking_offer") {
+      item.classList.add("msg-booking-offer");
+      item.append(text === BOOKING_OFFER_SV ? h("p", { class: "msg-text", t: "chat.offerText" })
+        : h("p", { class: "msg-text" }, text), offerTimes(message));
     } else {
       item.append(h("p", { class: "msg-text" }, text));
     }
     return item;
+  }
+
+  // -- offered times -------------------------------------------------------------------------------------------
+
+  const slotsById = new Map(); // slot_id -> slot (start, end, form, staff_name): what an offered time is, in words
+  const slotState = new Map(); // slot_id -> "free" | "booked" (the citizen's own booking); absent: not free now
+  const offerViews = new Map(); // seq -> {message, el}
+  let offersLoaded = false;
+  let offersLoading = false;
+  let offersFailed = false;
+
+  function offerTimes(message) {
+    for (const slot of message.slots || []) remember(slot);
+    const el = h("div", { class: "offer-times" });
+    offerViews.set(message.seq, { message, el });
+    drawOffer(message, el);
+    if (!offersLoaded && !offersLoading) refreshOffers();
+    return el;
+  }
+
+  function remember(slot) {
+    if (!slot?.slot_id) return;
+    slotsById.set(slot.slot_id, { ...slot, start: slot.start || slot.starts_at, end: slot.end || slot.ends_at });
+  }
+
+  function drawOffer(message, el) {
+    const ids = message.slot_ids || [];
+    const known = ids.map((id) => slotsById.get(id)).filter(Boolean)
+      .sort((a, b) => String(a.start).localeCompare(String(b.start)));
+    const unknown = ids.length - known.length; // not free any more, and never seen here: no words to show
+    const list = known.length ? h("ul", { class: "offer-list" }, known.map((slot) => {
+      const state = slotState.get(slot.slot_id) || "unknown";
+      return h("li", { dataset: { slotId: slot.slot_id, state } },
+        h("time", { datetime: slot.start, t: "chat.offerTime",
+          vars: { start: slot.start, end: slot.end, form: slot.form, staff: slot.staff_name } }),
+        state === "booked" ? [" – ", h("strong", { t: "chat.offerBooked" })] : null,
+        state === "taken" ? [" – ", h("span", { t: "chat.offerTaken" })] : null);
+    })) : null;
+    const note = !unknown ? null
+      : offersLoaded ? h("p", { class: "hint", t: "chat.offerGone", vars: { n: unknown } })
+        : h("p", { class: "hint", t: offersFailed ? "chat.offerUnavailable" : "chat.offerLoading" });
+    const choose = chooseTime && !readOnly && ctx.kind === "citizen"
+      ? h("button", { type: "button", class: "button-secondary offer-choose", t: "chat.offerChoose",
+        on: { click: () => chooseTime() } })
+      : null;
+    clear(el, list, note, choose);
+  }
+
+  function drawOffers() {
+    for (const { message, el } of offerViews.values()) drawOffer(message, el);
+  }
+
+  /** What the offered times are now: the citizen's still-free offered times and booking; staff's free times. */
+  async function loadOfferedSlots() {
+    const id = encodeURIComponent(caseId);
+    const state = new Map();
+    if (ctx.kind === "citizen") {
+      const [offered, overview] = await Promise.all([
+        ctx.api.get(`/citizen/cases/${id}/offered-slots`), ctx.api.get(`/citizen/cases/${id}/booking`)]);
+      for (const slot of offered.slots) state.set(slot.slot_id, "free");
+      for (const slot of offered.slots) remember(slot);
+      if (overview.booking?.state === "booked") {
+        remember(overview.booking.slot);
+        state.set(overview.booking.slot.slot_id, "booked");
+      }
+      for (const slotId of offeredIds()) if (!state.has(slotId)) state.set(slotId, "taken"); // all offered: listed
+      return state;
+    }
+    // staff see a unit's free times up to a limit: a time not listed is taken only if the list reached past it
+    const reach = {}; // form -> the last start the lists covered
+    const add = (body, form = body.slots[0]?.form) => {
+      body.slots.forEach((slot) => {
+        remember(slot);
+        state.set(slot.slot_id, "free");
+      });
+      const last = body.slots.length >= STAFF_SLOTS_LISTED ? body.slots.at(-1).start : "~"; // "~": all of them
+      if (form && !(String(reach[form] || "") >= String(last))) reach[form] = last;
+    };
+    const missing = () => offeredIds().filter((slotId) => !state.has(slotId));
+    add(await ctx.api.get(`/staff/cases/${id}/slots`)); // the case's own form first: usually all of them
+    if (missing().length) {
+      const lists = await Promise.all(OFFER_FORMS.map((form) => ctx.api.get(`/staff/cases/${id}/slots`,
+        { query: { form } })));
+      lists.forEach((body, i) => add(body, OFFER_FORMS[i]));
+    }
+    for (const slotId of missing()) {
+      const slot = slotsById.get(slotId);
+      if (slot && reach[slot.form] && String(slot.start) <= String(reach[slot.form])) state.set(slotId, "taken");
+    }
+    return state;
+  }
+
+  function offeredIds() {
+    return [...offerViews.values()].flatMap(({ message }) => message.slot_ids || []);
+  }
+
+  // one load at a time; asked again meanwhile, one more follows (the first may have missed the newest offer)
+  const loadOffers = coalesced(() => {
+    offersLoading = true;
+    return loadOfferedSlots()
+      .then((state) => {
+        if (destroyed) return;
+        slotState.clear();
+        for (const [slotId, value] of state) slotState.set(slotId, value);
+        offersLoaded = true;
+        offersFailed = false;
+        drawOffers();
+      })
+      .catch(() => { // the times stay as known; the message itself is shown
+        offersFailed = true;
+        drawOffers();
+      })
+      .finally(() => { offersLoading = false; });
+  });
+
+  function refreshOffers() {
+    return destroyed || !offerViews.size ? Promise.resolve() : loadOffers();
   }
 
   function photoOf(message, own) {
@@ -211,32 +376,22 @@ export function mountChat(container, { ctx, caseId, emptyKey, readOnly = false, 
     while (messages.has(contiguous + 1)) contiguous += 1;
     afterChange(stick);
     if (message.kind === "photo_request") photoControl?.offer();
+    if (message.kind === "booking_offer" && offersLoaded) refreshOffers(); // a new offer: what its times are
     if (message.seq > contiguous + 1) resync(); // a push overtook one we never got
     drawReceipt();
     changed();
   }
 
+  const fetchNewer = coalesced(() => ctx.api.get(path, { query: contiguous ? { after: contiguous } : {} })
+    .then((body) => {
+      if (destroyed) return;
+      body.messages.forEach(upsert);
+      for (const side of SIDES) applyRead(side, body.read?.[side], body.read_at?.[side]);
+      changed();
+    }));
+
   function resync() {
-    if (destroyed) return Promise.resolve();
-    if (syncing) {
-      syncAgain = true;
-      return syncing;
-    }
-    syncing = ctx.api.get(path, { query: contiguous ? { after: contiguous } : {} })
-      .then((body) => {
-        if (destroyed) return;
-        body.messages.forEach(upsert);
-        for (const side of SIDES) applyRead(side, body.read?.[side], body.read_at?.[side]);
-        changed();
-      })
-      .finally(() => {
-        syncing = null;
-        if (syncAgain) {
-          syncAgain = false;
-          resync();
-        }
-      });
-    return syncing;
+    return destroyed ? Promise.resolve() : fetchNewer();
   }
 
   // -- read receipts and unread ------------------------------------------------------------------------------
@@ -350,11 +505,21 @@ export function mountChat(container, { ctx, caseId, emptyKey, readOnly = false, 
     p.el = item;
   }
 
-  async function send(clientId) {
+  // Messages are sent one after the other, in the order they were written: two quick messages never swap places
+  // (the server numbers them as they arrive). A failed one does not hold up the next.
+  let sending = Promise.resolve();
+  function send(clientId) {
     const p = pending.get(clientId);
     p.state = "sending";
     renderPending(clientId);
     afterChange(true);
+    sending = sending.then(() => post(clientId));
+    return sending;
+  }
+
+  async function post(clientId) {
+    const p = pending.get(clientId);
+    if (!p || destroyed) return;
     try {
       upsert(await ctx.api.post(path, { text: p.text, client_id: clientId }, { idempotent: true }));
     } catch (error) {
@@ -494,6 +659,12 @@ export function mountChat(container, { ctx, caseId, emptyKey, readOnly = false, 
   document.addEventListener("visibilitychange", onVisible);
   const onScroll = () => scheduleMark();
   scroller.addEventListener("scroll", onScroll, { passive: true });
+  section.addEventListener("chat:posted", (event) => {
+    for (const slot of event.detail?.slots || []) remember(slot);
+    for (const slot of event.detail?.slots || []) slotState.set(slot.slot_id, "free");
+    if (event.detail?.message) upsert(event.detail.message);
+    afterChange(true);
+  });
   let observer = null;
   if (!onScreen) {
     observer = new IntersectionObserver((entries) => {
@@ -512,6 +683,7 @@ export function mountChat(container, { ctx, caseId, emptyKey, readOnly = false, 
     focus() {
       (textarea || scroller).focus();
     },
+    refreshOffers,
     setVisible(value) {
       shown = Boolean(value);
       if (shown) scheduleMark();
@@ -525,6 +697,28 @@ export function mountChat(container, { ctx, caseId, emptyKey, readOnly = false, 
       scroller.removeEventListener("scroll", onScroll);
     },
   };
+}
+
+/** run() (returning a promise) at most once at a time: called while it runs, it runs once more afterwards (the
+ * running one may have missed what the caller knows of); the answer is the promise of the run in flight. */
+function coalesced(run) {
+  let running = null;
+  let again = false;
+  const call = () => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = run().finally(() => {
+      running = null;
+      if (again) {
+        again = false;
+        call().catch(() => {});
+      }
+    });
+    return running;
+  };
+  return call;
 }
 
 /** The chat's heading: the default, a text, or the caller's element (given an id, so it labels the chat). */

@@ -5,7 +5,7 @@
 // meeting answers a newcomer's "hello" with an offer, so each pair of participants gets one RTCPeerConnection.
 // The call element carries data-state="connected" when a peer connection's connectionState is "connected".
 
-import { ApiError, createApi } from "./api.js";
+import { ApiError, createApi, newId } from "./api.js";
 import { add, clear, errorMessage, h, uniqueId } from "./dom.js";
 import { addStrings, bind, initI18n, mountLanguageSwitch } from "./i18n.js";
 import { Realtime } from "./realtime.js";
@@ -331,7 +331,32 @@ async function iceServers(ctx) {
   }
 }
 
-/** Staff: "Starta videomöte" and "Bjud in tolk" for a case; the call opens in place. Returns {el, destroy}. */
+const START_REQUEST = "nara.video.start"; // sessionStorage: {case_id, at} — "start video when this case opens"
+const START_REQUEST_FRESH_MS = 60 * 1000;
+
+/** Tidbok's "Öppna ärendet och starta video": ask the case page that opens next to start the meeting at once. */
+export function requestVideoStart(caseId) {
+  try {
+    sessionStorage.setItem(START_REQUEST, JSON.stringify({ case_id: caseId, at: Date.now() }));
+  } catch {
+    // no storage: the case opens and staff press "Starta videomöte" themselves
+  }
+}
+
+/** Whether the case page just opened for this case should start its meeting (asked once: the request is used up). */
+export function takeVideoStartRequest(caseId) {
+  let request = null;
+  try {
+    request = JSON.parse(sessionStorage.getItem(START_REQUEST) || "null");
+    sessionStorage.removeItem(START_REQUEST);
+  } catch {
+    return false;
+  }
+  return request?.case_id === caseId && Date.now() - Number(request.at) < START_REQUEST_FRESH_MS;
+}
+
+/** Staff: "Starta videomöte" and "Bjud in tolk" for a case; the call opens in place. Returns {el, start(), destroy}
+ * (start() does what the button does: the case page calls it when opened from Tidbok to start the video). */
 export function mountStaffVideo(ctx, caseId) {
   const base = `/staff/cases/${encodeURIComponent(caseId)}/video`;
   const headingId = uniqueId("video-start-heading");
@@ -344,7 +369,8 @@ export function mountStaffVideo(ctx, caseId) {
   let call = null;
   let meeting = null;
 
-  start.addEventListener("click", async () => {
+  async function startMeeting() {
+    if (meeting || start.disabled) return;
     const realtime = ctx.realtime();
     clear(messages);
     if (!realtime) {
@@ -369,12 +395,15 @@ export function mountStaffVideo(ctx, caseId) {
       start.disabled = false;
       bind(start, "video.start");
     }
-  });
+  }
+  start.addEventListener("click", startMeeting);
 
   async function inviteInterpreter(button) {
     button.disabled = true;
     try {
-      const link = await ctx.api.post(`${base}/${encodeURIComponent(meeting.meeting_id)}/interpreter`);
+      // a retried request answers the same link; a new click makes a new one (e.g. for a second interpreter)
+      const link = await ctx.api.post(`${base}/${encodeURIComponent(meeting.meeting_id)}/interpreter`, undefined,
+        { idempotencyKey: newId() });
       const inputId = uniqueId("interpreter-link");
       const copied = h("p", { class: "hint", role: "status" });
       const input = h("input", { id: inputId, type: "text", readonly: true, class: "interpreter-link",
@@ -412,6 +441,7 @@ export function mountStaffVideo(ctx, caseId) {
 
   return {
     el,
+    start: startMeeting,
     destroy() {
       call?.destroy();
     },

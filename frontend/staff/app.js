@@ -8,6 +8,7 @@ import { bind } from "/shared/i18n.js";
 import { calendarView } from "./calendar.js";
 import { caseWorkspace, rememberSelf } from "./handling.js";
 import { followMyCases, onMyCases } from "./mycases.js";
+import { scheduleView } from "./schedule.js";
 import "./staff-strings.js";
 import { timeLeft } from "./timeleft.js";
 import { workspaceView } from "./workspace.js";
@@ -295,6 +296,7 @@ startApp({
     { href: "#/pagaende", t: "nav.ongoing" },
     { href: "#/frasmallar", t: "nav.templates" },
     { href: "#/kalender", t: "nav.calendar" },
+    { href: "#/schema", t: "nav.schedule" },
   ],
   routes: [
     { path: /^\/(?:enheter)?$/, auth: true, view: tracked(unitsView) },
@@ -305,6 +307,8 @@ startApp({
     { path: /^\/frasmallar$/, auth: true, view: toUnit("frasmallar") },
     { path: /^\/kalender$/, auth: true, view: toUnit("kalender") },
     { path: /^\/kalender\/([^/]+)$/, auth: true, view: tracked(calendarView) },
+    { path: /^\/schema$/, auth: true, view: toUnit("schema") },
+    { path: /^\/schema\/([^/]+)$/, auth: true, view: tracked(scheduleView) },
     { path: /^\/frasmallar\/([^/]+)$/, auth: true,
       view: tracked((ctx, unitId) => import("./templates.js").then((m) => m.templatesView(ctx, unitId))) },
   ],

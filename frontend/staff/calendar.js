@@ -1,9 +1,15 @@
 // Tidbok: the unit's bookings for a day or a week (GET /staff/units/{unit}/bookings; every patient shown is
 // written to the access log by the server), with "Uteblev" (no-show, once the time has started) and "Avboka" with
-// a message to the patient. Days are Swedish calendar days.
+// a message to the patient. Days are Swedish calendar days. A booked video time that has not ended has "Öppna ärendet
+// och starta video" (the case page opens and starts the meeting); from 15 minutes before the time it is the page's
+// primary button, marked "Snart" or "Nu" in words (the marks follow the clock every 30 s).
 
 import { clear, errorMessage, h, timeEl, uniqueId } from "/shared/dom.js";
-import { addStrings, parseTime } from "/shared/i18n.js";
+import { addStrings, bind, parseTime } from "/shared/i18n.js";
+import { requestVideoStart } from "/shared/video.js";
+
+const VIDEO_SOON_MS = 15 * 60 * 1000;
+const VIDEO_TICK_MS = 30 * 1000;
 
 addStrings({
   sv: {
@@ -36,6 +42,9 @@ addStrings({
     "calendar.cancelSend": "Avboka tiden",
     "calendar.cancelAbort": "Avbryt",
     "calendar.openCase": "Öppna ärendet",
+    "calendar.startVideo": "Öppna ärendet och starta video",
+    "calendar.videoSoon": "Snart:",
+    "calendar.videoNow": "Nu:",
     "timeline.AppointmentBooked": "Tid bokad",
     "timeline.AppointmentRescheduled": "Bokad tid ändrad",
     "timeline.AppointmentCancelled": "Bokad tid avbokad",
@@ -74,6 +83,9 @@ addStrings({
     "calendar.cancelSend": "Cancel the time",
     "calendar.cancelAbort": "Back",
     "calendar.openCase": "Open the case",
+    "calendar.startVideo": "Open the case and start video",
+    "calendar.videoSoon": "Soon:",
+    "calendar.videoNow": "Now:",
     "timeline.AppointmentBooked": "Time booked",
     "timeline.AppointmentRescheduled": "Booked time changed",
     "timeline.AppointmentCancelled": "Booked time cancelled",
@@ -154,6 +166,14 @@ export async function calendarView(ctx, unitId) {
   function row(b) {
     const actions = h("td", { class: "calendar-actions" });
     const started = parseTime(b.slot.start) <= new Date();
+    const caseLink = `#/arenden/${encodeURIComponent(b.case_id)}`;
+    if (b.state === "booked" && b.slot.form === "video" && parseTime(b.slot.end) > new Date()) {
+      const mark = h("strong", { class: "video-when" });
+      const link = h("a", { href: caseLink, class: "button-secondary calendar-video", t: "calendar.startVideo",
+        dataset: { start: b.slot.start, end: b.slot.end }, on: { click: () => requestVideoStart(b.case_id) } });
+      actions.append(h("div", { class: "calendar-video-slot" }, mark, " ", link));
+      markVideo(link, mark);
+    }
     if (b.state === "booked") {
       if (started) {
         actions.append(h("button", { type: "button", class: "button-secondary", t: "calendar.noShow",
@@ -163,7 +183,7 @@ export async function calendarView(ctx, unitId) {
       actions.append(h("button", { type: "button", class: "button-secondary", t: "calendar.cancel",
         on: { click: () => cancelForm(actions, b) } }));
     }
-    actions.append(h("a", { href: `#/arenden/${encodeURIComponent(b.case_id)}`, t: "calendar.openCase" }));
+    actions.append(h("a", { href: caseLink, t: "calendar.openCase" }));
     return h("tr", { dataset: { bookingId: b.booking_id, state: b.state } },
       h("td", {}, timeEl(b.slot.start, "fmt.time")),
       h("td", {}, b.patient_name),
@@ -192,6 +212,23 @@ export async function calendarView(ctx, unitId) {
     message.focus();
   }
 
+  /** A booked video time's button: the primary one, marked "Snart"/"Nu", from 15 minutes before until its end. */
+  function markVideo(link, mark) {
+    const now = Date.now();
+    const start = parseTime(link.dataset.start).getTime();
+    const end = parseTime(link.dataset.end).getTime();
+    const due = now >= start - VIDEO_SOON_MS && now < end;
+    link.className = due ? "button calendar-video calendar-video-due" : "button-secondary calendar-video";
+    mark.hidden = !due;
+    if (due) bind(mark, now >= start ? "calendar.videoNow" : "calendar.videoSoon");
+  }
+
+  const ticker = setInterval(() => {
+    for (const slot of body.querySelectorAll(".calendar-video-slot")) {
+      markVideo(slot.querySelector("a"), slot.querySelector(".video-when"));
+    }
+  }, VIDEO_TICK_MS);
+
   async function act(call, where = status) {
     try {
       await call();
@@ -202,4 +239,5 @@ export async function calendarView(ctx, unitId) {
   }
 
   await load();
+  return () => clearInterval(ticker);
 }

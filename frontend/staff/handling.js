@@ -8,7 +8,7 @@
 // referred or closed it) fetches the case again; a case that has left the unit (404) is said so.
 
 import { mountChat } from "/shared/chat.js";
-import { mountStaffVideo } from "/shared/video.js";
+import { mountStaffVideo, takeVideoStartRequest } from "/shared/video.js";
 import { clear, codeLabel, errorMessage, errorTexts, h, priorityBadge, timeEl, uniqueId } from "/shared/dom.js";
 import { errorSummary, field } from "/shared/forms.js";
 import { bind } from "/shared/i18n.js";
@@ -82,6 +82,10 @@ export function caseWorkspace(ctx, initial, { units }) {
     h("div", { class: "case-layout" }, left, right));
   const video = mountStaffVideo(ctx, caseId); // Starta videomöte, Bjud in tolk
   left.prepend(video.el);
+  if (takeVideoStartRequest(caseId)) { // opened from Tidbok's "Öppna ärendet och starta video"
+    video.el.scrollIntoView?.({ block: "start" });
+    video.start();
+  }
 
   let chat = null;
   let chatReadOnly = null;
@@ -277,7 +281,7 @@ export function caseWorkspace(ctx, initial, { units }) {
         leave("referralAnswer.rejected", { name: toName });
         return;
       }
-      show(updated);
+      show({ ...updated, earlier_cases: theCase.earlier_cases }); // only the GET gives them: keep the page's
       const requeued = action === "override" && theCase.status === "queued" && body.profession;
       notify(requeued ? "override.doneQueued" : DONE[action], { hsa: body.to_hsa_id || "" });
       refreshMyCases();

@@ -39,6 +39,11 @@ IDENTITY_SECRETS = (
     ("FrejaClientSecret", "freja/client_secret", "Freja eID+ OIDC client secret." + _PLACEHOLDER),
     ("SithsClientSecret", "siths/client_secret", "OIDC client secret at the region's SITHS IdP." + _PLACEHOLDER),
 )
+# The region's TURN server (video meetings, docs/video.md) shares this secret with Nara: short-lived TURN credentials
+# are made from it. Used only once the region's `video` setting names TURN urls.
+VIDEO_SECRETS = (
+    ("TurnSecret", "turn/shared_secret", "The TURN server's shared secret (static-auth-secret)." + _PLACEHOLDER),
+)
 # The CreateTable parameters this renderer understands; anything else in ``tables.py`` must be taught here first.
 # Browsers upload photos straight to the bucket (presigned POST) from the region's origin; CORS allows that origin
 # only. The app stack has the same setting as its own parameter (both stacks are deployed with the same value).
@@ -134,7 +139,7 @@ def render(resources: TenantResources) -> dict[str, Any]:
         out[f"{name}Name"] = {"Ref": name}
         out[f"{name}Arn"] = {"Fn::GetAtt": [name, "Arn"]}
 
-    for name, secret, why in (*APP_SECRETS, *IDENTITY_SECRETS):
+    for name, secret, why in (*APP_SECRETS, *IDENTITY_SECRETS, *VIDEO_SECRETS):
         res[name] = _secret(f"nara/{resources.tenant}/{secret}", why)
         out[f"{name}Arn"] = {"Ref": name}
 

@@ -135,8 +135,9 @@ STAFF: list[dict[str, Any]] = [
     {
         "hsa_id": "SE2321000057-S007",
         "name": "Johan Ek",
-        "title": "Medicinsk sekreterare",
-        "roles": [{"unit_id": HUSKVARNA, "role": "medical_secretary"}],
+        "title": "Medicinsk sekreterare och schemaadministratör",
+        # the unit's administrator: keeps everyone's bookable times (Schema) besides his own work
+        "roles": [{"unit_id": HUSKVARNA, "role": "medical_secretary"}, {"unit_id": HUSKVARNA, "role": "admin"}],
     },
     {
         "hsa_id": "SE2321000057-S008",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
@@ -59,14 +59,51 @@ def staff(hsa: str, *roles: tuple[str, str], name: str = "Vårdare") -> Principa
     )
 
 
-@pytest.fixture
-def api(container: Any) -> Iterator[Api]:
+def _serve(container: Any) -> Iterator[Api]:
+    """The app in Chalice's test client, with the region's two units."""
     import app as app_module
 
-    container.directory.put_unit("testregion", UNIT_A, "Vårdcentralen A", {"professions": ["nurse", "doctor"]})
-    container.directory.put_unit("testregion", UNIT_B, "Vårdcentralen B", {"professions": ["nurse"]})
+    tenant = container.settings.tenant
+    container.directory.put_unit(tenant, UNIT_A, "Vårdcentralen A", {"professions": ["nurse", "doctor"]})
+    container.directory.put_unit(tenant, UNIT_B, "Vårdcentralen B", {"professions": ["nurse"]})
     with Client(app_module.app) as client:
         yield Api(client, container)
+
+
+@pytest.fixture
+def api(container: Any) -> Iterator[Api]:
+    yield from _serve(container)
+
+
+@pytest.fixture
+def server_api(server_container: Any) -> Iterator[Api]:
+    """The same against the embedded AWS server, in a region of its own: real uploads to its S3, real threads."""
+    yield from _serve(server_container)
+
+
+@dataclass
+class People:
+    """Two citizens and staff at the two units, in the region the test's ``api`` serves."""
+
+    anna: Principal
+    bertil: Principal
+    nurse_a: Principal
+    doctor_a: Principal
+    nurse_b: Principal
+
+
+@pytest.fixture
+def people(api: Api) -> People:
+    def here(principal: Principal) -> Principal:
+        return replace(principal, tenant=api.container.settings.tenant)
+
+    return People(
+        anna=here(citizen("191212121212", "Anna")),
+        bertil=here(citizen("199001012385", "Bertil")),
+        nurse_a=here(staff("SE-S1", (UNIT_A, "nurse"), name="Sjuksköterska A")),
+        doctor_a=here(staff("SE-S2", (UNIT_A, "doctor"))),
+        nurse_b=here(staff("SE-S3", (UNIT_B, "nurse"))),
+    )
 
 
 # A cold's answers from the protocol's own clinical test case: self-care, and "Jag vill ändå ha kontakt" queues it as

@@ -308,6 +308,12 @@ def test_staff_offer_times_in_the_chat_and_the_citizen_books_one(api: Api) -> No
     )
     _, messages = api.call("GET", f"/cases/{case_id}/messages", who=PATIENT)
     assert [m["slot_ids"] for m in messages["messages"] if m["kind"] == "booking_offer"] == [chosen]
+    # the message says what the times are (when, how, where, with whom), as they were offered, for both sides
+    fields = ("slot_id", "start", "end", "form", "location", "staff_name")
+    expected = [{k: s[k] for k in fields} for s in offerable["slots"][:3]]
+    assert [{k: t[k] for k in fields} for t in message["slots"]] == expected
+    (stored,) = [m for m in messages["messages"] if m["kind"] == "booking_offer"]
+    assert stored["slots"] == message["slots"] and {t["form"] for t in stored["slots"]} == {"video"}
     assert api.call("GET", f"/citizen/cases/{case_id}/slots", who=PATIENT)[0] == 409
     _, overview = api.call("GET", f"/citizen/cases/{case_id}/booking", who=PATIENT)
     assert overview == {"booking": None, "can_self_book": False, "offered_free": 3}

@@ -5,59 +5,26 @@ Runs against the embedded AWS server (real uploads to its S3)."""
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from chalice.test import Client
 from PIL import Image
 
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.model import Principal
-from tests.api.conftest import UNIT_A, UNIT_B, Api, citizen, send_case, staff
+from tests.api.conftest import UNIT_A, Api, People, send_case
 from tests.api.test_triage_api import COLD_ADULT, _walk
 
 DEFAULT_REQUEST = "Kan du skicka en bild? Använd knappen Skicka bild nedan."
 
 
-@dataclasses.dataclass
-class People:
-    anna: Principal
-    bertil: Principal
-    nurse_a: Principal
-    doctor_a: Principal
-    nurse_b: Principal
-
-
 @pytest.fixture
-def api(server_container: Any) -> Iterator[Api]:
-    import app as app_module
-
-    tenant = server_container.settings.tenant
-    server_container.directory.put_unit(tenant, UNIT_A, "Vårdcentralen A", {"professions": ["nurse", "doctor"]})
-    server_container.directory.put_unit(tenant, UNIT_B, "Vårdcentralen B", {"professions": ["nurse"]})
-    with Client(app_module.app) as client:
-        yield Api(client, server_container)
-
-
-@pytest.fixture
-def people(api: Api) -> People:
-    tenant = api.container.settings.tenant
-
-    def here(principal: Principal) -> Principal:
-        return dataclasses.replace(principal, tenant=tenant)
-
-    return People(
-        anna=here(citizen("191212121212", "Anna")),
-        bertil=here(citizen("199001012385", "Bertil")),
-        nurse_a=here(staff("SE-S1", (UNIT_A, "nurse"), name="Sjuksköterska A")),
-        doctor_a=here(staff("SE-S2", (UNIT_A, "doctor"))),
-        nurse_b=here(staff("SE-S3", (UNIT_B, "nurse"))),
-    )
+def api(server_api: Api) -> Api:
+    """These tests upload to S3 and race threads: the embedded AWS server."""
+    return server_api
 
 
 def _jpeg(width: int = 400, height: int = 300) -> bytes:

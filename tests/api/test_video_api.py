@@ -3,9 +3,14 @@ only between the participants of one meeting, and the interpreter's one-time lin
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import uuid
 from datetime import timedelta
 from typing import Any
 
+import boto3
 import pytest
 
 from chalicelib import bootstrap
@@ -99,7 +104,8 @@ def test_out_of_scope_staff_get_404_other_professions_403_and_other_citizens_404
     meeting_id = _start(api, case_id)[1]["meeting_id"]
     assert api.call("GET", f"/citizen/cases/{case_id}/video", who=BERTIL)[0] == 404
     assert api.call("POST", f"/staff/cases/{case_id}/video/{meeting_id}/end", who=NURSE_B)[0] == 404
-    assert api.call("POST", f"/staff/cases/{case_id}/video/{meeting_id}/interpreter", who=NURSE_B)[0] == 404
+    invite = f"/staff/cases/{case_id}/video/{meeting_id}/interpreter"
+    assert api.call("POST", invite, who=NURSE_B, headers={"Idempotency-Key": "invite-by-b"})[0] == 404
     assert api.call("GET", f"/citizen/cases/{case_id}/video", who=NURSE_A)[0] == 403  # citizens' route
     other_case = str(send_case(api, BERTIL, key="case-key-bertil")["case_id"])
     # a meeting id under another case's path is not found
@@ -174,8 +180,10 @@ def test_signals_are_relayed_only_between_the_participants_of_that_meeting(api: 
     assert pushed.to(nurse)[-1]["type"] == "video_error"
 
 
-def _invite(api: Api, case_id: str, meeting_id: str) -> str:
-    status, invite = api.call("POST", f"/staff/cases/{case_id}/video/{meeting_id}/interpreter", who=NURSE_A)
+def _invite(api: Api, case_id: str, meeting_id: str, key: str = "") -> str:
+    headers = {"Idempotency-Key": key or f"invite-{uuid.uuid4().hex}"}
+    path = f"/staff/cases/{case_id}/video/{meeting_id}/interpreter"
+    status, invite = api.call("POST", path, who=NURSE_A, headers=headers)
     assert status == 201, invite
     assert "/shared/interpreter.html#" in invite["url"]
     return str(invite["url"].split("#", 1)[1])
@@ -237,18 +245,41 @@ def test_an_expired_interpreter_link_or_one_for_an_ended_meeting_is_refused(
     api.call("POST", f"/staff/cases/{case_id}/video/{meeting_id}/end", who=NURSE_A)
     assert api.call("POST", "/video/interpreter/session", body={"token": after_end})[0] == 404
     assert api.call("POST", "/video/interpreter/session", body={"token": "made-up"})[0] == 404
-    status, _ = api.call("POST", f"/staff/cases/{case_id}/video/{meeting_id}/interpreter", who=NURSE_A)
+    path = f"/staff/cases/{case_id}/video/{meeting_id}/interpreter"
+    status, _ = api.call("POST", path, who=NURSE_A, headers={"Idempotency-Key": "invite-after-end"})
     assert status == 409  # no invitations to an ended meeting
+
+
+def test_a_retried_invitation_answers_the_same_link_and_a_used_link_is_never_made_new(api: Api) -> None:
+    case_id = _case(api)
+    meeting_id = _start(api, case_id)[1]["meeting_id"]
+    first = _invite(api, case_id, meeting_id, key="invite-retry-1")
+    assert _invite(api, case_id, meeting_id, key="invite-retry-1") == first  # the retry: one link, not two
+    assert api.call("POST", "/video/interpreter/session", body={"token": first})[0] == 201
+    # a late retry of the same request gives the same, now used, link: it does not open the meeting again
+    assert _invite(api, case_id, meeting_id, key="invite-retry-1") == first
+    assert api.call("POST", "/video/interpreter/session", body={"token": first})[0] == 404
+    # a new click (a new key) makes a new link, e.g. for a second interpreter
+    second = _invite(api, case_id, meeting_id, key="invite-retry-2")
+    assert second != first
+    assert api.call("POST", "/video/interpreter/session", body={"token": second})[0] == 201
+    path = f"/staff/cases/{case_id}/video/{meeting_id}/interpreter"
+    status, body = api.call("POST", path, who=NURSE_A)
+    assert status == 422 and "Idempotency-Key" in body["error"]["message"]
 
 
 def test_ice_servers_come_from_the_region_with_short_lived_turn_credentials(api: Api) -> None:
     assert api.call("GET", "/video/ice-servers", who=ANNA) == (200, {"ice_servers": []})
+    # the TURN server's shared secret is in Secrets Manager under the data stack's name, never in the table
+    turn_secret = "s3cret-shared-with-coturn"
+    secrets = boto3.client("secretsmanager")
+    secrets.create_secret(Name=f"nara/{TENANT}/turn/shared_secret", SecretString=turn_secret)
     api.container.directory.put_region(
         TENANT,
         {
             "video": {
                 "stun_urls": ["stun:turn.example.se:3478"],
-                "turn": {"urls": ["turn:turn.example.se:3478?transport=udp"], "shared_secret": "s3cret"},
+                "turn": {"urls": ["turn:turn.example.se:3478?transport=udp"]},
             }
         },
     )
@@ -258,5 +289,8 @@ def test_ice_servers_come_from_the_region_with_short_lived_turn_credentials(api:
     assert stun == {"urls": ["stun:turn.example.se:3478"], "username": None, "credential": None}
     expires = int(turn["username"].split(":")[0])
     assert 0 < expires - bootstrap.utc_now().timestamp() <= 2 * 3600 + 5
-    assert turn["credential"] and "s3cret" not in str(body)
+    assert turn["urls"] == ["turn:turn.example.se:3478?transport=udp"]
+    username = turn["username"].encode()
+    expected = base64.b64encode(hmac.new(turn_secret.encode(), username, hashlib.sha1).digest()).decode()
+    assert turn["credential"] == expected and turn_secret not in str(body)
     assert api.call("GET", "/video/ice-servers")[0] == 401

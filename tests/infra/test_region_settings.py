@@ -19,7 +19,10 @@ from tests.infra.templates import Stacks, exported, of_type, walk
 DATA_KEY = {"Fn::GetAtt": ["DataKey", "Arn"]}
 BANKID_SECRETS = {"BankIdCertSecret", "BankIdKeySecret", "BankIdCaSecret"}
 OIDC_SECRETS = {"FrejaClientSecret": "NARA_FREJA_CLIENT_SECRET", "SithsClientSecret": "NARA_SITHS_CLIENT_SECRET"}
-IDENTITY_SECRETS = BANKID_SECRETS | set(OIDC_SECRETS)
+# read by the functions themselves when needed (by ARN or by name), never put in the environment
+READ_SECRETS = BANKID_SECRETS | {"TurnSecret"}
+# what the region puts itself (created as placeholders)
+IDENTITY_SECRETS = READ_SECRETS | set(OIDC_SECRETS)
 PARAMETER_SETTINGS = {
     "NARA_PUBLIC_ORIGIN": "PublicOrigin",
     "NARA_BANKID_URL": "BankIdUrl",
@@ -34,7 +37,7 @@ PARAMETER_SETTINGS = {
 URL_PARAMETERS = {"PublicOrigin", "BankIdUrl", "FrejaIssuer", "SithsIssuer", "PopulationRegisterUrl"}
 LAMBDA_ENVIRONMENT_BYTES = 4096  # all keys and values of a function's environment together
 LONGEST_IMPORT = 160  # a data-stack name, URL or ARN (a stream ARN, at most about 130, is the longest)
-LONGEST_OIDC_CLIENT_SECRET = 256  # docs/deploy.md tells regions so
+LONGEST_PUT_SECRET = 256  # an OIDC client secret or the TURN secret: docs/deploy.md tells regions so
 DYNAMIC_REFERENCE = re.compile(r"\{\{resolve:secretsmanager:\$\{(\w+)\}\}\}")
 
 
@@ -99,10 +102,10 @@ def test_bankid_credentials_are_read_at_cold_start_and_never_put_in_the_environm
             exported(stacks, variables[f"NARA_BANKID_{part}_SECRET_ARN"])["Ref"] for part in ("CERT", "KEY", "CA")
         }
         assert by_arn == BANKID_SECRETS
-        assert not {_secret_behind(stacks, value) for value in variables.values()} & BANKID_SECRETS
+        assert not {_secret_behind(stacks, value) for value in variables.values()} & READ_SECRETS
 
 
-def test_the_functions_may_read_only_the_bankid_secrets(stacks: Stacks) -> None:
+def test_the_functions_may_read_only_the_bankid_secrets_and_the_turn_secret(stacks: Stacks) -> None:
     roles = of_type(stacks.app, "AWS::IAM::Role")
     assert roles
     for name, role in roles.items():
@@ -116,8 +119,8 @@ def test_the_functions_may_read_only_the_bankid_secrets(stacks: Stacks) -> None:
                 if "secretsmanager" in str(condition.get("kms:ViaService")):
                     context = _secrets(stacks, condition["kms:EncryptionContext:SecretARN"])
                     key_uses.append((statement["Effect"], actions, context))
-        assert secret_reads == [("Allow", {"secretsmanager:GetSecretValue"}, BANKID_SECRETS)], name
-        assert key_uses == [("Allow", {"kms:Decrypt"}, BANKID_SECRETS)], name
+        assert secret_reads == [("Allow", {"secretsmanager:GetSecretValue"}, READ_SECRETS)], name
+        assert key_uses == [("Allow", {"kms:Decrypt"}, READ_SECRETS)], name
 
 
 def _secrets(stacks: Stacks, resources: Any) -> set[str]:
@@ -131,7 +134,7 @@ def test_every_function_environment_fits_in_lambdas_4_kb(stacks: Stacks) -> None
         for name, s in of_type(stacks.data, "AWS::SecretsManager::Secret").items()
         if name not in IDENTITY_SECRETS
     }
-    longest_secret = {**generated, **dict.fromkeys(OIDC_SECRETS, LONGEST_OIDC_CLIENT_SECRET)}
+    longest_secret = {**generated, **dict.fromkeys(OIDC_SECRETS, LONGEST_PUT_SECRET)}
 
     def longest(value: Any) -> int:
         if isinstance(value, str):
@@ -252,7 +255,7 @@ def test_a_placeholder_in_the_policy_that_names_nothing_fails_the_render(stacks:
     (statement,) = [
         s
         for s in role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
-        if s["Sid"] == "ReadBankIdCredentials"
+        if s["Sid"] == "ReadBankIdCredentialsAndTurnSecret"
     ]
     statement["Resource"] = ["${BankIdCertSecretArn}", "${BankIdKeySecretArn}", "${BankIdCASecretArn}"]
     with pytest.raises(ValueError, match="BankIdCASecretArn"):
