@@ -21,8 +21,6 @@ The same code runs in AWS Lambda and in the local stack; only endpoints and cred
     NARA_SITHS_ISSUER, NARA_SITHS_CLIENT_ID, NARA_SITHS_CLIENT_SECRET   the region's SITHS IdP (OIDC)
     NARA_POPULATION_REGISTER_URL   custody lookups (vårdnadshavare); unset: citizens act only for themselves
     NARA_PHOTO_BUCKET        the region's photo bucket (default nara-{tenant}-photos)
-    NARA_TURN_SECRET_ID      the Secrets Manager secret with the TURN server's shared secret (default
-                             nara/{tenant}/turn/shared_secret, the data stack's); read when first needed
     NARA_S3_PUBLIC_URL       only locally: where browsers reach S3 (the gateway's /local/s3 proxy); in AWS, S3 itself
 """
 
@@ -144,7 +142,7 @@ class Settings:
             ),
             photo_bucket=env.get("NARA_PHOTO_BUCKET") or f"nara-{tenant}-photos",
             s3_public_url=env.get("NARA_S3_PUBLIC_URL") or None,
-            turn_secret_id=env.get("NARA_TURN_SECRET_ID") or f"nara/{tenant}/turn/shared_secret",
+            turn_secret_id=f"nara/{tenant}/turn/shared_secret",  # the data stack's secret (docs/deploy.md)
         )
 
 
