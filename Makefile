@@ -7,7 +7,7 @@ CFN_VENV := .venv-cfn
 CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: run test setup lint typecheck triage-check test-unit test-integration test-infra test-e2e test-browser \
-        chromium cfn-lint-env openapi bench clean
+        chromium cfn-lint-env openapi bench clean replay-dlq
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -66,6 +66,11 @@ test: lint typecheck triage-check test-unit test-integration test-infra test-e2e
 
 openapi: setup  # regenerate docs/openapi.json after changing routes or models
 	$(BIN)/python -m chalicelib.api > docs/openapi.json
+
+# After a fix: move a consumer's failed domain events back to its queue (docs/events.md). Against the local stack give
+# ENDPOINT=<its embedded AWS endpoint>; against AWS give TENANT=<region> and the usual AWS credentials.
+replay-dlq: setup
+	$(BIN)/python -m infrastructure.replay $(CONSUMER) $(if $(TENANT),--tenant $(TENANT)) $(if $(ENDPOINT),--endpoint $(ENDPOINT))
 
 bench: setup
 	$(BIN)/python -m bench

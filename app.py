@@ -13,10 +13,12 @@ from chalice.app import Chalice, ConvertToMiddleware, DynamoDBEvent, Response, S
 
 from chalicelib import bootstrap
 from chalicelib.api import (
+    accesslog,
     auth,
     booking,
     chat,
     citizen,
+    invites,
     login,
     photos,
     public,
@@ -28,7 +30,6 @@ from chalicelib.api import (
     video,
 )
 from chalicelib.domain.errors import Unauthenticated
-from chalicelib.domain.events import DomainEvent
 from chalicelib.services.video import TICKET_PREFIX as VIDEO_TICKET_PREFIX
 
 settings = bootstrap.settings()
@@ -51,6 +52,8 @@ for blueprint in (
     video.bp,
     booking.bp,
     schedule.bp,
+    invites.bp,
+    accesslog.bp,
 ):
     app.register_blueprint(blueprint)
 
@@ -122,13 +125,6 @@ def on_table_change(event: DynamoDBEvent) -> None:
     bootstrap.container().events.on_stream_records(records)
 
 
-def _event_record(record: SQSRecord) -> None:
-    event = DomainEvent.from_dict(json.loads(record.body))
-    services = bootstrap.container()
-    services.events.record_on_timeline(event)
-    services.notify.on_event(event)  # after the timeline: a failed notice retries both, and both are idempotent
-
-
 @app.schedule("rate(1 hour)")
 def keep_slots_ready(event: Any) -> None:
     """Bookable slots for the coming weeks follow each unit's availability and exceptions: missing ones are created,
@@ -137,14 +133,53 @@ def keep_slots_ready(event: Any) -> None:
 
 
 @app.schedule("rate(15 minutes)")
+def send_held_notices(event: Any) -> None:
+    """SMS held by quiet hours go out once they are over."""
+    bootstrap.container().notify.send_deferred(settings.tenant)
+
+
+@app.schedule("rate(15 minutes)")
 def mark_booking_reminders(event: Any) -> None:
     """Bookings starting within 24 h get their reminder marked once: an AppointmentReminderDue event each."""
     bootstrap.container().booking.reminders_due(settings.tenant)
 
 
-@app.on_sqs_message(queue=settings.events_queue_name, batch_size=10)
-def on_domain_event(event: SQSEvent) -> dict[str, Any]:
-    """Consumer of domain events: the case's timeline, and notices to the citizen; reports partial batch failures."""
+# Each consumer of domain events reads its own queue (subscribed to the events topic; docs/events.md), handles each
+# event once (idempotent by event id) and reports partial batch failures: a failed event comes back after the
+# queue's visibility timeout and, after its last attempt, waits in the consumer's DLQ for `make replay-dlq`.
+
+
+def _consume(consumer: str, event: SQSEvent) -> dict[str, Any]:
+    consumers = bootstrap.consumers(bootstrap.container())
+
+    def record_handler(record: SQSRecord) -> None:
+        consumers.handle(consumer, json.loads(record.body), event.context)
+
     processor = BatchProcessor(event_type=EventType.SQS)
-    response = process_partial_response(event=event.to_dict(), record_handler=_event_record, processor=processor)
+    response = process_partial_response(event=event.to_dict(), record_handler=record_handler, processor=processor)
     return dict(response)
+
+
+@app.on_sqs_message(queue=settings.queue_of("timeline"), batch_size=10)
+def on_event_for_timeline(event: SQSEvent) -> dict[str, Any]:
+    """The case's timeline shows what happened."""
+    return _consume("timeline", event)
+
+
+@app.on_sqs_message(queue=settings.queue_of("notify"), batch_size=10)
+def on_event_for_notify(event: SQSEvent) -> dict[str, Any]:
+    """Notices to the citizen by SMS and e-mail (no health data)."""
+    return _consume("notify", event)
+
+
+@app.on_sqs_message(queue=settings.queue_of("alerts"), batch_size=10)
+def on_event_for_alerts(event: SQSEvent) -> dict[str, Any]:
+    """A new P1 or P2 case alerts the connected staff of its unit and profession."""
+    return _consume("alerts", event)
+
+
+@app.schedule("rate(1 minute)")
+def escalate_overdue_cases(event: Any) -> None:
+    """Queued cases past their deadline are escalated to their unit's coordinators, each once."""
+    services = bootstrap.container()
+    services.alerts.escalate_overdue(services.settings.tenant)

@@ -6,7 +6,7 @@ The same code runs in AWS Lambda and in the local stack; only endpoints and cred
     NARA_STAGE               "aws" or "local"
     AWS_REGION               AWS region
     NARA_TABLE               the tenant's main table;  NARA_AUDIT_TABLE  the access-log table
-    NARA_EVENTS_QUEUE        name of the domain-event queue; NARA_EVENTS_QUEUE_URL its URL
+    NARA_EVENTS_TOPIC_ARN    the SNS topic domain events are published to (each consumer's queue subscribes)
     NARA_TABLE_STREAM_ARN    the main table's stream (event source of the stream handler)
     NARA_AWS_ENDPOINT        only locally: the embedded AWS endpoint
     NARA_WS_ENDPOINT         the WebSocket management API endpoint (https://{api}.execute-api.../{stage})
@@ -33,7 +33,7 @@ import tempfile
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import boto3
 import httpx
@@ -44,20 +44,22 @@ from chalicelib.adapters import photos as photo_records
 from chalicelib.adapters import templates as template_records
 from chalicelib.adapters import video as video_records
 from chalicelib.adapters.bankid import BankIdClient
-from chalicelib.adapters.notify import SesEmail, SnsSms
+from chalicelib.adapters.notify import SesEmail, SmsProviders, SnsSms, sms_token_secret
 from chalicelib.adapters.oidc import OidcClient, freja_eid_plus, siths_eid
 from chalicelib.adapters.population import HttpPopulationRegister
-from chalicelib.adapters.queues import SqsEventPublisher
+from chalicelib.adapters.queues import SnsEventPublisher, idempotency_store
 from chalicelib.adapters.secrets import CachedSecret
 from chalicelib.adapters.tokens import SessionTokens
 from chalicelib.adapters.websocket import WebSocketPusher
 from chalicelib.domain.model import PrincipalKind
+from chalicelib.services.alerts import AlertService
 from chalicelib.services.audit import AuditService
 from chalicelib.services.booking import BookingService
 from chalicelib.services.cases import CaseService
 from chalicelib.services.chat import ChatService
-from chalicelib.services.events import EventService
+from chalicelib.services.events import EventConsumers, EventService
 from chalicelib.services.handling import HandlingService
+from chalicelib.services.invites import PhoneInviteService
 from chalicelib.services.login import LoginService, OidcProvider
 from chalicelib.services.notify import NotificationService
 from chalicelib.services.photos import PhotoService
@@ -77,8 +79,7 @@ class Settings:
     region: str
     table_name: str
     audit_table_name: str
-    events_queue_name: str
-    events_queue_url: str
+    events_topic_arn: str
     table_stream_arn: str
     aws_endpoint: str | None
     ws_endpoint: str | None
@@ -111,8 +112,7 @@ class Settings:
             region=region,
             table_name=env.get("NARA_TABLE", f"nara-{tenant}-main"),
             audit_table_name=env.get("NARA_AUDIT_TABLE", f"nara-{tenant}-audit"),
-            events_queue_name=env.get("NARA_EVENTS_QUEUE", f"nara-{tenant}-events"),
-            events_queue_url=env.get("NARA_EVENTS_QUEUE_URL", ""),
+            events_topic_arn=env.get("NARA_EVENTS_TOPIC_ARN", ""),
             table_stream_arn=env.get(
                 "NARA_TABLE_STREAM_ARN",
                 f"arn:aws:dynamodb:{region}:000000000000:table/nara-{tenant}-main/stream/unset",
@@ -145,6 +145,10 @@ class Settings:
             turn_secret_id=f"nara/{tenant}/turn/shared_secret",  # the data stack's secret (docs/deploy.md)
         )
 
+    def queue_of(self, consumer: str) -> str:
+        """The queue a consumer of domain events reads (named as in infrastructure/definitions.py)."""
+        return f"nara-{self.tenant}-{consumer}"
+
 
 def _oidc_settings(issuer: str | None, client_id: str | None, secret: str | None) -> tuple[str, str, str] | None:
     return (issuer, client_id, secret) if issuer and client_id and secret else None
@@ -165,11 +169,13 @@ class Container:
     login: LoginService
     directory: dynamo.DynamoDirectory
     audit_log: dynamo.DynamoAuditLog
+    audit: AuditService
     cases: CaseService
     chat: ChatService
     handling: HandlingService
     realtime: RealtimeService
     events: EventService
+    alerts: AlertService
     triage: TriageSessionService
     photos: PhotoService
     notify: NotificationService
@@ -178,6 +184,24 @@ class Container:
     record: RecordService
     booking: BookingService
     video: VideoService
+    invites: PhoneInviteService
+
+
+def consumers(built: Container) -> EventConsumers:
+    """The consumers of domain events of the container, each idempotent by event id (built once, when first used)."""
+    if not _consumers or _consumers[0][0] is not built:
+        s = built.settings
+        handlers = {
+            "timeline": built.events.record_on_timeline,
+            "notify": built.notify.on_event,
+            "alerts": built.alerts.on_event,
+        }
+        store = partial(idempotency_store, table_name=s.table_name, region=s.region, endpoint=s.aws_endpoint)
+        _consumers[:] = [(built, EventConsumers(handlers, lambda name: store(tenant=s.tenant, consumer=name)))]
+    return _consumers[0][1]
+
+
+_consumers: list[tuple[Container, EventConsumers]] = []
 
 
 def build(settings: Settings) -> Container:
@@ -197,7 +221,7 @@ def build(settings: Settings) -> Container:
     connections = dynamo.DynamoConnections()
     directory = dynamo.DynamoDirectory()
     audit_log = dynamo.DynamoAuditLog()
-    audit = AuditService(audit_log, clock=utc_now, ids=new_id)
+    audit = AuditService(audit_log, clock=utc_now, ids=new_id, patient_key=settings.patient_key.encode())
     tokens = SessionTokens(tenant=settings.tenant, signing_key=settings.session_key)
     ephemeral = dynamo.DynamoEphemeral()
     sessions = SessionService(
@@ -205,8 +229,8 @@ def build(settings: Settings) -> Container:
     )
     ws_endpoint = settings.ws_endpoint or "https://websocket-endpoint-not-configured.invalid"
     pusher = WebSocketPusher(endpoint=ws_endpoint, region=settings.region)
-    publisher = SqsEventPublisher(
-        queue_url=settings.events_queue_url, region=settings.region, endpoint=settings.aws_endpoint
+    publisher = SnsEventPublisher(
+        topic_arn=settings.events_topic_arn, region=settings.region, endpoint=settings.aws_endpoint
     )
     login = LoginService(
         tenant=settings.tenant,
@@ -222,6 +246,14 @@ def build(settings: Settings) -> Container:
         else None,
     )
     library = default_library()
+    sms = SmsProviders(
+        sns=SnsSms(sender_id=settings.sms_sender_id, region=settings.region, endpoint=settings.aws_endpoint)
+        if settings.sms_sender_id
+        else None,
+        token_for=lambda tenant: CachedSecret(
+            sms_token_secret(tenant), region=settings.region, endpoint=settings.aws_endpoint
+        ),
+    )
     chat = ChatService(case_store, connections, pusher, audit, clock=utc_now)
     photos = PhotoService(
         dynamo.DynamoDrafts(connection),
@@ -245,19 +277,22 @@ def build(settings: Settings) -> Container:
         login=login,
         directory=directory,
         audit_log=audit_log,
+        audit=audit,
         cases=CaseService(case_store, directory, dynamo.DynamoIdempotency(), audit, clock=utc_now, ids=new_id),
         chat=chat,
         handling=HandlingService(case_store, directory, connections, pusher, audit, clock=utc_now),
+        alerts=AlertService(case_store, directory, connections, pusher, clock=utc_now),
         realtime=RealtimeService(connections, sessions, tenant=settings.tenant, clock=utc_now),
         events=EventService(case_store, publisher, on_draft_expired=photos.forget_draft),
         notify=NotificationService(
             case_store,
             dynamo.DynamoNoticeLog(),
+            dynamo.DynamoNoticeEvents(),
+            directory,
+            connections,
             clock=utc_now,
             link=f"{settings.public_origin}/citizen/",
-            sms=SnsSms(sender_id=settings.sms_sender_id, region=settings.region, endpoint=settings.aws_endpoint)
-            if settings.sms_sender_id
-            else None,
+            sms=sms,
             email=SesEmail(sender=settings.email_sender, region=settings.region, endpoint=settings.aws_endpoint)
             if settings.email_sender
             else None,
@@ -296,6 +331,14 @@ def build(settings: Settings) -> Container:
             cases=case_store,
             clock=utc_now,
             ids=new_id,
+        ),
+        invites=PhoneInviteService(
+            dynamo.DynamoPhoneInvites(),
+            directory,
+            sms.for_region,
+            clock=utc_now,
+            link_key=hmac.new(settings.session_key.encode(), b"nara phone invites", hashlib.sha256).digest(),
+            citizen_url=f"{settings.public_origin}/citizen/",
         ),
     )
 

@@ -10,12 +10,19 @@ from typing import Any
 
 from chalicelib.adapters import tables
 
+# The consumers of domain events (docs/events.md): each has its own queue, subscribed to the events topic, and its own
+# DLQ. The name is the queue's last part and the consumer's handler in app.py is ``on_event_for_<name>``.
+CONSUMERS = ("timeline", "notify", "alerts")
+RETRY_AFTER_SECONDS = 30  # a failed message comes back after this long (the visibility timeout) ...
+MAX_RECEIVES = 5  # ... at most this many times in all; then it goes to the consumer's DLQ
+
 
 @dataclass(frozen=True)
 class QueueDef:
     name: str
     visibility_timeout: int
     max_receive_count: int  # then the message goes to the queue's DLQ
+    consumer: str = ""  # the consumer of domain events that reads this queue
 
     @property
     def dlq_name(self) -> str:
@@ -25,6 +32,9 @@ class QueueDef:
 @dataclass(frozen=True)
 class TenantResources:
     tenant: str
+    # Only for tests of the local stack: failed messages come back after this many seconds instead of
+    # RETRY_AFTER_SECONDS (in AWS a queue must hide a message at least as long as its consumer may run).
+    retry_after: int | None = None
 
     @property
     def main_table(self) -> dict[str, Any]:
@@ -35,8 +45,22 @@ class TenantResources:
         return tables.audit_table(f"nara-{self.tenant}-audit")
 
     @property
+    def events_topic(self) -> str:
+        """The SNS topic the stream handler publishes every domain event to, once; the consumers' queues subscribe."""
+        return f"nara-{self.tenant}-events"
+
+    @property
     def queues(self) -> tuple[QueueDef, ...]:
-        return (QueueDef(f"nara-{self.tenant}-events", visibility_timeout=30, max_receive_count=5),)
+        """One queue per consumer of domain events, each with its DLQ."""
+        retry = self.retry_after or RETRY_AFTER_SECONDS
+        return tuple(
+            QueueDef(f"nara-{self.tenant}-{c}", visibility_timeout=retry, max_receive_count=MAX_RECEIVES, consumer=c)
+            for c in CONSUMERS
+        )
+
+    def queue_of(self, consumer: str) -> QueueDef:
+        (queue,) = [q for q in self.queues if q.consumer == consumer]
+        return queue
 
     @property
     def buckets(self) -> tuple[str, ...]:

@@ -35,6 +35,7 @@ def aws() -> Iterator[dict[str, Any]]:
     from moto import mock_aws
 
     from infrastructure.definitions import TenantResources
+    from infrastructure.local.embedded_aws import create_event_fanout
 
     resources = TenantResources(TEST_TENANT)
     with mock_aws():
@@ -42,9 +43,9 @@ def aws() -> Iterator[dict[str, Any]]:
         ddb.create_table(**resources.main_table)
         ddb.create_table(**resources.audit_table)
         sqs = boto3.client("sqs")
-        url = sqs.create_queue(QueueName=resources.queues[0].name)["QueueUrl"]
-        os.environ["NARA_EVENTS_QUEUE_URL"] = url
-        yield {"dynamodb": ddb, "sqs": sqs, "queue_url": url, "resources": resources}
+        fanout = create_event_fanout(boto3.client("sns"), sqs, resources)
+        os.environ["NARA_EVENTS_TOPIC_ARN"] = fanout.topic_arn
+        yield {"dynamodb": ddb, "sqs": sqs, "fanout": fanout, "resources": resources}
 
 
 @pytest.fixture
@@ -81,7 +82,7 @@ def server_container(aws_server: Any, monkeypatch: pytest.MonkeyPatch, request: 
     monkeypatch.setenv("NARA_TENANT", tenant)
     monkeypatch.setenv("NARA_TABLE", created.table_name)
     monkeypatch.setenv("NARA_AUDIT_TABLE", created.audit_table_name)
-    monkeypatch.setenv("NARA_EVENTS_QUEUE_URL", next(iter(created.queue_urls.values())))
+    monkeypatch.setenv("NARA_EVENTS_TOPIC_ARN", created.events_topic_arn)
     monkeypatch.setenv("NARA_AWS_ENDPOINT", aws_server.endpoint)
     bootstrap.settings.cache_clear()
     bootstrap.container.cache_clear()

@@ -236,6 +236,24 @@ class DraftItem(Entity, discriminator="triage_draft"):
     expires_at = UTCDateTimeAttribute()
 
 
+class AuditStaffIndex(GlobalSecondaryIndex["AuditRecordItem"]):
+    class Meta:
+        index_name = tables.AUDIT_STAFF_INDEX
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class AuditUnitIndex(GlobalSecondaryIndex["AuditRecordItem"]):
+    class Meta:
+        index_name = tables.AUDIT_UNIT_INDEX
+        projection = AllProjection()
+
+    gsi2pk = UnicodeAttribute(hash_key=True)
+    gsi2sk = UnicodeAttribute(range_key=True)
+
+
 class AuditRecordItem(Model):
     """One access to patient data. Lives in the separate, append-only audit table."""
 
@@ -252,9 +270,16 @@ class AuditRecordItem(Model):
     actor_roles = JSONAttribute()
     unit_id = UnicodeAttribute()
     patient_ref = UnicodeAttribute()
-    case_id = UnicodeAttribute()
+    case_id = UnicodeAttribute(null=True)  # none for a log review (it reads records, not a case)
     action = UnicodeAttribute()
+    ground = UnicodeAttribute(null=True)  # on what ground the access was allowed (older records: none)
     at = UTCDateTimeAttribute()
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    staff_index = AuditStaffIndex()
+    unit_index = AuditUnitIndex()
 
 
 ENTITY_MODELS: tuple[type[Model], ...] = (
@@ -1016,7 +1041,8 @@ class DynamoDrafts:
 
 
 class DynamoAuditLog:
-    """Append-only log of staff access to patient data (patientdatalagen)."""
+    """Append-only log of staff access to patient data (patientdatalagen): it only ever puts a new item, on the
+    condition that none has its key; there is no path that updates or deletes a record."""
 
     def record(
         self,
@@ -1028,13 +1054,15 @@ class DynamoAuditLog:
         actor_roles: list[str],
         unit_id: str,
         patient_ref: str,
-        case_id: str,
+        case_id: str | None,
         action: str,
         at: datetime,
+        ground: str | None = None,  # AuditService always says; None only reads back from records older than grounds
     ) -> None:
+        sk = keys.audit_sk(_iso(at), record_id)
         item = AuditRecordItem(
             pk=keys.audit_pk(tenant, patient_ref),
-            sk=keys.audit_sk(_iso(at), record_id),
+            sk=sk,
             tenant=tenant,
             actor=actor,
             actor_name=actor_name,
@@ -1043,25 +1071,59 @@ class DynamoAuditLog:
             patient_ref=patient_ref,
             case_id=case_id,
             action=action,
+            ground=ground,
             at=at,
+            gsi1pk=keys.audit_unit_staff_pk(tenant, unit_id, actor),
+            gsi1sk=sk,
+            gsi2pk=keys.audit_unit_pk(tenant, unit_id),
+            gsi2sk=sk,
         )
         item.save(condition=AuditRecordItem.pk.does_not_exist())
 
-    def held_by(self, tenant: str, hsa_id: str, *, limit: int = 200) -> list[Case]:
-        """The cases a staff member holds (claimed or handed to them), most urgent first, then longest waiting."""
-        items = Entity.queue_index.query(keys.holder_pk(tenant, hsa_id), limit=limit)
-        return [_case_from_item(i) for i in items if isinstance(i, CaseItem)]
-
     def of_patient(self, tenant: str, patient_ref: str) -> Iterator[dict[str, Any]]:
+        """Every record of one patient, oldest first."""
         for item in AuditRecordItem.query(keys.audit_pk(tenant, patient_ref)):
-            yield {
-                "actor": item.actor,
-                "actor_name": item.actor_name,
-                "unit_id": item.unit_id,
-                "case_id": item.case_id,
-                "action": item.action,
-                "at": _iso(item.at),
-            }
+            yield _audit_record(item)
+
+    def page_of_patient(
+        self, tenant: str, patient_ref: str, *, limit: int, after: str | None = None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of a patient's records, newest first. ``after`` is the sort key where the previous page ended;
+        the sort key where this one ends is returned (None: no more pages)."""
+        pk = keys.audit_pk(tenant, patient_ref)
+        start = {"pk": {"S": pk}, "sk": {"S": after}} if after else None
+        result = AuditRecordItem.query(pk, scan_index_forward=False, limit=limit, last_evaluated_key=start)
+        records = [_audit_record(item) for item in result]
+        last = result.last_evaluated_key
+        return records, (str(last["sk"]["S"]) if last else None)
+
+    def of_unit(
+        self, tenant: str, unit_id: str, *, since: datetime, until: datetime, staff: str | None = None, limit: int
+    ) -> list[dict[str, Any]]:
+        """A unit's records in [since, until], newest first: all of them, or one staff member's there."""
+        if staff is None:
+            pk, window = keys.audit_unit_pk(tenant, unit_id), AuditRecordItem.gsi2sk.between(_iso(since), _iso(until))
+            items = AuditRecordItem.unit_index.query(pk, window, scan_index_forward=False, limit=limit)
+        else:
+            pk = keys.audit_unit_staff_pk(tenant, unit_id, staff)
+            window = AuditRecordItem.gsi1sk.between(_iso(since), _iso(until))
+            items = AuditRecordItem.staff_index.query(pk, window, scan_index_forward=False, limit=limit)
+        return [_audit_record(i) for i in items]
+
+
+def _audit_record(item: AuditRecordItem) -> dict[str, Any]:
+    return {
+        "record_id": item.sk.rpartition("#")[2],
+        "actor": item.actor,
+        "actor_name": item.actor_name,
+        "actor_roles": list(item.actor_roles or []),
+        "unit_id": item.unit_id,
+        "patient_ref": item.patient_ref,
+        "case_id": item.case_id,
+        "action": item.action,
+        "ground": item.ground,
+        "at": _iso(item.at),
+    }
 
 
 def decode_stream_image(image: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -1087,3 +1149,159 @@ def decode_stream_image(image: dict[str, Any] | None) -> dict[str, Any] | None:
 
 # The case attributes that hold JSON documents (decoded for the event translator).
 JSON_CASE_ATTRIBUTES = ("overrides", "referrals")
+
+
+# --- Notices to citizens (held SMS, event claims) and phone invitations ---
+
+
+class NoticeEventItem(Entity, discriminator="notice_event"):
+    """A domain event a notice was sent (or deliberately not sent) for; expires after a fortnight."""
+
+    tenant = UnicodeAttribute()
+    handled_at = UTCDateTimeAttribute()
+
+
+class DeferredNoticeItem(Entity, discriminator="notice_deferred"):
+    """An SMS held by quiet hours: the text (never health data) and when it may go."""
+
+    tenant = UnicodeAttribute()
+    case_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    text = UnicodeAttribute()
+    due_at = UTCDateTimeAttribute()
+
+
+@dataclass(frozen=True)
+class DeferredNotice:
+    case_id: str
+    kind: str
+    text: str
+    due_at: datetime
+
+
+class DynamoNoticeEvents:
+    """Which events were already notified about, and the SMS that wait for quiet hours to end."""
+
+    def claim(self, tenant: str, event_id: str, *, now: datetime) -> bool:
+        """True for the first delivery of ``event_id``; False for a redelivery."""
+        item = NoticeEventItem(
+            pk=keys.notice_event_pk(tenant, event_id),
+            sk=keys.NOTICE_SK,
+            tenant=tenant,
+            handled_at=now,
+            ttl=now + timedelta(days=14),
+        )
+        return _create_once(item)
+
+    def release(self, tenant: str, event_id: str) -> None:
+        """Forget a claim whose notice could not be sent, so the retried event may send it."""
+        item = NoticeEventItem(pk=keys.notice_event_pk(tenant, event_id), sk=keys.NOTICE_SK)
+        try:
+            item.delete(condition=NoticeEventItem.pk.exists(), add_version_condition=False)
+        except DeleteError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+
+    def defer(self, tenant: str, notice: DeferredNotice) -> None:
+        """Hold an SMS; a later one of the same kind for the same case replaces it (one text, not a pile)."""
+        DeferredNoticeItem(
+            pk=keys.deferred_notices_pk(tenant),
+            sk=keys.deferred_notice_sk(notice.case_id, notice.kind),
+            tenant=tenant,
+            case_id=notice.case_id,
+            kind=notice.kind,
+            text=notice.text,
+            due_at=notice.due_at,
+            ttl=notice.due_at + timedelta(days=2),
+        ).save(add_version_condition=False)  # an upsert of the one held text per case and kind
+
+    def due(self, tenant: str, now: datetime, *, limit: int = 500) -> list[DeferredNotice]:
+        items = DeferredNoticeItem.query(keys.deferred_notices_pk(tenant), limit=limit)
+        return [
+            DeferredNotice(i.case_id, i.kind, i.text, i.due_at)
+            for i in items
+            if isinstance(i, DeferredNoticeItem) and i.due_at <= now
+        ]
+
+    def take(self, tenant: str, notice: DeferredNotice) -> bool:
+        """Remove a held SMS before sending it: of two senders, exactly one gets True."""
+        item = DeferredNoticeItem(
+            pk=keys.deferred_notices_pk(tenant), sk=keys.deferred_notice_sk(notice.case_id, notice.kind)
+        )
+        try:
+            item.delete(condition=DeferredNoticeItem.text == notice.text, add_version_condition=False)
+        except DeleteError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+
+class PhoneInviteItem(Entity, discriminator="phone_invite"):
+    """A login link staff sent by SMS to a caller; keyed by the token's hash, never the token."""
+
+    tenant = UnicodeAttribute()
+    unit_id = UnicodeAttribute()
+    invited_by = UnicodeAttribute()
+    request_hash = UnicodeAttribute()  # who asked with which key and number: a retry is recognised
+    expires_at = UTCDateTimeAttribute()
+    used_by = UnicodeAttribute(null=True)
+
+
+@dataclass(frozen=True)
+class PhoneInvite:
+    unit_id: str
+    invited_by: str
+    request_hash: str
+    expires_at: datetime
+    used_by: str | None
+
+
+class DynamoPhoneInvites:
+    def create(
+        self, tenant: str, token_hash: str, *, unit_id: str, invited_by: str, request_hash: str, expires_at: datetime
+    ) -> bool:
+        """False when an invite with this token exists already (a retried request)."""
+        item = PhoneInviteItem(
+            pk=keys.phone_invite_pk(tenant, token_hash),
+            sk=keys.PHONE_INVITE_SK,
+            tenant=tenant,
+            unit_id=unit_id,
+            invited_by=invited_by,
+            request_hash=request_hash,
+            expires_at=expires_at,
+            ttl=expires_at + timedelta(days=1),
+        )
+        return _create_once(item)
+
+    def get(self, tenant: str, token_hash: str) -> PhoneInvite | None:
+        try:
+            pk = keys.phone_invite_pk(tenant, token_hash)
+            i = PhoneInviteItem.get(pk, keys.PHONE_INVITE_SK, consistent_read=True)
+        except DoesNotExist:
+            return None
+        return PhoneInvite(i.unit_id, i.invited_by, i.request_hash, i.expires_at, i.used_by)
+
+    def delete(self, tenant: str, token_hash: str) -> None:
+        item = PhoneInviteItem(pk=keys.phone_invite_pk(tenant, token_hash), sk=keys.PHONE_INVITE_SK)
+        try:
+            item.delete(add_version_condition=False)
+        except DeleteError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+
+    def use(self, tenant: str, token_hash: str, subject: str) -> bool:
+        """Bind the invite to the citizen who opened it first; True for them (again), False for anyone else."""
+        item = PhoneInviteItem(pk=keys.phone_invite_pk(tenant, token_hash), sk=keys.PHONE_INVITE_SK)
+        try:
+            item.update(
+                actions=[PhoneInviteItem.used_by.set(subject)],
+                condition=PhoneInviteItem.pk.exists()
+                & (PhoneInviteItem.used_by.does_not_exist() | (PhoneInviteItem.used_by == subject)),
+                add_version_condition=False,
+            )
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True

@@ -118,6 +118,16 @@ def audit_sk(at_iso: str, record_id: str) -> str:
     return f"{at_iso}#{record_id}"
 
 
+def audit_unit_pk(tenant: str, unit_id: str) -> str:
+    """A unit's access records, by time (the audit table's unit index): the sample for the periodic review."""
+    return f"T#{tenant}#AUDITUNIT#{unit_id}"
+
+
+def audit_unit_staff_pk(tenant: str, unit_id: str, hsa_id: str) -> str:
+    """One staff member's access records at a unit, by time (the audit table's staff index)."""
+    return f"T#{tenant}#AUDITUNIT#{unit_id}#STAFF#{hsa_id}"
+
+
 def session_pk(tenant: str, session_id: str) -> str:
     return f"T#{tenant}#SESSION#{session_id}"
 
@@ -176,3 +186,24 @@ NOTICE_SK = "NOTICE"
 def notice_pk(tenant: str, case_id: str) -> str:
     # Next to the case, but its own item: the case's version is not touched by a notice.
     return f"T#{tenant}#NOTICE#{case_id}"
+
+
+def notice_event_pk(tenant: str, event_id: str) -> str:
+    """One per domain event that was notified about: a redelivered event finds it and sends nothing."""
+    return f"T#{tenant}#NOTICE_EVENT#{event_id}"
+
+
+def deferred_notices_pk(tenant: str) -> str:
+    """SMS held by quiet hours, all under one key: the scheduled sender reads them with one Query."""
+    return f"T#{tenant}#NOTICE_DEFERRED"
+
+
+def deferred_notice_sk(case_id: str, kind: str) -> str:
+    return f"{case_id}#{kind}"
+
+
+def phone_invite_pk(tenant: str, token_hash: str) -> str:
+    return f"T#{tenant}#PHONE_INVITE#{token_hash}"
+
+
+PHONE_INVITE_SK = "INVITE"

@@ -41,19 +41,23 @@ def main_table(table_name: str) -> dict[str, Any]:
     }
 
 
+AUDIT_STAFF_INDEX = "gsi1"  # unit + staff member -> time: a unit admin's review of one staff member's accesses
+AUDIT_UNIT_INDEX = "gsi2"  # unit -> time: the random sample of a period's records for the periodic review
+
+
 def audit_table(table_name: str) -> dict[str, Any]:
-    """CreateTable parameters of the append-only patient-data access log (PDL log)."""
+    """CreateTable parameters of the append-only patient-data access log (PDL log): one partition per patient (the
+    citizen's extract), and two indexes for the unit admins' review (by staff member, by period)."""
+    attrs = ["pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"]
     return {
         "TableName": table_name,
         "BillingMode": "PAY_PER_REQUEST",
-        "AttributeDefinitions": [
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
+        "AttributeDefinitions": [{"AttributeName": a, "AttributeType": "S"} for a in attrs],
         "KeySchema": [
             {"AttributeName": "pk", "KeyType": "HASH"},
             {"AttributeName": "sk", "KeyType": "RANGE"},
         ],
+        "GlobalSecondaryIndexes": [_index(AUDIT_STAFF_INDEX), _index(AUDIT_UNIT_INDEX)],
     }
 
 

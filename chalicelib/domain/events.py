@@ -23,6 +23,7 @@ EVENT_TYPES = (
     "AppointmentCancelled",
     "AppointmentNoShow",
     "AppointmentReminderDue",
+    "CaseEscalated",  # written by the escalation schedule straight to the timeline (chalicelib/services/alerts.py)
 )
 
 

@@ -1,17 +1,55 @@
-"""The patient-data access log: every staff read of patient data is recorded *before* data is returned."""
+"""The patient-data access log (patientdatalagen 4 kap., HSLF-FS 2016:40).
+
+Every staff read or change of patient data is recorded *before* data is returned, with the ground the access was
+allowed on; if the record cannot be written, the caller gets an error and no data. The log is append-only. The
+citizen reads the accesses to their own data (their extract); a unit's admins search and sample their unit's records
+for the periodic review, and each review is itself logged.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import random
+import re
+from datetime import datetime
+from typing import Any
+
 from chalicelib.adapters.dynamo import DynamoAuditLog
+from chalicelib.domain.errors import Forbidden, NotFound, ValidationFailed
+from chalicelib.domain.identity import patient_ref
 from chalicelib.domain.model import Case, Principal
+from chalicelib.domain.personal_number import PersonalNumber
 from chalicelib.services.ports import Clock, IdGenerator
+
+# On what ground ("på vilken grund") an access was allowed. The citizen's extract shows these in plain words.
+GROUNDS = ("claimed", "referral", "unit_queue", "review")
+REVIEW_ACTION = "review_access_log"
+ADMIN_ROLE = "admin"
+EXTRACT_PAGE = 50
+REVIEW_LIMIT = 200  # records shown by one search
+SAMPLE_POOL = 5000  # the records of a period a sample is drawn from (the newest, when a period has more)
+SAMPLE_MAX = 100
+_SORT_KEY = re.compile(r"\d{4}-\d\d-\d\dT[0-9:.+]+#[0-9A-Za-z-]+")  # keys.audit_sk: the ISO time, then the id
+
+
+def ground_of(principal: Principal, case: Case) -> str:
+    """Why the principal may access the case now: they hold it, it was referred to (or by) them, or it is at their
+    unit (its queue, before anyone claims it)."""
+    if case.claimed_by == principal.subject:
+        return "claimed"
+    referred_here = any(r.get("to_unit_id") == case.unit_id for r in case.referrals) and case.unit_id in principal.units
+    if referred_here or any(r.get("by") == principal.subject for r in case.referrals):
+        return "referral"
+    return "unit_queue"
 
 
 class AuditService:
-    def __init__(self, log: DynamoAuditLog, *, clock: Clock, ids: IdGenerator) -> None:
+    def __init__(self, log: DynamoAuditLog, *, clock: Clock, ids: IdGenerator, patient_key: bytes = b"") -> None:
         self._log = log
         self._clock = clock
         self._ids = ids
+        self._patient_key = patient_key
 
     def record_case_access(self, principal: Principal, case: Case, action: str) -> None:
         """Write the access record; raises (fails closed) if it cannot be written."""
@@ -25,5 +63,111 @@ class AuditService:
             patient_ref=case.patient_ref,
             case_id=case.case_id,
             action=action,
+            ground=ground_of(principal, case),
             at=self._clock(),
         )
+
+    # --- The citizen's own extract ---------------------------------------------------------------------------------
+
+    def extract(
+        self, principal: Principal, *, ward: str | None = None, cursor: str | None = None, limit: int = EXTRACT_PAGE
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page (newest first) of the accesses to the citizen's data, or to a child's in their custody. Only the
+        care unit, the roles, the action, the ground and the time: not who by name or HSA-id."""
+        ref = principal.subject
+        if ward is not None:
+            if principal.ward(ward) is None:
+                raise NotFound("No such person in your custody.")
+            ref = ward
+        records, after = self._log.page_of_patient(principal.tenant, ref, limit=limit, after=_decode(cursor))
+        shown = [{k: r[k] for k in ("record_id", "at", "unit_id", "actor_roles", "action", "ground")} for r in records]
+        return shown, (_encode(after) if after else None)
+
+    # --- The unit admins' review -----------------------------------------------------------------------------------
+
+    def search(
+        self,
+        principal: Principal,
+        unit_id: str,
+        *,
+        personal_number: str | None,
+        staff: str | None,
+        since: datetime,
+        until: datetime,
+    ) -> list[dict[str, Any]]:
+        """The unit's records of one patient or one staff member in the period, newest first (at most
+        ``REVIEW_LIMIT``). Each patient shown gets a ``review`` access record first."""
+        self._require_admin(principal, unit_id)
+        if (personal_number is None) == (staff is None):
+            raise ValidationFailed(
+                "Search by patient (personal identity number) or by staff member (HSA-id), one of them.",
+                field="patient",
+                message_sv="Sök på patient (personnummer) eller på medarbetare (HSA-id), ett av dem.",
+            )
+        if personal_number is not None:
+            number = PersonalNumber.parse(personal_number, today=self._clock().date())
+            ref = patient_ref(number.canonical, self._patient_key)
+            since_iso, until_iso = since.isoformat(), until.isoformat()
+            found = [
+                r
+                for r in self._log.of_patient(principal.tenant, ref)
+                if r["unit_id"] == unit_id and since_iso <= r["at"] <= until_iso
+            ]
+            records = found[::-1][:REVIEW_LIMIT]
+        else:
+            records = self._log.of_unit(
+                principal.tenant, unit_id, since=since, until=until, staff=staff, limit=REVIEW_LIMIT
+            )
+        self._record_review(principal, unit_id, records)
+        return records
+
+    def sample(
+        self, principal: Principal, unit_id: str, *, size: int, since: datetime, until: datetime
+    ) -> list[dict[str, Any]]:
+        """A random sample of the unit's records in the period for the periodic review (newest first)."""
+        self._require_admin(principal, unit_id)
+        pool = self._log.of_unit(principal.tenant, unit_id, since=since, until=until, limit=SAMPLE_POOL)
+        drawn = random.SystemRandom().sample(pool, min(size, len(pool)))
+        drawn.sort(key=lambda r: r["at"], reverse=True)
+        self._record_review(principal, unit_id, drawn)
+        return drawn
+
+    def _require_admin(self, principal: Principal, unit_id: str) -> None:
+        if not principal.is_staff or unit_id not in principal.units:
+            raise NotFound(f"No unit {unit_id!r} of yours.")
+        if ADMIN_ROLE not in principal.professions_at(unit_id):
+            raise Forbidden("Only the unit's administrators review its access log.")
+
+    def _record_review(self, principal: Principal, unit_id: str, records: list[dict[str, Any]]) -> None:
+        """One ``review`` access record per patient shown, written before anything is shown."""
+        at = self._clock()
+        for ref in dict.fromkeys(r["patient_ref"] for r in records):
+            self._log.record(
+                tenant=principal.tenant,
+                record_id=self._ids(),
+                actor=principal.subject,
+                actor_name=principal.display_name,
+                actor_roles=sorted(principal.professions_at(unit_id)),
+                unit_id=unit_id,
+                patient_ref=ref,
+                case_id=None,
+                action=REVIEW_ACTION,
+                ground="review",
+                at=at,
+            )
+
+
+def _encode(after: str) -> str:
+    return base64.urlsafe_b64encode(after.encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str | None) -> str | None:
+    if not cursor:
+        return None
+    try:
+        after = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        after = ""
+    if not _SORT_KEY.fullmatch(after):
+        raise ValidationFailed("The cursor is not one this list gave.", field="cursor", message_sv="Ogiltig sidmarkör.")
+    return after

@@ -346,7 +346,7 @@ class BookingService:
         cancelled = self._bookings.end(booking.cancel_by_staff(principal.subject, message, now), now=now, release=True)
         if case.is_open:
             text = f"Din bokade tid har avbokats av mottagningen. {cancelled.reason}"
-            self._chat.post(principal, case.case_id, text=text[:2000], client_id=f"cancel-{booking_id}")
+            self._chat.post_in_logged_case(principal, case, text=text[:2000], client_id=f"cancel-{booking_id}")
         return cancelled
 
     def offer(self, principal: Principal, case_id: str, slot_ids: list[str], *, client_id: str) -> tuple[Any, bool]:

@@ -134,6 +134,14 @@ class ChatService:
         self._audit.record_case_access(principal, case, "request_photo")  # first: fails closed
         return self._store(principal, case, text=text, client_id=client_id, kind=MessageKind.PHOTO_REQUEST)
 
+    def post_in_logged_case(
+        self, principal: Principal, case: Case, *, text: str, client_id: str
+    ) -> tuple[Message, bool]:
+        """A message posted by a use case that has already logged this request's access to the case (one request,
+        one access record), e.g. staff cancelling a booking."""
+        _check_client_id(client_id)
+        return self._store(principal, case, text=Message.validate_text(text), client_id=client_id)
+
     def offer_booking(
         self, principal: Principal, case: Case, slots: list[OfferedTime], *, client_id: str
     ) -> tuple[Message, bool]:

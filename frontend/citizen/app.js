@@ -8,6 +8,9 @@ import { addStrings } from "/shared/i18n.js";
 
 let stringsLoaded = null;
 
+// The menu's link to the access log extract (its page, accesslog.js, brings the rest of its strings).
+addStrings({ sv: { "nav.accessLog": "Vem har läst mina uppgifter" }, en: { "nav.accessLog": "Who has read my data" } });
+
 /** A view from a module loaded on first use, after the journey's strings. */
 function lazy(load, name) {
   return async (ctx, ...params) => {
@@ -47,14 +50,16 @@ startApp({
     { href: "#/", t: "nav.start" },
     { href: "#/ny-kontakt", t: "nav.newCase" },
     { href: "#/arenden", t: "nav.myCases" },
+    { href: "#/vem-har-last", t: "nav.accessLog" },
   ],
   routes: [
     { path: /^\/$/, view: (ctx) => (ctx.session.token ? home(ctx) : loggedOutView(ctx)) },
-    { path: /^\/ny-kontakt$/, auth: true, view: lazy(() => import("./intake.js"), "intakeView") },
+    { path: /^\/ny-kontakt(?:\?.*)?$/, auth: true, view: lazy(() => import("./intake.js"), "intakeView") },
     { path: /^\/ny-kontakt\/([^/]+)$/, auth: true, view: lazy(() => import("./triage.js"), "triageView") },
     { path: /^\/ny-kontakt\/([^/]+)\/andra$/, auth: true, view: lazy(() => import("./intake.js"), "editIntakeView") },
     { path: /^\/arenden$/, auth: true, view: lazy(() => import("./case.js"), "casesView") },
     { path: /^\/arenden\/([^/]+)$/, auth: true, view: lazy(() => import("./case.js"), "caseView") },
+    { path: /^\/vem-har-last$/, auth: true, view: lazy(() => import("./accesslog.js"), "accessLogView") },
     { path: /^\/tillganglighet$/, view: lazy(() => import("./statement.js"), "statementView") },
   ],
 });

@@ -4,8 +4,31 @@
 
 import { clear, h, uniqueId } from "/shared/dom.js";
 import { errorSummary, field, IntentKey } from "/shared/forms.js";
-import { bind } from "/shared/i18n.js";
+import { addStrings, bind } from "/shared/i18n.js";
 import { intakeSaved, showError } from "./util.js";
+
+addStrings({
+  sv: {
+    "invite.from": "Du fick länken från {unit}. Vi har valt den mottagningen åt dig.",
+    "invite.gone": "Länken du fick har redan använts eller gäller inte längre. Välj vårdcentral själv nedan.",
+  },
+  en: {
+    "invite.from": "You got the link from {unit}. We have chosen that unit for you.",
+    "invite.gone": "The link you got has been used already or has expired. Choose a health centre yourself below.",
+  },
+});
+
+/** "Från telefon till digitalt": a login link staff sent by SMS (#/ny-kontakt?inbjudan=<token>) names the unit. */
+async function invitedUnit(ctx) {
+  const token = new URLSearchParams(location.hash.split("?")[1] || "").get("inbjudan");
+  if (!token) return { unit: null, note: null };
+  try {
+    const unit = await ctx.api.get(`/citizen/phone-invites/${encodeURIComponent(token)}`);
+    return { unit, note: h("p", { class: "notice", role: "status", t: "invite.from", vars: { unit: unit.unit_name } }) };
+  } catch {
+    return { unit: null, note: h("p", { class: "notice", role: "status", t: "invite.gone" }) };
+  }
+}
 
 const MOBILE = /^(?:\+46|0046|0)7\d{8}$/; // Swedish mobile numbers: 07x xxx xx xx, +46 7x …
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -52,12 +75,15 @@ export async function intakeView(ctx) {
   ctx.main.append(h("h1", { tabindex: "-1", t: "newCase.title" }), h("p", { class: "lead", t: "newCase.lead" }));
   const drafts = h("div");
   ctx.main.append(drafts);
-  const [units, { children }] = await Promise.all([ctx.units(), ctx.api.get("/citizen/children"), listDrafts(ctx, drafts)]);
+  const [units, { children }, invite] = await Promise.all([
+    ctx.units(), ctx.api.get("/citizen/children"), invitedUnit(ctx), listDrafts(ctx, drafts)]);
+  if (invite.note) drafts.before(invite.note);
 
   const unitSelect = h("select", { required: true, autocomplete: "off" },
     h("option", { value: "", t: "newCase.unitChoose" }),
     [...units.values()].map((u) => h("option", { value: u.unit_id }, u.name)));
   const unitInfo = h("p", { class: "unit-info", "aria-live": "polite" });
+  if (invite.unit && units.has(invite.unit.unit_id)) unitSelect.value = invite.unit.unit_id;
   const who = children.length ? whoChoice(children) : null;
   const written = writtenFields();
   const fields = {
@@ -70,6 +96,7 @@ export async function intakeView(ctx) {
     if (unit) bind(unitInfo, "newCase.unitInfo", { address: unit.address, phone: unit.phone });
     else clear(unitInfo);
   });
+  if (unitSelect.value) unitSelect.dispatchEvent(new Event("change")); // the unit of a phone invitation
 
   const summary = h("div");
   const submitError = h("div");

@@ -3,11 +3,14 @@
 // in full with its handling, decisions and chat (handling.js).
 
 import { loginPanel, startApp } from "/shared/app.js";
+import { accessLogView } from "./accesslog.js";
+import { alertArea } from "./alerts.js";
 import { clear, codeLabel, errorMessage, errorTexts, h, priorityBadge, uniqueId } from "/shared/dom.js";
 import { bind } from "/shared/i18n.js";
 import { calendarView } from "./calendar.js";
 import { caseWorkspace, rememberSelf } from "./handling.js";
 import { followMyCases, onMyCases } from "./mycases.js";
+import { phoneInviteForm } from "./phoneinvite.js";
 import { scheduleView } from "./schedule.js";
 import "./staff-strings.js";
 import { timeLeft } from "./timeleft.js";
@@ -80,6 +83,7 @@ async function queueView(ctx, unitId) {
   const claimError = h("div", { class: "claim-error" });
   const body = h("div", { class: "queue-body" });
   const heading = h("h1", { tabindex: "-1", t: "queue.title" });
+  const alerts = alertArea(ctx, unitId); // new P1/P2 cases and escalations, at once, with sound
 
   ctx.main.append(
     h("div", { class: "page-head" },
@@ -90,9 +94,11 @@ async function queueView(ctx, unitId) {
     h("div", { class: "toolbar" },
       h("div", { class: "field field-inline" }, h("label", { for: "queue-filter", t: "queue.filter" }), filter),
       refresh, live),
+    alerts.element,
     updated,
     h("p", { id: countsId, class: "counts-title", t: "queue.counts" }),
-    counts, error, claimError, body);
+    counts, error, claimError, body,
+    phoneInviteForm(ctx, unitId));
 
   // One request at a time; a push or click while one runs asks for one more afterwards (never a stale answer last).
   let loading = null;
@@ -223,7 +229,7 @@ async function queueView(ctx, unitId) {
 
   // Live: a case claimed, released, handed over or closed at this unit is pushed to its staff; the queue is
   // fetched again (the push says what changed; the REST answer is the truth). Polling stays as the fallback.
-  const offs = [];
+  const offs = [alerts.off];
   const realtime = ctx.realtime();
   if (realtime) {
     const showStatus = (status) => {
@@ -244,6 +250,7 @@ async function queueView(ctx, unitId) {
         load();
       }),
       realtime.on("open", () => load()),
+      realtime.on("alert", () => load()), // an urgent case just came in: it shows in the queue at once
     );
   }
   const timer = setInterval(() => { if (!document.hidden) load(); }, QUEUE_REFRESH_MS);
@@ -274,10 +281,14 @@ function toUnit(prefix) {
   };
 }
 
-/** Every logged-in page keeps the header's "Pågående (n)" current. */
+/** Every logged-in page keeps the header's "Pågående (n)" current; Loggranskning is shown to admins only. */
 function tracked(view) {
   return (ctx, ...params) => {
     followMyCases(ctx);
+    ctx.me().then((me) => {
+      const link = document.querySelector('#nav a[href="#/loggranskning"]');
+      if (link) link.parentElement.hidden = !me.roles.some((r) => r.role === "admin");
+    }, () => {});
     return view(ctx, ...params);
   };
 }
@@ -297,6 +308,7 @@ startApp({
     { href: "#/frasmallar", t: "nav.templates" },
     { href: "#/kalender", t: "nav.calendar" },
     { href: "#/schema", t: "nav.schedule" },
+    { href: "#/loggranskning", t: "nav.accessLog" },
   ],
   routes: [
     { path: /^\/(?:enheter)?$/, auth: true, view: tracked(unitsView) },
@@ -309,6 +321,8 @@ startApp({
     { path: /^\/kalender\/([^/]+)$/, auth: true, view: tracked(calendarView) },
     { path: /^\/schema$/, auth: true, view: toUnit("schema") },
     { path: /^\/schema\/([^/]+)$/, auth: true, view: tracked(scheduleView) },
+    { path: /^\/loggranskning$/, auth: true, view: toUnit("loggranskning") },
+    { path: /^\/loggranskning\/([^/]+)$/, auth: true, view: tracked(accessLogView) },
     { path: /^\/frasmallar\/([^/]+)$/, auth: true,
       view: tracked((ctx, unitId) => import("./templates.js").then((m) => m.templatesView(ctx, unitId))) },
   ],

@@ -20,6 +20,24 @@ WORK_QUEUE_RETENTION_SECONDS = 4 * 24 * 3600  # the SQS default, explicit: a lon
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # the SQS maximum: time to notice, fix and redrive
 RETAIN = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
 KEY_ARN = {"Fn::GetAtt": ["DataKey", "Arn"]}
+# Every bucket: encrypted with the region's key, never public, objects owned by the bucket owner (no ACLs).
+PRIVATE_BUCKET = {
+    "BucketEncryption": {
+        "ServerSideEncryptionConfiguration": [
+            {
+                "ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": KEY_ARN},
+                "BucketKeyEnabled": True,
+            }
+        ]
+    },
+    "PublicAccessBlockConfiguration": {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    },
+    "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+}
 # (logical id, secret name after nara/<tenant>/, description). Each secret is created with a generated value, so no
 # value is ever written in a template. Never change a secret's GenerateSecretString: CloudFormation would generate a
 # new value over the one in use (for the patient key, or a value a region put, that is data loss).
@@ -43,6 +61,8 @@ IDENTITY_SECRETS = (
 # are made from it. Used only once the region's `video` setting names TURN urls.
 VIDEO_SECRETS = (
     ("TurnSecret", "turn/shared_secret", "The TURN server's shared secret (static-auth-secret)." + _PLACEHOLDER),
+    # and a region's own SMS gateway (sms_provider {"http": ...}, docs/notifications.md): its bearer token
+    ("SmsTokenSecret", "sms/token", "Bearer token of the region's HTTP SMS gateway." + _PLACEHOLDER),
 )
 # The CreateTable parameters this renderer understands; anything else in ``tables.py`` must be taught here first.
 # Browsers upload photos straight to the bucket (presigned POST) from the region's origin; CORS allows that origin
@@ -121,16 +141,10 @@ def render(resources: TenantResources) -> dict[str, Any]:
         if params.get("StreamSpecification", {}).get("StreamEnabled"):
             out[f"{name}StreamArn"] = {"Fn::GetAtt": [name, "StreamArn"]}
             res[f"{name}StreamDlq"] = _dlq(stream_dlq_name(params["TableName"]))
+            res[f"{name}StreamDlqAlarm"] = _dlq_alarm(f"{name}StreamDlq", f"{name}'s stream handler")
             out[f"{name}StreamDlqArn"] = {"Fn::GetAtt": [f"{name}StreamDlq", "Arn"]}
 
-    for queue in resources.queues:
-        name = logical_id(resources, queue.name)
-        res[f"{name}Dlq"] = _dlq(queue.dlq_name, serves=queue.name)
-        res[f"{name}Queue"] = _work_queue(queue, dlq=f"{name}Dlq")
-        out[f"{name}QueueName"] = {"Fn::GetAtt": [f"{name}Queue", "QueueName"]}
-        out[f"{name}QueueUrl"] = {"Ref": f"{name}Queue"}
-        out[f"{name}QueueArn"] = {"Fn::GetAtt": [f"{name}Queue", "Arn"]}
-        out[f"{name}DlqArn"] = {"Fn::GetAtt": [f"{name}Dlq", "Arn"]}
+    _event_fanout(resources, res, out)
 
     for bucket in resources.buckets:
         name = logical_id(resources, bucket) + "Bucket"
@@ -138,6 +152,8 @@ def render(resources: TenantResources) -> dict[str, Any]:
         res[f"{name}Policy"] = _tls_only_bucket_policy(name)
         out[f"{name}Name"] = {"Ref": name}
         out[f"{name}Arn"] = {"Fn::GetAtt": [name, "Arn"]}
+
+    _access_log_archive(resources, res, out)
 
     for name, secret, why in (*APP_SECRETS, *IDENTITY_SECRETS, *VIDEO_SECRETS):
         res[name] = _secret(f"nara/{resources.tenant}/{secret}", why)
@@ -151,6 +167,8 @@ def render(resources: TenantResources) -> dict[str, Any]:
 
 def _key(resources: TenantResources) -> dict[str, Any]:
     account_root = {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}
+    # by name: a Ref to the topic would make a cycle (the topic is encrypted with this key)
+    events_topic_arn = f"arn:${{AWS::Partition}}:sns:${{AWS::Region}}:${{AWS::AccountId}}:{resources.events_topic}"
     return {
         "Type": "AWS::KMS::Key",
         **RETAIN,
@@ -169,7 +187,16 @@ def _key(resources: TenantResources) -> dict[str, Any]:
                         "Principal": {"AWS": account_root},
                         "Action": "kms:*",
                         "Resource": "*",
-                    }
+                    },
+                    {
+                        # SNS encrypts what it keeps of an event and sends it to the (encrypted) consumer queues.
+                        "Sid": "EventsTopicUsesKey",
+                        "Effect": "Allow",
+                        "Principal": {"Service": "sns.amazonaws.com"},
+                        "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+                        "Resource": "*",
+                        "Condition": {"ArnEquals": {"aws:SourceArn": {"Fn::Sub": events_topic_arn}}},
+                    },
                 ],
             },
         },
@@ -217,6 +244,86 @@ def _dlq(name: str, *, serves: str | None = None) -> dict[str, Any]:
     return _queue(name, **props)
 
 
+# --- Domain events: one topic, fanned out to a queue per consumer (docs/events.md) ---------------------------------
+
+
+def _event_fanout(resources: TenantResources, res: dict[str, Any], out: dict[str, Any]) -> None:
+    """The events topic; per consumer a queue subscribed to it with raw delivery (the body is the event), a policy
+    letting only that topic send to it, a DLQ, and an alarm when anything waits in the DLQ. Alarms notify the
+    ``Alarms`` topic, which the region subscribes its operators to (docs/events.md)."""
+    res["EventsTopic"] = {
+        "Type": "AWS::SNS::Topic",
+        "Properties": {"TopicName": resources.events_topic, "KmsMasterKeyId": KEY_ARN},
+    }
+    out["EventsTopicArn"] = {"Ref": "EventsTopic"}
+    # No customer key here: CloudWatch cannot publish to a topic encrypted with one it has no grant on, and an alarm
+    # says only which queue holds failed events, never what is in them.
+    res["AlarmsTopic"] = {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": f"nara-{resources.tenant}-alarms"}}
+    out["AlarmsTopicArn"] = {"Ref": "AlarmsTopic"}
+    for queue in resources.queues:
+        name = logical_id(resources, queue.name)
+        res[f"{name}Dlq"] = _dlq(queue.dlq_name, serves=queue.name)
+        res[f"{name}Queue"] = _work_queue(queue, dlq=f"{name}Dlq")
+        res[f"{name}QueuePolicy"] = _topic_may_send(f"{name}Queue")
+        res[f"{name}Subscription"] = {
+            "Type": "AWS::SNS::Subscription",
+            "Properties": {
+                "TopicArn": {"Ref": "EventsTopic"},
+                "Protocol": "sqs",
+                "Endpoint": {"Fn::GetAtt": [f"{name}Queue", "Arn"]},
+                "RawMessageDelivery": True,
+            },
+        }
+        res[f"{name}DlqAlarm"] = _dlq_alarm(f"{name}Dlq", f"the {queue.consumer} consumer")
+        out[f"{name}QueueName"] = {"Fn::GetAtt": [f"{name}Queue", "QueueName"]}
+        out[f"{name}QueueUrl"] = {"Ref": f"{name}Queue"}
+        out[f"{name}QueueArn"] = {"Fn::GetAtt": [f"{name}Queue", "Arn"]}
+        out[f"{name}DlqArn"] = {"Fn::GetAtt": [f"{name}Dlq", "Arn"]}
+
+
+def _topic_may_send(queue: str) -> dict[str, Any]:
+    return {
+        "Type": "AWS::SQS::QueuePolicy",
+        "Properties": {
+            "Queues": [{"Ref": queue}],
+            "PolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "EventsTopicDelivers",
+                        "Effect": "Allow",
+                        "Principal": {"Service": "sns.amazonaws.com"},
+                        "Action": "sqs:SendMessage",
+                        "Resource": {"Fn::GetAtt": [queue, "Arn"]},
+                        "Condition": {"ArnEquals": {"aws:SourceArn": {"Ref": "EventsTopic"}}},
+                    }
+                ],
+            },
+        },
+    }
+
+
+def _dlq_alarm(dlq: str, what: str) -> dict[str, Any]:
+    return {
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            "AlarmDescription": f"Events {what} could not handle wait in {dlq}: fix the cause, then replay the DLQ "
+            "(docs/events.md)",
+            "Namespace": "AWS/SQS",
+            "MetricName": "ApproximateNumberOfMessagesVisible",
+            "Dimensions": [{"Name": "QueueName", "Value": {"Fn::GetAtt": [dlq, "QueueName"]}}],
+            "Statistic": "Maximum",
+            "Period": 300,
+            "EvaluationPeriods": 1,
+            "Threshold": 0,
+            "ComparisonOperator": "GreaterThanThreshold",
+            "TreatMissingData": "notBreaching",
+            "AlarmActions": [{"Ref": "AlarmsTopic"}],
+            "OKActions": [{"Ref": "AlarmsTopic"}],
+        },
+    }
+
+
 def _bucket(name: str, *, uploads: str) -> dict[str, Any]:
     cors = {
         "CorsRules": [
@@ -233,21 +340,7 @@ def _bucket(name: str, *, uploads: str) -> dict[str, Any]:
         **RETAIN,
         "Properties": {
             "BucketName": name,
-            "BucketEncryption": {
-                "ServerSideEncryptionConfiguration": [
-                    {
-                        "ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": KEY_ARN},
-                        "BucketKeyEnabled": True,
-                    }
-                ]
-            },
-            "PublicAccessBlockConfiguration": {
-                "BlockPublicAcls": True,
-                "BlockPublicPolicy": True,
-                "IgnorePublicAcls": True,
-                "RestrictPublicBuckets": True,
-            },
-            "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+            **PRIVATE_BUCKET,
             "CorsConfiguration": {"Fn::If": ["BrowserUploads", cors, {"Ref": "AWS::NoValue"}]},
             "VersioningConfiguration": {"Status": "Enabled"},
             "LifecycleConfiguration": {
@@ -309,3 +402,125 @@ def _secret(name: str, description: str) -> dict[str, Any]:
             "GenerateSecretString": {"PasswordLength": 64, "ExcludePunctuation": True},
         },
     }
+
+
+# --- The access log kept five years (patientdatalagen, HSLF-FS 2016:40; docs/access-log.md) -----------------------
+# The audit table streams every new record (DynamoDB's Kinesis streaming destination) into a Kinesis data stream;
+# Kinesis Data Firehose delivers the stream in batches to a bucket with S3 Object Lock in COMPLIANCE mode: no one, the
+# account's root user included, can delete or overwrite an archived record before its five years are out.
+ACCESS_LOG_RETENTION_YEARS = 5
+ACCESS_LOG_STREAM_HOURS = 7 * 24  # the stream holds a week: time to notice and fix a stalled delivery
+ACCESS_LOG_BUFFER_SECONDS = 300
+
+
+def access_log_archive_name(tenant: str) -> str:
+    return f"nara-{tenant}-access-log"
+
+
+def _access_log_archive(resources: TenantResources, res: dict[str, Any], out: dict[str, Any]) -> None:
+    """Add the stream, the Object Lock bucket and the delivery stream; the audit table streams into the first."""
+    stream_arn = {"Fn::GetAtt": ["AccessLogStream", "Arn"]}
+    bucket_arn = {"Fn::GetAtt": ["AccessLogBucket", "Arn"]}
+    res["AuditTable"]["Properties"]["KinesisStreamSpecification"] = {"StreamArn": stream_arn}
+    res["AccessLogStream"] = {
+        "Type": "AWS::Kinesis::Stream",
+        **RETAIN,
+        "Properties": {
+            "StreamModeDetails": {"StreamMode": "ON_DEMAND"},
+            "RetentionPeriodHours": ACCESS_LOG_STREAM_HOURS,
+            "StreamEncryption": {"EncryptionType": "KMS", "KeyId": KEY_ARN},
+        },
+    }
+    res["AccessLogBucket"] = {
+        "Type": "AWS::S3::Bucket",
+        **RETAIN,
+        "Properties": {
+            "BucketName": access_log_archive_name(resources.tenant),
+            "ObjectLockEnabled": True,
+            "ObjectLockConfiguration": {
+                "ObjectLockEnabled": "Enabled",
+                "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Years": ACCESS_LOG_RETENTION_YEARS}},
+            },
+            "VersioningConfiguration": {"Status": "Enabled"},
+            **PRIVATE_BUCKET,
+        },
+    }
+    res["AccessLogBucketPolicy"] = _tls_only_bucket_policy("AccessLogBucket")
+    res["AccessLogDeliveryRole"] = {
+        "Type": "AWS::IAM::Role",
+        "Properties": {
+            "Description": "Kinesis Data Firehose delivers the access log stream to its Object Lock bucket",
+            "AssumeRolePolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "firehose.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                        "Condition": {"StringEquals": {"sts:ExternalId": {"Ref": "AWS::AccountId"}}},
+                    }
+                ],
+            },
+            "Policies": [
+                {
+                    "PolicyName": "deliver-access-log",
+                    "PolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Sid": "ReadTheStream",
+                                "Effect": "Allow",
+                                "Action": [
+                                    "kinesis:DescribeStream",
+                                    "kinesis:GetShardIterator",
+                                    "kinesis:GetRecords",
+                                    "kinesis:ListShards",
+                                ],
+                                "Resource": stream_arn,
+                            },
+                            {
+                                # Put only: the archive is never read, changed or deleted through this role.
+                                "Sid": "WriteTheArchive",
+                                "Effect": "Allow",
+                                "Action": [
+                                    "s3:AbortMultipartUpload",
+                                    "s3:GetBucketLocation",
+                                    "s3:ListBucket",
+                                    "s3:ListBucketMultipartUploads",
+                                    "s3:PutObject",
+                                ],
+                                "Resource": [bucket_arn, {"Fn::Sub": "${AccessLogBucket.Arn}/*"}],
+                            },
+                            {
+                                "Sid": "UseTheDataKey",
+                                "Effect": "Allow",
+                                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                                "Resource": KEY_ARN,
+                            },
+                        ],
+                    },
+                }
+            ],
+        },
+    }
+    res["AccessLogDelivery"] = {
+        "Type": "AWS::KinesisFirehose::DeliveryStream",
+        "Properties": {
+            "DeliveryStreamType": "KinesisStreamAsSource",
+            "KinesisStreamSourceConfiguration": {
+                "KinesisStreamARN": stream_arn,
+                "RoleARN": {"Fn::GetAtt": ["AccessLogDeliveryRole", "Arn"]},
+            },
+            "ExtendedS3DestinationConfiguration": {
+                "BucketARN": bucket_arn,
+                "RoleARN": {"Fn::GetAtt": ["AccessLogDeliveryRole", "Arn"]},
+                "Prefix": "access-log/!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/",
+                "ErrorOutputPrefix": "failed/!{firehose:error-output-type}/!{timestamp:yyyy}/!{timestamp:MM}/",
+                "BufferingHints": {"IntervalInSeconds": ACCESS_LOG_BUFFER_SECONDS, "SizeInMBs": 64},
+                "CompressionFormat": "GZIP",
+                "EncryptionConfiguration": {"KMSEncryptionConfig": {"AWSKMSKeyARN": KEY_ARN}},
+            },
+        },
+    }
+    out["AccessLogBucketName"] = {"Ref": "AccessLogBucket"}
+    out["AccessLogStreamArn"] = stream_arn

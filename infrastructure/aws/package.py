@@ -3,7 +3,7 @@
 ``.chalice/config.json`` and ``.chalice/policy-<stage>.json`` are tenant-neutral. Where they need a resource they
 write a ``${Name}`` placeholder, in CloudFormation's ``Fn::Sub`` syntax:
 
-- ``${MainTableArn}``, ``${EventsQueueUrl}``, ... name an output of the data stack: the merge turns them into
+- ``${MainTableArn}``, ``${EventsTopicArn}``, ... name an output of the data stack: the merge turns them into
   ``Fn::ImportValue`` of that output's export;
 - ``${PublicOrigin}``, ``${BankIdUrl}``, ... name a parameter of the app stack (:data:`PARAMETERS`, the region's
   non-secret settings, given at deploy time): a ``Ref`` when it is the whole value, else left to ``Fn::Sub``;
@@ -11,9 +11,10 @@ write a ``${Name}`` placeholder, in CloudFormation's ``Fn::Sub`` syntax:
   resolves them itself once the string is wrapped in ``Fn::Sub``.
 
 Any other name is an error here, not at deploy time. The merge also wires what Chalice cannot express: the stream
-handler's on-failure destination and retry limits, and partial batch failures on the SQS event source. (An SQS
-event source has no on-failure destination: a message that keeps failing goes to the queue's own DLQ through the
-queue's RedrivePolicy, in the data stack.)
+handler's on-failure destination and retry limits, partial batch failures on each consumer's SQS event source (the
+consumer's own queue, found by its name), and the grants of domain events: only the stream handler publishes to the
+events topic, and each consumer reads only its own queue. (An SQS event source has no on-failure destination: a
+message that keeps failing goes to the queue's own DLQ through the queue's RedrivePolicy, in the data stack.)
 """
 
 from __future__ import annotations
@@ -31,13 +32,15 @@ from pathlib import Path
 from typing import Any
 
 from infrastructure.aws import data_stack
-from infrastructure.definitions import TenantResources
+from infrastructure.definitions import CONSUMERS, TenantResources
 
 ROOT = Path(__file__).resolve().parents[2]
 STAGE = "prod"
 DEFAULT_REGION = "eu-north-1"
 STREAM_MAX_RETRIES = 10  # then the batch's position goes to the stream DLQ and the shard moves on
 PLACEHOLDER = re.compile(r"\$\{([^}!][^}]*)\}")  # ${Name}, ${Name.Attr}, ${AWS::Region}; not ${!Literal}
+# The queue of a consumer of domain events, as app.py names it when packaged (NARA_TENANT is "${Tenant}" then).
+CONSUMER_QUEUE = re.compile(r":nara-\$\{Tenant\}-([a-z]+)$")
 
 # CloudFormation matches AllowedPattern against the whole value (Java regex); "" is allowed: the setting is unused.
 _HOST = r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?"
@@ -195,12 +198,14 @@ def merge(app: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
                 _wire_event_source(event, names)
     _repair_log_groups(template["Resources"])
     _grant_notices(template["Resources"])
+    _grant_events(template["Resources"], names)
     template["Description"] = f"Nara app stack of region {data['Outputs']['Tenant']['Value']}: APIs and functions"
     return template
 
 
-# Only the domain-event consumer sends notices to citizens, so only its role may (Chalice gives every function the
-# same policy file). An SMS to a phone number has no resource ARN in SNS: "*", limited to direct (non-topic) publish.
+# Only the notices consumer of domain events (and the schedule sending held notices) send notices to citizens, so
+# only their roles may (Chalice gives every function the same policy file). An SMS to a phone number has no resource
+# ARN in SNS: "*", limited to direct (non-topic) publish.
 NOTICE_STATEMENTS = [
     {
         "Sid": "NoticesBySms",
@@ -218,9 +223,59 @@ NOTICE_STATEMENTS = [
 ]
 
 
+NOTICES_ROLE = "OnEventForNotifyRole"  # the notices consumer of domain events
+HELD_NOTICES_ROLE = "SendHeldNoticesRole"  # the schedule sending SMS held by quiet hours, when app.py has it
+
+
+def notice_roles(resources: dict[str, Any]) -> tuple[str, ...]:
+    """The roles that send notices (of those the app stack has)."""
+    return tuple(role for role in (NOTICES_ROLE, HELD_NOTICES_ROLE) if role in resources)
+
+
 def _grant_notices(resources: dict[str, Any]) -> None:
-    role = resources["OnDomainEventRole"]["Properties"]
-    role["Policies"][0]["PolicyDocument"]["Statement"].extend(copy.deepcopy(NOTICE_STATEMENTS))
+    for name in notice_roles(resources):
+        role = resources[name]["Properties"]
+        role["Policies"][0]["PolicyDocument"]["Statement"].extend(copy.deepcopy(NOTICE_STATEMENTS))
+
+
+def _grant_events(resources: dict[str, Any], names: _Names) -> None:
+    """Only the stream handler publishes domain events (to the topic, encrypted with the data key), and each consumer
+    reads and deletes messages of its own queue only."""
+    for resource in resources.values():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        role = resources[resource["Properties"]["Role"]["Fn::GetAtt"][0]]["Properties"]
+        statements = role["Policies"][0]["PolicyDocument"]["Statement"]
+        for event in resource["Properties"].get("Events", {}).values():
+            if event["Type"] == "DynamoDB":
+                statements.extend(_publish_statements(names.imports))
+            elif event["Type"] == "SQS":
+                statements.append(
+                    {
+                        "Sid": "ConsumeOwnQueue",
+                        "Effect": "Allow",
+                        "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+                        "Resource": event["Properties"]["Queue"],
+                    }
+                )
+
+
+def _publish_statements(imports: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "Sid": "PublishDomainEvents",
+            "Effect": "Allow",
+            "Action": ["sns:Publish"],
+            "Resource": imports["EventsTopicArn"],
+        },
+        {
+            "Sid": "DataKeyThroughEventsTopic",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+            "Resource": imports["DataKeyArn"],
+            "Condition": {"StringEquals": {"kms:ViaService": {"Fn::Sub": "sns.${AWS::Region}.amazonaws.com"}}},
+        },
+    ]
 
 
 def _repair_log_groups(resources: dict[str, Any]) -> None:
@@ -245,11 +300,19 @@ def _wire_event_source(event: dict[str, Any], names: _Names) -> None:
         failures = names.imports[stream.removesuffix("Arn") + "DlqArn"]
         props["DestinationConfig"] = {"OnFailure": {"Destination": failures}}
     elif event["Type"] == "SQS":
-        queue = names.output_of(props["Queue"], suffix="QueueName")
-        props["Queue"] = names.imports[queue.removesuffix("Name") + "Arn"]
+        props["Queue"] = names.imports[_consumer_of(props["Queue"]).capitalize() + "QueueArn"]
         props["FunctionResponseTypes"] = ["ReportBatchItemFailures"]
     else:
         event["Properties"] = names.resolve(props)
+
+
+def _consumer_of(queue: Any) -> str:
+    """The consumer whose queue an SQS event source names (``infrastructure.definitions.CONSUMERS``)."""
+    text = queue["Fn::Sub"] if isinstance(queue, dict) else queue
+    found = CONSUMER_QUEUE.search(text if isinstance(text, str) else "")
+    if found is None or found.group(1) not in CONSUMERS:
+        raise ValueError(f"SQS event source {queue!r} is not the queue of a consumer in {CONSUMERS}")
+    return found.group(1)
 
 
 class _Names:

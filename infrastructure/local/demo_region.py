@@ -28,6 +28,11 @@ REGION: dict[str, Any] = {
         "priorities": ["P3", "P4", "P5"],
         "cancel_limit_hours": 24,
     },
+    # Notices to citizens (docs/notifications.md): at most one message SMS per case per interval; no non-urgent SMS
+    # in quiet hours (Swedish time; a real region keeps the default 21:00-08:00). The demo has none (equal start and
+    # end), so the outbox shows every notice at once at any hour. "sms_provider" may name an HTTP gateway instead.
+    "notices": {"sms_interval_minutes": 15, "quiet_hours": {"start": "00:00", "end": "00:00"}},
+    "sms_provider": "sns",
     "emergency_departments": [
         {
             "name": "Akutmottagningen, Länssjukhuset Ryhov",
@@ -150,6 +155,13 @@ STAFF: list[dict[str, Any]] = [
         "name": "Peter Sandberg",
         "title": "Läkare",
         "roles": [{"unit_id": DIGITAL, "role": "doctor"}],
+    },
+    {
+        "hsa_id": "SE2321000057-S010",
+        "name": "Ingrid Wallin",
+        "title": "Samordnande sjuksköterska",
+        # the unit's coordinator: cases left unclaimed past their deadline are escalated to her (docs/events.md)
+        "roles": [{"unit_id": HUSKVARNA, "role": "nurse"}, {"unit_id": HUSKVARNA, "role": "coordinator"}],
     },
 ]
 

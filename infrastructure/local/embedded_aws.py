@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 from collections.abc import Callable, Iterable
@@ -29,8 +30,44 @@ class CreatedResources:
     table_name: str
     audit_table_name: str
     table_stream_arn: str
-    queue_urls: dict[str, str]
-    dlq_urls: dict[str, str]
+    events_topic_arn: str
+    queue_urls: dict[str, str]  # by queue name
+    dlq_urls: dict[str, str]  # by the name of the queue they serve
+
+
+@dataclass
+class EventFanout:
+    topic_arn: str
+    queue_urls: dict[str, str]  # by queue name
+    dlq_urls: dict[str, str]  # by the name of the queue they serve
+
+
+def create_event_fanout(sns: Any, sqs: Any, resources: TenantResources) -> EventFanout:
+    """The events topic and, per consumer, its queue (with its DLQ and redrive policy) subscribed with raw delivery,
+    as the data stack makes them in AWS. Works with any boto3 clients: the embedded AWS, or moto in-process."""
+    topic_arn = sns.create_topic(Name=resources.events_topic)["TopicArn"]
+    fanout = EventFanout(topic_arn, {}, {})
+    for queue in resources.queues:
+        dlq_url = sqs.create_queue(QueueName=queue.dlq_name)["QueueUrl"]
+        dlq_arn = _queue_arn(sqs, dlq_url)
+        redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(queue.max_receive_count)}
+        url = sqs.create_queue(
+            QueueName=queue.name,
+            Attributes={"VisibilityTimeout": str(queue.visibility_timeout), "RedrivePolicy": json.dumps(redrive)},
+        )["QueueUrl"]
+        sns.subscribe(
+            TopicArn=topic_arn,
+            Protocol="sqs",
+            Endpoint=_queue_arn(sqs, url),
+            Attributes={"RawMessageDelivery": "true"},
+        )
+        fanout.queue_urls[queue.name] = url
+        fanout.dlq_urls[queue.name] = dlq_url
+    return fanout
+
+
+def _queue_arn(sqs: Any, url: str) -> str:
+    return str(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])
 
 
 class _OneAtATime:
@@ -114,23 +151,7 @@ class EmbeddedAws:
                 TableName=table,
                 TimeToLiveSpecification={"Enabled": True, "AttributeName": "ttl"},
             )
-        sqs = self.client("sqs")
-        queue_urls: dict[str, str] = {}
-        dlq_urls: dict[str, str] = {}
-        for queue in resources.queues:
-            dlq_url = sqs.create_queue(QueueName=queue.dlq_name)["QueueUrl"]
-            dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-            url = sqs.create_queue(
-                QueueName=queue.name,
-                Attributes={
-                    "VisibilityTimeout": str(queue.visibility_timeout),
-                    "RedrivePolicy": (
-                        f'{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"{queue.max_receive_count}"}}'
-                    ),
-                },
-            )["QueueUrl"]
-            queue_urls[queue.name] = url
-            dlq_urls[queue.name] = dlq_url
+        fanout = create_event_fanout(self.client("sns"), self.client("sqs"), resources)
         s3 = self.client("s3")
         for bucket in resources.buckets:
             s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
@@ -138,6 +159,7 @@ class EmbeddedAws:
             table_name=main["TableName"],
             audit_table_name=resources.audit_table["TableName"],
             table_stream_arn=main["LatestStreamArn"],
-            queue_urls=queue_urls,
-            dlq_urls=dlq_urls,
+            events_topic_arn=fanout.topic_arn,
+            queue_urls=fanout.queue_urls,
+            dlq_urls=fanout.dlq_urls,
         )

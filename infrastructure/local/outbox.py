@@ -1,5 +1,6 @@
 """The local stack's outbox: the SMS (Amazon SNS) and e-mails (Amazon SES) Nära sent, as the embedded AWS recorded
-them. Nothing leaves the machine; this page shows what a citizen's phone and inbox would have received."""
+them. Nothing leaves the machine; this page shows what a citizen's phone and inbox would have received, and which
+notice each is (docs/notifications.md)."""
 
 from __future__ import annotations
 
@@ -13,15 +14,29 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route
 
+from chalicelib.domain.notices import kind_of
+
 
 def sent(region: str) -> dict[str, list[dict[str, str]]]:
-    """What was sent, oldest first: {"sms": [{to, text}], "email": [{to, subject, text}]}."""
-    sms = [{"to": m[0], "text": m[1]} for m in sns_backends[DEFAULT_ACCOUNT_ID][region].sms_messages.values()]
+    """What was sent, oldest first: {"sms": [{kind, to, text}], "email": [{kind, to, subject, text}]}."""
+    sms = [
+        {"kind": kind_of(m[1]), "to": m[0], "text": m[1]}
+        for m in sns_backends[DEFAULT_ACCOUNT_ID][region].sms_messages.values()
+    ]
     emails = [
-        {"to": ", ".join(m.destinations.get("ToAddresses", [])), "subject": m.subject, "text": m.body}
+        {
+            "kind": kind_of(m.body),
+            "to": ", ".join(m.destinations.get("ToAddresses", [])),
+            "subject": m.subject,
+            "text": m.body,
+        }
         for m in ses_backends[DEFAULT_ACCOUNT_ID][region].sent_messages
     ]
     return {"sms": sms, "email": emails}
+
+
+def _kind(kind: str) -> str:
+    return f"<code>{html.escape(kind)}</code>" if kind else "okänt slag"
 
 
 def routes(prefix: str, region: str) -> list[Any]:
@@ -31,10 +46,11 @@ def routes(prefix: str, region: str) -> list[Any]:
     async def page(request: Request) -> HTMLResponse:
         found = sent(region)
         items = [
-            f"<li><strong>SMS till {html.escape(m['to'])}</strong><pre>{html.escape(m['text'])}</pre></li>"
+            f"<li><strong>SMS till {html.escape(m['to'])}</strong> ({_kind(m['kind'])})"
+            f"<pre>{html.escape(m['text'])}</pre></li>"
             for m in reversed(found["sms"])
         ] + [
-            f"<li><strong>E-post till {html.escape(m['to'])}: {html.escape(m['subject'])}</strong>"
+            f"<li><strong>E-post till {html.escape(m['to'])}: {html.escape(m['subject'])}</strong> ({_kind(m['kind'])})"
             f"<pre>{html.escape(m['text'])}</pre></li>"
             for m in reversed(found["email"])
         ]

@@ -5,12 +5,14 @@ the way Lambda's event source mappings and EventBridge rules would.
   until it succeeds or ``max_attempts`` is reached, then the batch is logged as dropped.
 - SQS: a batch is received, the handler called; messages named in ``batchItemFailures`` (or all, when the
   handler raises) are left on the queue to come back after the visibility timeout and, after the queue's
-  maxReceiveCount, go to its DLQ. The others are deleted.
+  maxReceiveCount, go to its DLQ (logged, with how to replay it). The others are deleted. Each consumer of domain
+  events has its queue; the events topic (SNS, inside moto) delivers to them.
 - Schedules: ``Rate`` and ``Cron`` expressions of ``@app.schedule`` handlers.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -111,7 +113,15 @@ class StreamSource:
 
 class QueueSource:
     def __init__(
-        self, sqs: Any, queue_url: str, queue_arn: str, handler: Handler, name: str, batch_size: int, region: str
+        self,
+        sqs: Any,
+        queue_url: str,
+        queue_arn: str,
+        handler: Handler,
+        name: str,
+        batch_size: int,
+        region: str,
+        max_receives: int | None = None,
     ) -> None:
         self._sqs = sqs
         self._url = queue_url
@@ -120,6 +130,7 @@ class QueueSource:
         self._name = name
         self._batch = min(batch_size, 10)
         self._region = region
+        self._max_receives = max_receives  # the queue's maxReceiveCount: then SQS moves a message to the DLQ
 
     def poll(self) -> int:
         received = self._sqs.receive_message(
@@ -138,6 +149,7 @@ class QueueSource:
         except Exception:
             log.exception("%s failed on an SQS batch; all %d messages will be retried", self._name, len(received))
             failed = {m["MessageId"] for m in received}
+        self._warn_last_attempts([m for m in received if m["MessageId"] in failed])
         done = [m for m in received if m["MessageId"] not in failed]
         if done:
             self._sqs.delete_message_batch(
@@ -145,6 +157,18 @@ class QueueSource:
                 Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
             )
         return len(done)
+
+    def _warn_last_attempts(self, failed: list[dict[str, Any]]) -> None:
+        if self._max_receives is None:
+            return
+        for m in failed:
+            if int(m.get("Attributes", {}).get("ApproximateReceiveCount", 0)) >= self._max_receives:
+                log.warning(
+                    "%s failed message %s on its last attempt: it goes to the DLQ; after a fix, replay it with "
+                    "`make replay-dlq CONSUMER=<consumer> ENDPOINT=<embedded AWS>` (docs/events.md)",
+                    self._name,
+                    m["MessageId"],
+                )
 
     def _lambda_record(self, m: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -270,8 +294,11 @@ class EventPump:
             elif isinstance(config, SQSEventConfig):
                 url = queue_urls[config.queue]
                 sqs = aws.client("sqs")
-                arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-                sources.append(QueueSource(sqs, url, arn, handler, name, config.batch_size or 10, region))
+                found = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn", "RedrivePolicy"])
+                arn = found["Attributes"]["QueueArn"]
+                redrive = json.loads(found["Attributes"].get("RedrivePolicy") or "{}")
+                max_receives = int(redrive["maxReceiveCount"]) if "maxReceiveCount" in redrive else None
+                sources.append(QueueSource(sqs, url, arn, handler, name, config.batch_size or 10, region, max_receives))
             elif isinstance(config, ScheduledEventConfig):
                 expression = config.schedule_expression
                 text = expression if isinstance(expression, str) else expression.to_string()

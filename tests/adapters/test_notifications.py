@@ -13,7 +13,13 @@ from moto.ses.models import ses_backends
 from moto.sns.models import sns_backends
 from pynamodb.connection import Connection
 
-from chalicelib.adapters.dynamo import DynamoCases, DynamoNoticeLog
+from chalicelib.adapters.dynamo import (
+    DynamoCases,
+    DynamoConnections,
+    DynamoDirectory,
+    DynamoNoticeEvents,
+    DynamoNoticeLog,
+)
 from chalicelib.adapters.notify import SesEmail, SnsSms
 from chalicelib.domain.events import DomainEvent
 from chalicelib.domain.model import Case
@@ -71,6 +77,9 @@ def service(container: Any) -> tuple[NotificationService, Clock]:
     built = NotificationService(
         DynamoCases(Connection(region=REGION)),
         DynamoNoticeLog(),
+        DynamoNoticeEvents(),
+        DynamoDirectory(),
+        DynamoConnections(),
         clock=clock,
         link=LINK,
         sms=SnsSms(sender_id="Nara", region=REGION),
@@ -84,7 +93,7 @@ def test_a_staff_message_sends_an_sms_and_an_email_without_health_information(se
     _case(container, "case-1", notify_sms="+46701234567", notify_email="anna@exempel.se")
     assert notify.on_event(_event("case-1", "e1")) is True
     [(phone, text)] = _sms()
-    assert phone == "+46701234567" and f"{LINK}#/arenden/case-1" in text and "nytt meddelande" in text
+    assert phone == "+46701234567" and f"{LINK}#/arenden/case-1" in text and "har svarat" in text
     [mail] = _emails()
     assert mail.destinations["ToAddresses"] == ["anna@exempel.se"] and mail.source == SENDER
     for content in (text, mail.body, mail.subject):
@@ -126,7 +135,14 @@ def test_a_failed_send_is_released_so_the_retried_event_sends_it(container: Any)
 
     flaky = Flaky()
     notify = NotificationService(
-        DynamoCases(Connection(region=REGION)), DynamoNoticeLog(), clock=Clock(), link=LINK, sms=flaky
+        DynamoCases(Connection(region=REGION)),
+        DynamoNoticeLog(),
+        DynamoNoticeEvents(),
+        DynamoDirectory(),
+        DynamoConnections(),
+        clock=Clock(),
+        link=LINK,
+        sms=flaky,
     )
     _case(container, "case-5", notify_sms="+46701234567")
     with pytest.raises(ConnectionError):

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from infrastructure.aws import __main__ as cli
+from infrastructure.definitions import CONSUMERS
 from tests.infra.templates import ROOT, TENANT, Stacks, function, of_type
 
 
@@ -32,11 +33,12 @@ def test_package_has_the_websocket_api_with_its_three_routes(stacks: Stacks) -> 
     assert stage["Properties"]["StageName"] == "api"
 
 
-def test_package_has_the_stream_handler_and_the_queue_handler(stacks: Stacks) -> None:
+def test_package_has_the_stream_handler_and_a_queue_handler_per_consumer(stacks: Stacks) -> None:
     stream = function(stacks.chalice, "on_table_change")
     assert [e["Type"] for e in stream["Events"].values()] == ["DynamoDB"]
-    queue = function(stacks.chalice, "on_domain_event")
-    assert [e["Type"] for e in queue["Events"].values()] == ["SQS"]
+    for consumer in CONSUMERS:
+        queue = function(stacks.chalice, f"on_event_for_{consumer}")
+        assert [e["Type"] for e in queue["Events"].values()] == ["SQS"]
 
 
 def test_every_function_role_carries_the_stage_policy_file(stacks: Stacks) -> None:

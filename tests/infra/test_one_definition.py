@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+from infrastructure.aws import data_stack
 from tests.infra.templates import ROOT, Stacks, function, of_type
 
 LOCAL_ONLY_SETTINGS = {
@@ -49,8 +50,9 @@ def test_queues_and_buckets_are_the_definitions(stacks: Stacks) -> None:
         assert queue.dlq_name in queues
         assert queues[queue.name]["VisibilityTimeout"] == queue.visibility_timeout
         assert queues[queue.name]["RedrivePolicy"]["maxReceiveCount"] == queue.max_receive_count
+    assert stacks.data["Resources"]["EventsTopic"]["Properties"]["TopicName"] == stacks.resources.events_topic
     buckets = {b["Properties"]["BucketName"] for b in of_type(stacks.data, "AWS::S3::Bucket").values()}
-    assert buckets == set(stacks.resources.buckets)
+    assert buckets == {*stacks.resources.buckets, data_stack.access_log_archive_name(stacks.resources.tenant)}
 
 
 def test_every_setting_the_app_reads_is_given_to_every_function(stacks: Stacks) -> None:
@@ -70,11 +72,11 @@ def test_every_setting_given_to_the_functions_is_read_by_the_app(stacks: Stacks)
 
 
 def test_settings_point_at_the_regions_resources(stacks: Stacks) -> None:
-    variables = function(stacks.app, "on_domain_event")["Environment"]["Variables"]
+    variables = function(stacks.app, "on_event_for_notify")["Environment"]["Variables"]
     prefix = "nara-jonkoping-data-"
     assert variables["NARA_TABLE"] == {"Fn::ImportValue": f"{prefix}MainTableName"}
     assert variables["NARA_AUDIT_TABLE"] == {"Fn::ImportValue": f"{prefix}AuditTableName"}
-    assert variables["NARA_EVENTS_QUEUE_URL"] == {"Fn::ImportValue": f"{prefix}EventsQueueUrl"}
+    assert variables["NARA_EVENTS_TOPIC_ARN"] == {"Fn::ImportValue": f"{prefix}EventsTopicArn"}
     assert variables["NARA_TABLE_STREAM_ARN"] == {"Fn::ImportValue": f"{prefix}MainTableStreamArn"}
     assert variables["NARA_WS_ENDPOINT"] == {
         "Fn::Sub": "https://${WebsocketAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}/api"

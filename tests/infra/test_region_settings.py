@@ -20,7 +20,7 @@ DATA_KEY = {"Fn::GetAtt": ["DataKey", "Arn"]}
 BANKID_SECRETS = {"BankIdCertSecret", "BankIdKeySecret", "BankIdCaSecret"}
 OIDC_SECRETS = {"FrejaClientSecret": "NARA_FREJA_CLIENT_SECRET", "SithsClientSecret": "NARA_SITHS_CLIENT_SECRET"}
 # read by the functions themselves when needed (by ARN or by name), never put in the environment
-READ_SECRETS = BANKID_SECRETS | {"TurnSecret"}
+READ_SECRETS = BANKID_SECRETS | {"TurnSecret", "SmsTokenSecret"}
 # what the region puts itself (created as placeholders)
 IDENTITY_SECRETS = READ_SECRETS | set(OIDC_SECRETS)
 PARAMETER_SETTINGS = {
@@ -105,7 +105,7 @@ def test_bankid_credentials_are_read_at_cold_start_and_never_put_in_the_environm
         assert not {_secret_behind(stacks, value) for value in variables.values()} & READ_SECRETS
 
 
-def test_the_functions_may_read_only_the_bankid_secrets_and_the_turn_secret(stacks: Stacks) -> None:
+def test_the_functions_may_read_only_the_bankid_turn_and_sms_gateway_secrets(stacks: Stacks) -> None:
     roles = of_type(stacks.app, "AWS::IAM::Role")
     assert roles
     for name, role in roles.items():
@@ -255,7 +255,7 @@ def test_a_placeholder_in_the_policy_that_names_nothing_fails_the_render(stacks:
     (statement,) = [
         s
         for s in role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
-        if s["Sid"] == "ReadBankIdCredentialsAndTurnSecret"
+        if s["Sid"] == "ReadSecretsReadWhenNeeded"
     ]
     statement["Resource"] = ["${BankIdCertSecretArn}", "${BankIdKeySecretArn}", "${BankIdCASecretArn}"]
     with pytest.raises(ValueError, match="BankIdCASecretArn"):

@@ -9,19 +9,20 @@ from typing import Any
 import pytest
 
 from infrastructure.aws import package
+from infrastructure.definitions import CONSUMERS
 from tests.infra.templates import Stacks, exported, function, of_type, walk
 
 DATA_KEY = {"Fn::GetAtt": ["DataKey", "Arn"]}
 
 # (stack, resource, statement Sid) -> why a wildcard is right there. Keep this list short and each reason true.
 WILDCARD_EXCEPTIONS = {
-    ("app", "OnDomainEventRole", "NoticesBySms"): (
-        "an SMS to a phone number has no resource ARN in SNS; the statement is limited to publishing without a topic "
-        "and given only to the consumer that sends citizens' notices"
-    ),
     ("data", "DataKey", "AccountManagesKeyThroughIam"): (
         "in a KMS key policy Resource '*' means the key itself; the account gets 'kms:*' (never '*', never to "
         "Principal '*') so that IAM policies can grant use of the key and it can never become unmanageable"
+    ),
+    ("data", "DataKey", "EventsTopicUsesKey"): (
+        "in a key policy Resource '*' means the key itself; only SNS, only for the region's events topic (by "
+        "aws:SourceArn), may encrypt and decrypt with it, to keep and deliver events to the encrypted queues"
     ),
 }
 
@@ -66,15 +67,21 @@ def test_main_table_streams_both_images_and_expires_items_by_ttl(stacks: Stacks)
 
 
 def test_no_policy_statement_allows_every_action_or_every_resource(stacks: Stacks) -> None:
+    exceptions = dict(WILDCARD_EXCEPTIONS)
+    for role in package.notice_roles(stacks.app["Resources"]):
+        exceptions[("app", role, "NoticesBySms")] = (
+            "an SMS to a phone number has no resource ARN in SNS; the statement is limited to publishing without a "
+            "topic and given only to what sends citizens' notices (the notices consumer, the held-notices schedule)"
+        )
     seen = set()
     for where, statement in _statements(stacks):
         assert "NotAction" not in statement and "NotResource" not in statement, where
-        if where in WILDCARD_EXCEPTIONS:
+        if where in exceptions:
             seen.add(where)
             continue
         assert "*" not in _listed(statement.get("Action")), f"Action '*' in {where}"
         assert "*" not in _listed(statement.get("Resource", [])), f"Resource '*' in {where}"
-    assert seen == set(WILDCARD_EXCEPTIONS), "an exception no longer matches a statement: remove it"
+    assert seen == set(exceptions), "an exception no longer matches a statement: remove it"
 
 
 def test_key_policy_grants_nothing_to_everyone(stacks: Stacks) -> None:
@@ -114,17 +121,90 @@ def test_every_queue_that_is_not_a_dlq_has_a_redrive_policy_and_all_are_encrypte
             assert props["RedrivePolicy"]["maxReceiveCount"] >= 1, name
 
 
-def test_queue_consumer_reports_partial_batch_failures(stacks: Stacks) -> None:
-    source = _event(stacks, "on_domain_event", "SQS")
+def _queue(consumer: str) -> str:
+    return f"{consumer.capitalize()}Queue"
+
+
+@pytest.mark.parametrize("consumer", CONSUMERS)
+def test_each_consumer_reads_its_own_queue_and_reports_partial_batch_failures(stacks: Stacks, consumer: str) -> None:
+    source = _event(stacks, f"on_event_for_{consumer}", "SQS")
     assert source["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    assert exported(stacks, source["Queue"]) == {"Fn::GetAtt": ["EventsQueue", "Arn"]}
+    assert exported(stacks, source["Queue"]) == {"Fn::GetAtt": [_queue(consumer), "Arn"]}
 
 
-def test_queue_messages_stay_invisible_while_their_consumer_may_still_run(stacks: Stacks) -> None:
+@pytest.mark.parametrize("consumer", CONSUMERS)
+def test_queue_messages_stay_invisible_while_their_consumer_may_still_run(stacks: Stacks, consumer: str) -> None:
     # Lambda refuses an SQS event source whose queue hides a message for less time than the function may run.
-    consumer = function(stacks.app, "on_domain_event")
-    queue = stacks.data["Resources"]["EventsQueue"]["Properties"]
-    assert queue["VisibilityTimeout"] >= consumer["Timeout"]
+    function_props = function(stacks.app, f"on_event_for_{consumer}")
+    queue = stacks.data["Resources"][_queue(consumer)]["Properties"]
+    assert queue["VisibilityTimeout"] >= function_props["Timeout"]
+
+
+def _alarmed(stacks: Stacks) -> set[str]:
+    """The queues an alarm watches (by logical id)."""
+    watched = set()
+    for alarm in of_type(stacks.data, "AWS::CloudWatch::Alarm").values():
+        props = alarm["Properties"]
+        assert props["AlarmActions"] == [{"Ref": "AlarmsTopic"}]
+        assert props["Threshold"] == 0 and props["ComparisonOperator"] == "GreaterThanThreshold"
+        (dimension,) = props["Dimensions"]
+        watched.add(dimension["Value"]["Fn::GetAtt"][0])
+    return watched
+
+
+def test_every_async_consumer_has_a_dlq_and_an_alarm_on_it(stacks: Stacks) -> None:
+    dlqs = set()
+    for resource in of_type(stacks.app, "AWS::Serverless::Function").values():
+        for event in resource["Properties"].get("Events", {}).values():
+            props = event["Properties"]
+            if event["Type"] == "SQS":
+                queue = exported(stacks, props["Queue"])["Fn::GetAtt"][0]
+                redrive = stacks.data["Resources"][queue]["Properties"]["RedrivePolicy"]
+                dlqs.add(redrive["deadLetterTargetArn"]["Fn::GetAtt"][0])
+            elif event["Type"] == "DynamoDB":
+                dlqs.add(exported(stacks, props["DestinationConfig"]["OnFailure"]["Destination"])["Fn::GetAtt"][0])
+    assert len(dlqs) == len(CONSUMERS) + 1  # one per consumer of domain events, one for the stream handler
+    assert dlqs <= _alarmed(stacks)
+
+
+def test_the_events_topic_fans_out_to_each_consumers_queue_and_only_the_topic_may_send_to_them(stacks: Stacks) -> None:
+    (topic,) = [n for n, r in of_type(stacks.data, "AWS::SNS::Topic").items() if n == "EventsTopic"]
+    assert stacks.data["Resources"][topic]["Properties"]["KmsMasterKeyId"] == DATA_KEY
+    subscriptions = of_type(stacks.data, "AWS::SNS::Subscription").values()
+    subscribed = {s["Properties"]["Endpoint"]["Fn::GetAtt"][0] for s in subscriptions}
+    assert subscribed == {_queue(c) for c in CONSUMERS}
+    for subscription in subscriptions:
+        props = subscription["Properties"]
+        assert props["TopicArn"] == {"Ref": topic} and props["Protocol"] == "sqs"
+        assert props["RawMessageDelivery"] is True  # the message body is the event itself
+    policies = {
+        p["Properties"]["Queues"][0]["Ref"]: p["Properties"]
+        for p in of_type(stacks.data, "AWS::SQS::QueuePolicy").values()
+    }
+    assert set(policies) == subscribed
+    for queue, policy in policies.items():
+        (statement,) = policy["PolicyDocument"]["Statement"]
+        assert statement["Principal"] == {"Service": "sns.amazonaws.com"} and statement["Action"] == "sqs:SendMessage"
+        assert statement["Resource"] == {"Fn::GetAtt": [queue, "Arn"]}
+        assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Ref": topic}}}
+
+
+def test_only_the_stream_handler_publishes_events_and_each_consumer_reads_only_its_own_queue(stacks: Stacks) -> None:
+    topic = {"Fn::ImportValue": "nara-jonkoping-data-EventsTopicArn"}
+    publishers = {
+        name
+        for (which, name, _), statement in _statements(stacks)
+        if which == "app" and statement.get("Resource") == topic
+    }
+    assert publishers == {"OnTableChangeRole"}
+    for consumer in CONSUMERS:
+        role = f"OnEventFor{consumer.capitalize()}Role"
+        reads = [
+            statement["Resource"]
+            for (which, name, _), statement in _statements(stacks)
+            if which == "app" and name == role and "sqs:ReceiveMessage" in _listed(statement.get("Action"))
+        ]
+        assert [exported(stacks, r) for r in reads] == [{"Fn::GetAtt": [_queue(consumer), "Arn"]}]
 
 
 def test_stream_consumer_retries_a_bounded_number_of_times_then_records_the_batch(stacks: Stacks) -> None:
@@ -137,15 +217,18 @@ def test_stream_consumer_retries_a_bounded_number_of_times_then_records_the_batc
 
 
 def test_photo_bucket_is_private_encrypted_tls_only_and_has_a_lifecycle(stacks: Stacks) -> None:
-    ((name, bucket),) = of_type(stacks.data, "AWS::S3::Bucket").items()
+    # the photo bucket: the one without Object Lock (the access log archive has its own tests)
+    buckets = of_type(stacks.data, "AWS::S3::Bucket").items()
+    ((name, bucket),) = [(n, b) for n, b in buckets if not b["Properties"].get("ObjectLockEnabled")]
     props = bucket["Properties"]
     assert set(props["PublicAccessBlockConfiguration"].values()) == {True}
     assert len(props["PublicAccessBlockConfiguration"]) == 4
     (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
     assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": DATA_KEY}
     assert props["LifecycleConfiguration"]["Rules"]
-    (policy,) = of_type(stacks.data, "AWS::S3::BucketPolicy").values()
-    assert policy["Properties"]["Bucket"] == {"Ref": name}
+    (policy,) = [
+        p for p in of_type(stacks.data, "AWS::S3::BucketPolicy").values() if p["Properties"]["Bucket"] == {"Ref": name}
+    ]
     (deny,) = policy["Properties"]["PolicyDocument"]["Statement"]
     assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
@@ -181,10 +264,12 @@ def test_a_placeholder_that_names_nothing_fails_the_render(stacks: Stacks) -> No
         package.merge(broken, stacks.data)
 
 
-def test_only_the_event_consumer_may_send_notices_to_citizens(stacks: Stacks) -> None:
+def test_only_the_notices_consumer_may_send_notices_to_citizens(stacks: Stacks) -> None:
     senders = {
         name
         for (which, name, sid), statement in _statements(stacks)
-        if which == "app" and {"sns:Publish", "ses:SendEmail"} & set(_listed(statement.get("Action")))
+        if which == "app"
+        and {"sns:Publish", "ses:SendEmail"} & set(_listed(statement.get("Action")))
+        and sid != "PublishDomainEvents"  # to the events topic only: not a notice
     }
-    assert senders == {"OnDomainEventRole"}
+    assert senders == set(package.notice_roles(stacks.app["Resources"])) and package.NOTICES_ROLE in senders
