@@ -7,8 +7,6 @@ a booking is written to the access log first, one record per patient shown.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -43,6 +41,7 @@ from chalicelib.domain.booking import (
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from chalicelib.domain.model import Case, MessageKind, OfferedTime, Principal, PrincipalKind
 from chalicelib.services.audit import AuditService
+from chalicelib.services.cases import request_hash
 from chalicelib.services.chat import ChatService
 from chalicelib.services.ports import Clock
 
@@ -54,10 +53,6 @@ FORM_NAMES_SV = {"physical": "Besök", "video": "Videomöte", "phone": "Telefons
 T = TypeVar("T", Availability, ScheduleException)
 SCHEDULE_KIND_NAMES = {"availability": ("availability", "Tillgängligheten"), "exception": ("exception", "Undantaget")}
 SCHEDULE_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")  # client-made ids of availability and exceptions
-
-
-def _hash(payload: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -208,7 +203,7 @@ class BookingService:
         """Take the slot for the case: open booking, or one of the times staff offered in the chat. SlotTaken (with
         fresh alternatives) when someone else was first; a retry with the same key returns the booking."""
         case = self._own_case(principal, case_id)
-        digest = _hash({"kind": "book", "case_id": case_id, "slot_id": slot_id})
+        digest = request_hash({"kind": "book", "case_id": case_id, "slot_id": slot_id})
         replay = self._replay(principal, idempotency_key, digest, case)
         if replay is not None:
             return replay
@@ -246,7 +241,7 @@ class BookingService:
         """Move the booking to another free time in one transaction (old slot released, new taken, booking
         changed), up to the tenant's limit before the booked time."""
         case = self._own_case(principal, case_id)
-        digest = _hash({"kind": "reschedule", "case_id": case_id, "slot_id": slot_id})
+        digest = request_hash({"kind": "reschedule", "case_id": case_id, "slot_id": slot_id})
         replay = self._replay(principal, idempotency_key, digest, case)
         if replay is not None:
             return replay
