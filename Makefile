@@ -5,6 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 CFN_VENV := .venv-cfn
 CHROMIUM ?= /usr/bin/chromium
+# Cache compiled bytecode even where the environment turns it off: every test worker and local stack imports the
+# same modules again.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test setup lint typecheck triage-check test-unit test-integration test-infra test-e2e test-browser \
         chromium cfn-lint-env openapi bench clean replay-dlq
@@ -59,7 +62,7 @@ test-e2e: setup
 	$(BIN)/pytest -q tests/e2e
 
 test-browser: setup chromium
-	$(BIN)/pytest -q tests/browser
+	$(BIN)/pytest -q -n 2 tests/browser
 
 test: lint typecheck triage-check test-unit test-integration test-infra test-e2e test-browser
 	@echo "make test: every tier passed"

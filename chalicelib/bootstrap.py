@@ -26,8 +26,6 @@ The same code runs in AWS Lambda and in the local stack; only endpoints and cred
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 import tempfile
 import uuid
@@ -48,10 +46,12 @@ from chalicelib.adapters.notify import SesEmail, SmsProviders, SnsSms, sms_token
 from chalicelib.adapters.oidc import OidcClient, freja_eid_plus, siths_eid
 from chalicelib.adapters.population import HttpPopulationRegister
 from chalicelib.adapters.queues import SnsEventPublisher, idempotency_store
+from chalicelib.adapters.sdk import share_model_loader
 from chalicelib.adapters.secrets import CachedSecret
 from chalicelib.adapters.tokens import SessionTokens
 from chalicelib.adapters.websocket import WebSocketPusher
 from chalicelib.domain.model import PrincipalKind
+from chalicelib.domain.tokens import purpose_key
 from chalicelib.services.alerts import AlertService
 from chalicelib.services.audit import AuditService
 from chalicelib.services.booking import BookingService
@@ -70,6 +70,8 @@ from chalicelib.services.templates import TemplateService
 from chalicelib.services.triage_session import TriageSessionService
 from chalicelib.services.video import VideoService
 from chalicelib.triage import Library, default_library
+
+share_model_loader()  # botocore's JSON models are read once per process, not once per session
 
 
 @dataclass(frozen=True)
@@ -220,7 +222,7 @@ def build(settings: Settings) -> Container:
     case_store = dynamo.DynamoCases(connection)
     connections = dynamo.DynamoConnections()
     directory = dynamo.DynamoDirectory()
-    audit_log = dynamo.DynamoAuditLog()
+    audit_log = dynamo.DynamoAuditLog(connection)
     audit = AuditService(audit_log, clock=utc_now, ids=new_id, patient_key=settings.patient_key.encode())
     tokens = SessionTokens(tenant=settings.tenant, signing_key=settings.session_key)
     ephemeral = dynamo.DynamoEphemeral()
@@ -269,6 +271,14 @@ def build(settings: Settings) -> Container:
         clock=utc_now,
         ids=new_id,
         chat=chat,  # a photo added to a case is posted in its chat
+    )
+    invites = PhoneInviteService(
+        dynamo.DynamoPhoneInvites(),
+        directory,
+        sms.for_region,
+        clock=utc_now,
+        link_key=purpose_key(settings.session_key, "nara phone invites"),
+        citizen_url=f"{settings.public_origin}/citizen/",
     )
     return Container(
         settings=settings,
@@ -320,7 +330,7 @@ def build(settings: Settings) -> Container:
             tenant=settings.tenant,
             clock=utc_now,
             ids=new_id,
-            link_key=hmac.new(settings.session_key.encode(), b"nara interpreter links", hashlib.sha256).digest(),
+            link_key=purpose_key(settings.session_key, "nara interpreter links"),
             turn_secret=CachedSecret(settings.turn_secret_id, region=settings.region, endpoint=settings.aws_endpoint),
         ),
         triage=TriageSessionService(
@@ -331,15 +341,9 @@ def build(settings: Settings) -> Container:
             cases=case_store,
             clock=utc_now,
             ids=new_id,
+            invites=invites,
         ),
-        invites=PhoneInviteService(
-            dynamo.DynamoPhoneInvites(),
-            directory,
-            sms.for_region,
-            clock=utc_now,
-            link_key=hmac.new(settings.session_key.encode(), b"nara phone invites", hashlib.sha256).digest(),
-            citizen_url=f"{settings.public_origin}/citizen/",
-        ),
+        invites=invites,
     )
 
 

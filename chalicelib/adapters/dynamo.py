@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -105,6 +105,7 @@ class CaseItem(Entity, discriminator="case"):
     triage_answers = JSONAttribute(null=True)
     overrides = JSONAttribute(null=True)
     referrals = JSONAttribute(null=True)
+    entry = JSONAttribute(null=True)  # how the contact began
 
 
 class MessageItem(Entity, discriminator="message"):
@@ -229,6 +230,7 @@ class DraftItem(Entity, discriminator="triage_draft"):
     expectations = UnicodeAttribute(null=True)
     notify_sms = UnicodeAttribute(null=True)
     notify_email = UnicodeAttribute(null=True)
+    entry = JSONAttribute(null=True)  # how the contact began (a phone call's SMS link)
     case_id = UnicodeAttribute(null=True)  # set once the draft is sent as a case
     state = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
@@ -373,6 +375,7 @@ def _case_from_item(item: CaseItem) -> Case:
         triage_answers=list(item.triage_answers or []),
         overrides=list(item.overrides or []),
         referrals=list(item.referrals or []),
+        entry=dict(item.entry) if item.entry else None,
     )
 
 
@@ -413,6 +416,7 @@ def _item_from_case(case: Case, now: datetime) -> CaseItem:
         triage_answers=case.triage_answers or None,
         overrides=case.overrides or None,
         referrals=case.referrals or None,
+        entry=case.entry,
         gsi2pk=keys.subject_pk(case.tenant, case.patient_ref),
         gsi2sk=keys.subject_case_sk(submitted, case.case_id),
     )
@@ -673,8 +677,10 @@ class DynamoNoticeLog:
             ttl=now + timedelta(days=30),
         )
         try:
-            item.save(
-                condition=NoticeItem.pk.does_not_exist() | (NoticeItem.sent_at < now - quiet),
+            item.save(  # a retry of the same event keeps its reservation (one of its channels may have failed)
+                condition=NoticeItem.pk.does_not_exist()
+                | (NoticeItem.sent_at < now - quiet)
+                | (NoticeItem.last_event == event_id),
                 add_version_condition=False,
             )
         except PutError as error:
@@ -931,6 +937,7 @@ class DraftRecord:
     expectations: str = ""
     notify_sms: str | None = None
     notify_email: str | None = None
+    entry: dict[str, Any] | None = None  # how the contact began (a phone call's SMS link)
     case_id: str | None = None  # the case it became, once sent
 
 
@@ -947,6 +954,7 @@ def _draft_from_item(item: DraftItem) -> DraftRecord:
         expectations=item.expectations or "",
         notify_sms=item.notify_sms,
         notify_email=item.notify_email,
+        entry=dict(item.entry) if item.entry else None,
         case_id=item.case_id,
         state=item.state,
         created_at=item.created_at,
@@ -971,6 +979,7 @@ def _item_from_draft(draft: DraftRecord) -> DraftItem:
         expectations=draft.expectations or None,
         notify_sms=draft.notify_sms,
         notify_email=draft.notify_email,
+        entry=draft.entry,
         case_id=draft.case_id,
         state=draft.state,
         created_at=draft.created_at,
@@ -1040,9 +1049,68 @@ class DynamoDrafts:
         return _draft_from_item(item)
 
 
+def _audit_item(
+    *,
+    tenant: str,
+    record_id: str,
+    actor: str,
+    actor_name: str,
+    actor_roles: list[str],
+    unit_id: str,
+    patient_ref: str,
+    case_id: str | None,
+    action: str,
+    at: datetime,
+    ground: str | None,
+) -> AuditRecordItem:
+    sk = keys.audit_sk(_iso(at), record_id)
+    return AuditRecordItem(
+        pk=keys.audit_pk(tenant, patient_ref),
+        sk=sk,
+        tenant=tenant,
+        actor=actor,
+        actor_name=actor_name,
+        actor_roles=actor_roles,
+        unit_id=unit_id,
+        patient_ref=patient_ref,
+        case_id=case_id,
+        action=action,
+        ground=ground,
+        at=at,
+        gsi1pk=keys.audit_unit_staff_pk(tenant, unit_id, actor),
+        gsi1sk=sk,
+        gsi2pk=keys.audit_unit_pk(tenant, unit_id),
+        gsi2sk=sk,
+    )
+
+
+class ListSeenItem(Entity, discriminator="list_seen"):
+    """That a staff member's list (queue, Pågående) showed a case on this day, so its access record is written:
+    created in one transaction with that record. Expires after two days."""
+
+    tenant = UnicodeAttribute()
+
+
+@dataclass(frozen=True)
+class ListedCase:
+    """One case in a list view, as its access record needs it."""
+
+    case_id: str
+    patient_ref: str
+    unit_id: str
+    actor_roles: list[str]
+    ground: str
+
+
+LIST_TRANSACTION = 50  # cases per transaction: a marker and a record each, within DynamoDB's 100 items
+
+
 class DynamoAuditLog:
     """Append-only log of staff access to patient data (patientdatalagen): it only ever puts a new item, on the
     condition that none has its key; there is no path that updates or deletes a record."""
+
+    def __init__(self, connection: Connection | None = None) -> None:
+        self._connection = connection
 
     def record(
         self,
@@ -1059,11 +1127,9 @@ class DynamoAuditLog:
         at: datetime,
         ground: str | None = None,  # AuditService always says; None only reads back from records older than grounds
     ) -> None:
-        sk = keys.audit_sk(_iso(at), record_id)
-        item = AuditRecordItem(
-            pk=keys.audit_pk(tenant, patient_ref),
-            sk=sk,
+        item = _audit_item(
             tenant=tenant,
+            record_id=record_id,
             actor=actor,
             actor_name=actor_name,
             actor_roles=actor_roles,
@@ -1071,14 +1137,80 @@ class DynamoAuditLog:
             patient_ref=patient_ref,
             case_id=case_id,
             action=action,
-            ground=ground,
             at=at,
-            gsi1pk=keys.audit_unit_staff_pk(tenant, unit_id, actor),
-            gsi1sk=sk,
-            gsi2pk=keys.audit_unit_pk(tenant, unit_id),
-            gsi2sk=sk,
+            ground=ground,
         )
         item.save(condition=AuditRecordItem.pk.does_not_exist())
+
+    def record_listed(
+        self,
+        *,
+        tenant: str,
+        actor: str,
+        actor_name: str,
+        action: str,
+        day: str,
+        at: datetime,
+        shown: list[ListedCase],
+        ids: Callable[[], str],
+    ) -> int:
+        """One record per case a list shows, the first time it shows it to this staff member on ``day``; each
+        written in one transaction with its day's marker, so a record is never missing where a marker says it is
+        there. Raises when the records cannot be written (no list is shown then). How many were written."""
+        pk = keys.list_seen_pk(tenant, actor, day)
+        seen = {i.sk for i in ListSeenItem.query(pk, ListSeenItem.sk.startswith(f"{action}#"))}
+        unique = {c.case_id: c for c in shown}.values()
+        due = [c for c in unique if keys.list_seen_sk(action, c.case_id) not in seen]
+        written = 0
+        for start in range(0, len(due), LIST_TRANSACTION):
+            chunk = due[start : start + LIST_TRANSACTION]
+            try:
+                self._write_listed(tenant, actor, actor_name, action, pk, at, chunk, ids)
+                written += len(chunk)
+            except TransactWriteError as error:
+                if error.cause_response_code != "TransactionCanceledException":
+                    raise
+                for case in chunk:  # another request of the same staff member wrote some of them meanwhile
+                    try:
+                        self._write_listed(tenant, actor, actor_name, action, pk, at, [case], ids)
+                        written += 1
+                    except TransactWriteError as single:
+                        if single.cause_response_code != "TransactionCanceledException":
+                            raise
+        return written
+
+    def _write_listed(
+        self,
+        tenant: str,
+        actor: str,
+        actor_name: str,
+        action: str,
+        pk: str,
+        at: datetime,
+        cases: list[ListedCase],
+        ids: Callable[[], str],
+    ) -> None:
+        if self._connection is None:
+            self._connection = Connection(region=AuditRecordItem.Meta.region, host=AuditRecordItem.Meta.host)
+        with TransactWrite(connection=self._connection) as tx:
+            for case in cases:
+                marker = ListSeenItem(pk=pk, sk=keys.list_seen_sk(action, case.case_id), tenant=tenant)
+                marker.ttl = at + timedelta(days=2)
+                tx.save(marker, condition=ListSeenItem.pk.does_not_exist())
+                record = _audit_item(
+                    tenant=tenant,
+                    record_id=ids(),
+                    actor=actor,
+                    actor_name=actor_name,
+                    actor_roles=case.actor_roles,
+                    unit_id=case.unit_id,
+                    patient_ref=case.patient_ref,
+                    case_id=case.case_id,
+                    action=action,
+                    at=at,
+                    ground=case.ground,
+                )
+                tx.save(record, condition=AuditRecordItem.pk.does_not_exist())
 
     def of_patient(self, tenant: str, patient_ref: str) -> Iterator[dict[str, Any]]:
         """Every record of one patient, oldest first."""
@@ -1169,6 +1301,7 @@ class DeferredNoticeItem(Entity, discriminator="notice_deferred"):
     kind = UnicodeAttribute()
     text = UnicodeAttribute()
     due_at = UTCDateTimeAttribute()
+    held_at = UTCDateTimeAttribute(null=True)  # when the event it tells of was handled: a newer one wins
 
 
 @dataclass(frozen=True)
@@ -1177,34 +1310,36 @@ class DeferredNotice:
     kind: str
     text: str
     due_at: datetime
+    held_at: datetime
 
 
 class DynamoNoticeEvents:
     """Which events were already notified about, and the SMS that wait for quiet hours to end."""
 
-    def claim(self, tenant: str, event_id: str, *, now: datetime) -> bool:
-        """True for the first delivery of ``event_id``; False for a redelivery."""
+    def claim(self, tenant: str, event_id: str, channel: str, *, now: datetime) -> bool:
+        """True for the first delivery of ``event_id`` on ``channel`` (sms, email); False when it went already."""
         item = NoticeEventItem(
             pk=keys.notice_event_pk(tenant, event_id),
-            sk=keys.NOTICE_SK,
+            sk=keys.notice_channel_sk(channel),
             tenant=tenant,
             handled_at=now,
             ttl=now + timedelta(days=14),
         )
         return _create_once(item)
 
-    def release(self, tenant: str, event_id: str) -> None:
-        """Forget a claim whose notice could not be sent, so the retried event may send it."""
-        item = NoticeEventItem(pk=keys.notice_event_pk(tenant, event_id), sk=keys.NOTICE_SK)
+    def release(self, tenant: str, event_id: str, channel: str) -> None:
+        """Forget a channel's claim whose notice could not be sent, so the retried event may send it."""
+        item = NoticeEventItem(pk=keys.notice_event_pk(tenant, event_id), sk=keys.notice_channel_sk(channel))
         try:
             item.delete(condition=NoticeEventItem.pk.exists(), add_version_condition=False)
         except DeleteError as error:
             if error.cause_response_code != "ConditionalCheckFailedException":
                 raise
 
-    def defer(self, tenant: str, notice: DeferredNotice) -> None:
-        """Hold an SMS; a later one of the same kind for the same case replaces it (one text, not a pile)."""
-        DeferredNoticeItem(
+    def defer(self, tenant: str, notice: DeferredNotice) -> bool:
+        """Hold an SMS; a later one of the same kind for the same case replaces it (one text, not a pile), an older
+        one never replaces a newer (a failed send put back while a newer was held). False when a newer is held."""
+        item = DeferredNoticeItem(
             pk=keys.deferred_notices_pk(tenant),
             sk=keys.deferred_notice_sk(notice.case_id, notice.kind),
             tenant=tenant,
@@ -1212,13 +1347,26 @@ class DynamoNoticeEvents:
             kind=notice.kind,
             text=notice.text,
             due_at=notice.due_at,
+            held_at=notice.held_at,
             ttl=notice.due_at + timedelta(days=2),
-        ).save(add_version_condition=False)  # an upsert of the one held text per case and kind
+        )
+        try:
+            item.save(
+                condition=DeferredNoticeItem.pk.does_not_exist()
+                | DeferredNoticeItem.held_at.does_not_exist()
+                | (DeferredNoticeItem.held_at <= notice.held_at),
+                add_version_condition=False,
+            )
+        except PutError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def due(self, tenant: str, now: datetime, *, limit: int = 500) -> list[DeferredNotice]:
         items = DeferredNoticeItem.query(keys.deferred_notices_pk(tenant), limit=limit)
         return [
-            DeferredNotice(i.case_id, i.kind, i.text, i.due_at)
+            DeferredNotice(i.case_id, i.kind, i.text, i.due_at, i.held_at or i.due_at)
             for i in items
             if isinstance(i, DeferredNoticeItem) and i.due_at <= now
         ]
@@ -1243,6 +1391,7 @@ class PhoneInviteItem(Entity, discriminator="phone_invite"):
     tenant = UnicodeAttribute()
     unit_id = UnicodeAttribute()
     invited_by = UnicodeAttribute()
+    invited_by_name = UnicodeAttribute(null=True)
     request_hash = UnicodeAttribute()  # who asked with which key and number: a retry is recognised
     expires_at = UTCDateTimeAttribute()
     used_by = UnicodeAttribute(null=True)
@@ -1255,11 +1404,20 @@ class PhoneInvite:
     request_hash: str
     expires_at: datetime
     used_by: str | None
+    invited_by_name: str = ""
 
 
 class DynamoPhoneInvites:
     def create(
-        self, tenant: str, token_hash: str, *, unit_id: str, invited_by: str, request_hash: str, expires_at: datetime
+        self,
+        tenant: str,
+        token_hash: str,
+        *,
+        unit_id: str,
+        invited_by: str,
+        invited_by_name: str,
+        request_hash: str,
+        expires_at: datetime,
     ) -> bool:
         """False when an invite with this token exists already (a retried request)."""
         item = PhoneInviteItem(
@@ -1268,6 +1426,7 @@ class DynamoPhoneInvites:
             tenant=tenant,
             unit_id=unit_id,
             invited_by=invited_by,
+            invited_by_name=invited_by_name or None,
             request_hash=request_hash,
             expires_at=expires_at,
             ttl=expires_at + timedelta(days=1),
@@ -1280,7 +1439,7 @@ class DynamoPhoneInvites:
             i = PhoneInviteItem.get(pk, keys.PHONE_INVITE_SK, consistent_read=True)
         except DoesNotExist:
             return None
-        return PhoneInvite(i.unit_id, i.invited_by, i.request_hash, i.expires_at, i.used_by)
+        return PhoneInvite(i.unit_id, i.invited_by, i.request_hash, i.expires_at, i.used_by, i.invited_by_name or "")
 
     def delete(self, tenant: str, token_hash: str) -> None:
         item = PhoneInviteItem(pk=keys.phone_invite_pk(tenant, token_hash), sk=keys.PHONE_INVITE_SK)

@@ -118,6 +118,15 @@ def audit_sk(at_iso: str, record_id: str) -> str:
     return f"{at_iso}#{record_id}"
 
 
+def list_seen_pk(tenant: str, actor: str, day: str) -> str:
+    """The cases a staff member was shown in lists (queue, Pågående) on one Swedish calendar day: one Query."""
+    return f"T#{tenant}#LISTSEEN#{actor}#{day}"
+
+
+def list_seen_sk(action: str, case_id: str) -> str:
+    return f"{action}#{case_id}"
+
+
 def audit_unit_pk(tenant: str, unit_id: str) -> str:
     """A unit's access records, by time (the audit table's unit index): the sample for the periodic review."""
     return f"T#{tenant}#AUDITUNIT#{unit_id}"
@@ -191,6 +200,12 @@ def notice_pk(tenant: str, case_id: str) -> str:
 def notice_event_pk(tenant: str, event_id: str) -> str:
     """One per domain event that was notified about: a redelivered event finds it and sends nothing."""
     return f"T#{tenant}#NOTICE_EVENT#{event_id}"
+
+
+def notice_channel_sk(channel: str) -> str:
+    """Each channel (sms, email) of an event's notice is claimed on its own: a retry after one channel failed
+    sends only that one."""
+    return f"{NOTICE_SK}#{channel}"
 
 
 def deferred_notices_pk(tenant: str) -> str:

@@ -30,6 +30,8 @@ DEFAULT_DAYS = 30  # a review without dates looks at the last 30 days
 # What each action code means, in the citizen's words.
 ACTIONS: dict[str, tuple[str, str]] = {
     "read_case": ("läste ditt ärende", "read your case"),
+    "list_queue": ("såg ditt ärende i enhetens kö", "saw your case in the unit's queue"),
+    "list_held": ("såg ditt ärende i sin lista över pågående ärenden", "saw your case in their list of ongoing cases"),
     "read_messages": ("läste meddelandena i ärendet", "read the messages of the case"),
     "post_message": ("skrev till dig i ärendet", "wrote to you in the case"),
     "request_photo": ("bad dig om en bild", "asked you for a photo"),

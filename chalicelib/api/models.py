@@ -164,7 +164,17 @@ class EarlierCase(BaseModel):
     closed_at: datetime | None = None
 
 
+class CaseEntry(BaseModel):
+    """How the contact began, when not on the citizen's own initiative on the web."""
+
+    channel: Literal["phone_invite"] = Field(description="phone_invite: an SMS login link sent during a phone call")
+    unit_id: str
+    invited_by: str = Field(description="HSA-id of the staff member who sent the link")
+    invited_by_name: str = ""
+
+
 class StaffCase(CaseDetail):
+    entry: CaseEntry | None = Field(default=None, description="How the contact began (a phone call's SMS link)")
     claimed_by: str | None = Field(default=None, description="HSA-id of the staff member handling the case")
     claimed_at: datetime | None = Field(default=None, description="When the current claimer took (or was handed) it")
     handed_by: str | None = Field(default=None, description="HSA-id of the colleague who handed it to the claimer")
@@ -404,6 +414,12 @@ class BeginTriage(Strict):
     expectations: str = EXPECTATIONS
     notify_sms: str | None = NOTIFY_SMS
     notify_email: str | None = NOTIFY_EMAIL
+    invite: str | None = Field(
+        default=None,
+        max_length=100,
+        description="The token of a login link staff sent by SMS during a phone call (#/ny-kontakt?inbjudan=…): "
+        "the case records that it began on the phone and who sent the link",
+    )
 
 
 class UpdateIntake(Strict):

@@ -14,6 +14,7 @@ from chalicelib.api import http
 from chalicelib.api.http import Access
 from chalicelib.api.models import (
     CaseDetail,
+    CaseEntry,
     CaseSummary,
     CloseCase,
     EarlierCase,
@@ -162,6 +163,7 @@ def _staff_case(who: Principal, case: Case, *, earlier: Sequence[Case] = ()) -> 
         triage_answers=case.triage_answers,
         overrides=case.overrides,
         referrals=case.referrals,
+        entry=CaseEntry.model_validate(case.entry) if case.entry else None,
         earlier_cases=[
             EarlierCase(
                 case_id=c.case_id,

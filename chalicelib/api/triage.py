@@ -64,6 +64,7 @@ def begin_triage() -> Response:
         expectations=body.expectations,
         notify_sms=body.notify_sms,
         notify_email=body.notify_email,
+        invite=body.invite,
     )
     return http.respond(draft_view(view), status=201)
 

@@ -12,13 +12,15 @@ import base64
 import binascii
 import random
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from chalicelib.adapters.dynamo import DynamoAuditLog
+from chalicelib.adapters.dynamo import DynamoAuditLog, ListedCase
 from chalicelib.domain.errors import Forbidden, NotFound, ValidationFailed
 from chalicelib.domain.identity import patient_ref
 from chalicelib.domain.model import Case, Principal
+from chalicelib.domain.opening_hours import SWEDEN
 from chalicelib.domain.personal_number import PersonalNumber
 from chalicelib.services.ports import Clock, IdGenerator
 
@@ -65,6 +67,34 @@ class AuditService:
             action=action,
             ground=ground_of(principal, case),
             at=self._clock(),
+        )
+
+    def record_list_access(self, principal: Principal, cases: Sequence[Case], action: str) -> None:
+        """A list (the queue, Pågående) shows each case's reason, the patient's first name and age band: patient
+        data. One record per case, the first time the list shows it to this staff member on a Swedish calendar day
+        (a list refreshed every few seconds would otherwise bury the citizen's extract); opening the case is logged
+        every time. Written before the list is returned; raises (fails closed) if it cannot be written."""
+        if not cases:
+            return
+        now = self._clock()
+        self._log.record_listed(
+            tenant=principal.tenant,
+            actor=principal.subject,
+            actor_name=principal.display_name,
+            action=action,
+            day=now.astimezone(SWEDEN).date().isoformat(),
+            at=now,
+            shown=[
+                ListedCase(
+                    case_id=c.case_id,
+                    patient_ref=c.patient_ref,
+                    unit_id=c.unit_id,
+                    actor_roles=sorted(principal.professions_at(c.unit_id)),
+                    ground=ground_of(principal, c),
+                )
+                for c in cases
+            ],
+            ids=self._ids,
         )
 
     # --- The citizen's own extract ---------------------------------------------------------------------------------

@@ -95,16 +95,20 @@ class CaseService:
         allowed = policy.queue_scope(principal, unit_id)
         if not allowed or (profession is not None and profession not in allowed):
             raise NotFound("There is no such queue.")
-        return self._cases.queue(principal.tenant, unit_id, [profession] if profession else allowed)
+        cases = self._cases.queue(principal.tenant, unit_id, [profession] if profession else allowed)
+        self._audit.record_list_access(principal, cases, "list_queue")  # first: fails closed
+        return cases
 
     def held(self, principal: Principal) -> list[Case]:
         """Mina pågående ärenden: the cases the staff member holds at units they work at (one Query), most urgent
-        first. Opening one is logged when it is opened; the list shows what the queue shows."""
+        first. The list shows what the queue shows, and is logged as the queue is."""
         if not principal.is_staff:
             raise NotFound("There is no such list.")
-        return [
+        cases = [
             c for c in self._cases.held_by(principal.tenant, principal.subject) if policy.can_view_case(principal, c)
         ]
+        self._audit.record_list_access(principal, cases, "list_held")  # first: fails closed
+        return cases
 
     def earlier_cases(self, principal: Principal, case: Case, *, limit: int = 10) -> list[Case]:
         """The same patient's other cases at this unit, newest first, shown in the case view. Only called for a

@@ -8,9 +8,6 @@ opens it. The SMS says only "log in to Nära" and the link — nothing about why
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,14 +19,12 @@ from chalicelib.domain.contact import mobile_number
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.domain.model import Principal, PrincipalKind
 from chalicelib.domain.notices import phone_invite_sms
+from chalicelib.domain.tokens import keyed_token
+from chalicelib.domain.tokens import secret_hash as _hash
 from chalicelib.services.ports import Clock
 
 INVITE_LIFETIME = timedelta(hours=24)
 TOKEN_MAX = 100
-
-
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def invite_not_found() -> NotFound:
@@ -50,6 +45,16 @@ class OpenedInvite:
     unit_id: str
     unit_name: str
     invited_by: str  # the inviting staff's HSA-id, for the case's record of where it came from
+    invited_by_name: str
+
+    def entry(self) -> dict[str, str]:
+        """How the contact began, as the draft and then the case keep it (shown to staff)."""
+        return {
+            "channel": "phone_invite",
+            "unit_id": self.unit_id,
+            "invited_by": self.invited_by,
+            "invited_by_name": self.invited_by_name,
+        }
 
 
 class PhoneInviteService:
@@ -85,9 +90,9 @@ class PhoneInviteService:
         sms = self._sms_for(principal.tenant, self._directory.region(principal.tenant))
         if sms is None:
             raise Conflict("This region sends no text messages.", message_sv="Regionen har inte sms-utskick påslaget.")
-        message = "\x1f".join(("phone-invite", principal.tenant, unit_id, principal.subject, idempotency_key))
-        token = base64.urlsafe_b64encode(hmac.new(self._link_key, message.encode(), hashlib.sha256).digest())
-        text_token = token.decode().rstrip("=")
+        text_token = keyed_token(
+            self._link_key, "phone-invite", principal.tenant, unit_id, principal.subject, idempotency_key
+        )
         request_hash = _hash(number)
         expires_at = self._clock() + INVITE_LIFETIME
         created = self._invites.create(
@@ -95,6 +100,7 @@ class PhoneInviteService:
             _hash(text_token),
             unit_id=unit_id,
             invited_by=principal.subject,
+            invited_by_name=principal.display_name,
             request_hash=request_hash,
             expires_at=expires_at,
         )
@@ -125,7 +131,9 @@ class PhoneInviteService:
         if not self._invites.use(principal.tenant, _hash(token), principal.subject):
             raise invite_not_found()
         unit = self._directory.unit(principal.tenant, found.unit_id) or {}
-        return OpenedInvite(found.unit_id, str(unit.get("name") or found.unit_id), found.invited_by)
+        return OpenedInvite(
+            found.unit_id, str(unit.get("name") or found.unit_id), found.invited_by, found.invited_by_name
+        )
 
 
 def _masked(number: str) -> str:

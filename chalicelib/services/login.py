@@ -14,7 +14,6 @@ exchanges for the session token (``exchange``), so no token ever travels in a UR
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -33,6 +32,7 @@ from chalicelib.domain.errors import Forbidden, NotFound, Unauthenticated, Valid
 from chalicelib.domain.identity import patient_ref
 from chalicelib.domain.model import Principal, PrincipalKind, UnitRole, Ward
 from chalicelib.domain.personal_number import InvalidPersonalNumber, PersonalNumber
+from chalicelib.domain.tokens import secret_hash as _hash
 from chalicelib.services.ports import Clock
 from chalicelib.services.sessions import SessionService
 
@@ -54,10 +54,6 @@ class OidcProvider:
     kind: PrincipalKind
     client: OidcClient
     frontend_url: str  # e.g. https://nara.example/citizen/
-
-
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def qr_svg(data: str) -> str:

@@ -16,7 +16,9 @@ The texts come from ``chalicelib/domain/notices.py`` and never carry health data
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Protocol
 
 from aws_lambda_powertools import Logger
@@ -86,7 +88,8 @@ class NotificationService:
 
     def on_event(self, event: DomainEvent) -> bool:
         """Notify the citizen as the rules say; True when something was sent or held for after quiet hours.
-        Raises when sending failed, so the event is delivered again (its claims are released first)."""
+        Each channel (SMS, e-mail) is claimed on its own: when one fails the other still goes, and this raises so
+        the event is delivered again — and then sends only what failed."""
         kind = NOTICE_OF_EVENT.get(event.type)
         if kind is None or (event.type == "MessagePosted" and event.data.get("sender_kind") != "staff"):
             return False
@@ -103,22 +106,38 @@ class NotificationService:
         if kind in MESSAGE_KINDS and self._connected(case):
             return False  # they are in Nära now and see the message arrive
         now = self._clock()
-        if not self._events.claim(event.tenant, event.event_id, now=now):
-            return False  # a redelivered event
         rules = NoticeRules.of_region(region)
         throttled = kind in MESSAGE_KINDS
-        try:
-            if throttled and not self._log.claim(
-                event.tenant, case.case_id, event.event_id, now=now, quiet=rules.interval
-            ):
-                return False  # the next message of a burst
-            self._deliver(case, kind, event, rules, sms, email, now)
-        except Exception:
-            if throttled:
+        if throttled and not self._log.claim(event.tenant, case.case_id, event.event_id, now=now, quiet=rules.interval):
+            return False  # the next message of a burst
+        starts_at = _instant(event.data.get("starts_at"))
+        notice = render(kind, self._facts(case, kind, event, starts_at))
+        channels: list[tuple[str, Callable[[], object]]] = []
+        if sms is not None and case.notify_sms:
+            channels.append(
+                ("sms", partial(self._send_sms, case, kind, notice.sms, rules, sms, bool(email), now, starts_at))
+            )
+        if email and self._email:
+            channels.append(("email", partial(self._email.send, email, notice.subject, notice.email)))
+        earlier, sent, failed = 0, 0, None
+        for channel, send in channels:
+            if not self._events.claim(event.tenant, event.event_id, channel, now=now):
+                earlier += 1  # a redelivered event: this channel went already
+                continue
+            try:
+                send()
+            except Exception as error:  # the other channel still goes; this one is retried with the event
+                self._events.release(event.tenant, event.event_id, channel)
+                failed = failed or error
+                continue
+            sent += 1
+        if failed is not None:
+            if throttled and not (earlier or sent):
                 self._log.release(event.tenant, case.case_id, event.event_id)
-            self._events.release(event.tenant, event.event_id)
-            raise
-        return True
+            raise failed
+        if sent:
+            logger.info("citizen notified", extra={"case_id": case.case_id, "kind": kind.value, "channels": sent})
+        return sent > 0
 
     def send_deferred(self, tenant: str) -> int:
         """Send the SMS held by quiet hours once they are over (scheduled); how many were sent."""
@@ -141,30 +160,27 @@ class NotificationService:
             sent += 1
         return sent
 
-    def _deliver(
+    def _send_sms(
         self,
         case: Case,
         kind: NoticeKind,
-        event: DomainEvent,
+        text: str,
         rules: NoticeRules,
-        sms: SmsSender | None,
-        email: str | None,
+        sms: SmsSender,
+        also_email: bool,
         now: datetime,
-    ) -> None:
-        starts_at = _instant(event.data.get("starts_at"))
-        notice = render(kind, self._facts(case, kind, event, starts_at))
-        held = False
-        if sms is not None and case.notify_sms:
-            if not rules.hold_sms(kind, now, starts_at):
-                sms.send(case.notify_sms, notice.sms)
-            elif not email:
-                due = rules.quiet.ends_after(now)
-                self._events.defer(case.tenant, DeferredNotice(case.case_id, kind.value, notice.sms, due))
-                held = True
-            # else: in quiet hours the e-mail alone tells them
-        if email and self._email:
-            self._email.send(email, notice.subject, notice.email)
-        logger.info("citizen notified", extra={"case_id": case.case_id, "kind": kind.value, "sms_held": held})
+        starts_at: datetime | None,
+    ) -> bool:
+        """Send now, or hold for the end of quiet hours; True when sent or held. In quiet hours, when an e-mail
+        also goes, the e-mail alone tells them."""
+        if not rules.hold_sms(kind, now, starts_at):
+            sms.send(str(case.notify_sms), text)
+            return True
+        if also_email:
+            return False
+        due = rules.quiet.ends_after(now)
+        self._events.defer(case.tenant, DeferredNotice(case.case_id, kind.value, text, due, now))
+        return True
 
     def _facts(self, case: Case, kind: NoticeKind, event: DomainEvent, starts_at: datetime | None) -> NoticeFacts:
         # a referral names the unit the citizen chose (where it came from), never where it went

@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import replace
 from datetime import timedelta
@@ -17,6 +16,7 @@ from chalicelib.adapters.dynamo import DynamoEphemeral, DynamoSessions
 from chalicelib.adapters.tokens import SessionTokens
 from chalicelib.domain.errors import Unauthenticated
 from chalicelib.domain.model import Principal
+from chalicelib.domain.tokens import secret_hash
 from chalicelib.services.ports import Clock, IdGenerator
 
 IDLE_TIMEOUT = timedelta(minutes=30)
@@ -24,10 +24,6 @@ ABSOLUTE_TIMEOUT = timedelta(hours=10)
 TOUCH_EVERY = timedelta(minutes=1)
 TICKET_LIFETIME = timedelta(seconds=60)
 WS_TICKET = "WSTICKET"
-
-
-def _ticket_hash(ticket: str) -> str:
-    return hashlib.sha256(ticket.encode()).hexdigest()
 
 
 class SessionService:
@@ -84,7 +80,7 @@ class SessionService:
     def issue_ws_ticket(self, principal: Principal, token: str) -> str:
         ticket = secrets.token_urlsafe(32)
         self._ephemeral.put(
-            self._tenant, WS_TICKET, _ticket_hash(ticket), {"token": token}, expires_at=self._clock() + TICKET_LIFETIME
+            self._tenant, WS_TICKET, secret_hash(ticket), {"token": token}, expires_at=self._clock() + TICKET_LIFETIME
         )
         return ticket
 
@@ -92,7 +88,7 @@ class SessionService:
         """The principal a ticket was issued to; a ticket works once and for 60 seconds only."""
         if not ticket or len(ticket) > 100:
             raise Unauthenticated("A connection ticket is required.")
-        taken = self._ephemeral.take(self._tenant, WS_TICKET, _ticket_hash(ticket))
+        taken = self._ephemeral.take(self._tenant, WS_TICKET, secret_hash(ticket))
         if taken is None:
             raise Unauthenticated("The connection ticket is unknown or already used.")
         data, expires_at = taken

@@ -18,6 +18,7 @@ from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFa
 from chalicelib.domain.model import EXPECTATIONS_MAX, Case, Principal, PrincipalKind
 from chalicelib.domain.opening_hours import SWEDEN, is_open, next_opening
 from chalicelib.services.cases import request_hash
+from chalicelib.services.invites import PhoneInviteService
 from chalicelib.services.ports import Clock, IdGenerator
 from chalicelib.triage import (
     AfterHoursTarget,
@@ -81,8 +82,10 @@ class TriageSessionService:
         clock: Clock,
         ids: IdGenerator,
         after_hours: AfterHoursTarget = "call_1177",
+        invites: PhoneInviteService | None = None,
     ) -> None:
         self._cases = cases
+        self._invites = invites
         self._after_hours = after_hours
         self._drafts = drafts
         self._directory = directory
@@ -103,6 +106,7 @@ class TriageSessionService:
         expectations: str = "",
         notify_sms: str | None = None,
         notify_email: str | None = None,
+        invite: str | None = None,
     ) -> TriageView:
         """A new draft for the citizen or a child in their custody, with its first step. A retry with the same
         Idempotency-Key returns the same draft as it is now. The patient's age comes from the personnummer, so
@@ -128,6 +132,7 @@ class TriageSessionService:
             "expectations": expectations,
             "notify_sms": notify_sms,
             "notify_email": notify_email,
+            "invite": invite,
         }
         digest = request_hash(payload)
         if self._directory.unit(principal.tenant, unit_id) is None:
@@ -137,6 +142,7 @@ class TriageSessionService:
                 message_sv="Välj en vårdcentral i listan.",
             )
         contact = _contact(expectations=expectations, notify_sms=notify_sms, notify_email=notify_email)
+        entry = self._entry(principal, invite) if invite else None
         now = self._clock()
         state = start(self._library, now=now, lang="sv", context=_context(reason, free_text, birth_date, now))
         draft = DraftRecord(
@@ -152,6 +158,7 @@ class TriageSessionService:
             created_at=now,
             updated_at=now,
             expires_at=now + DRAFT_LIFETIME,
+            entry=entry,
             **contact,
         )
         try:
@@ -159,6 +166,19 @@ class TriageSessionService:
         except Conflict:
             return self._replay(principal, idempotency_key, digest)
         return self._view(stored)
+
+    def _entry(self, principal: Principal, invite: str) -> dict[str, str]:
+        """The record of a phone call's SMS link the citizen came by: it must be theirs and still valid."""
+        if self._invites is None:
+            raise ValidationFailed("This region sends no login links.", field="invite")
+        try:
+            return self._invites.open(principal, invite).entry()
+        except NotFound as gone:
+            raise ValidationFailed(
+                "The login link has been used by someone else or has expired; start without it.",
+                field="invite",
+                message_sv="Länken du fick gäller inte längre. Börja utan den: välj vårdcentral själv.",
+            ) from gone
 
     def current(self, principal: Principal, draft_id: str) -> TriageView:
         return self._view(self._load(principal, draft_id))
@@ -337,6 +357,7 @@ class TriageSessionService:
             patient_name=self._patient_name(principal, draft.for_child),
             patient_age=_age(state),
             triage_answers=[e.model_dump(mode="json") for e in transcript(state, library=self._library)],
+            entry=draft.entry,
         )
         try:
             created = self._cases.create(

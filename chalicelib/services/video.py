@@ -27,6 +27,8 @@ from chalicelib.adapters.websocket import ConnectionGone
 from chalicelib.domain import policy
 from chalicelib.domain.errors import Conflict, DomainError, Forbidden, NotFound, Unauthenticated, ValidationFailed
 from chalicelib.domain.model import Case, Principal, PrincipalKind, UnitRole
+from chalicelib.domain.tokens import keyed_token
+from chalicelib.domain.tokens import secret_hash as _hash
 from chalicelib.domain.video import (
     INTERPRETER_KIND,
     INTERPRETER_LINK_LIFETIME,
@@ -51,10 +53,6 @@ TICKET_PREFIX = "tolk."  # an interpreter's WebSocket ticket, told apart from a 
 TICKET_LIFETIME = timedelta(seconds=60)
 CONNECTION_TTL_SECONDS = 4 * 3600
 TURN_CREDENTIAL_LIFETIME = timedelta(hours=2)
-
-
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def link_refused() -> NotFound:
@@ -174,9 +172,9 @@ class VideoService:
             raise meeting_not_found()
         if not meeting.is_live:
             raise Conflict("The meeting has ended.", message_sv="Videomötet har avslutats.")
-        message = "\x1f".join(("interpreter-invite", principal.tenant, meeting_id, principal.subject, idempotency_key))
-        digest = hmac.new(self._link_key, message.encode(), hashlib.sha256).digest()
-        token = base64.urlsafe_b64encode(digest).decode().rstrip("=")
+        token = keyed_token(
+            self._link_key, "interpreter-invite", principal.tenant, meeting_id, principal.subject, idempotency_key
+        )
         wanted = self._clock() + INTERPRETER_LINK_LIFETIME
         expires_at = self._video.put_invite(principal.tenant, _hash(token), meeting_id, expires_at=wanted)
         return InterpreterLink(token, meeting_id, expires_at)

@@ -24,7 +24,8 @@ async function invitedUnit(ctx) {
   if (!token) return { unit: null, note: null };
   try {
     const unit = await ctx.api.get(`/citizen/phone-invites/${encodeURIComponent(token)}`);
-    return { unit, note: h("p", { class: "notice", role: "status", t: "invite.from", vars: { unit: unit.unit_name } }) };
+    return { unit, token,
+      note: h("p", { class: "notice", role: "status", t: "invite.from", vars: { unit: unit.unit_name } }) };
   } catch {
     return { unit: null, note: h("p", { class: "notice", role: "status", t: "invite.gone" }) };
   }
@@ -121,6 +122,7 @@ export async function intakeView(ctx) {
       const body = { unit_id: unitSelect.value, reason: value("reason"), free_text: value("free_text") };
       for (const name of ["expectations", "notify_sms", "notify_email"]) if (value(name)) body[name] = value(name);
       if (who?.value()) body.for_child = who.value();
+      if (invite.token) body.invite = invite.token; // the case records that it began on the phone
       const problems = body.unit_id ? [] : [{ field: fields.unit_id, key: "newCase.errUnit" }];
       return { body, problems: [...problems, ...checkWritten(fields, body)] };
     },

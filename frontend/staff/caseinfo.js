@@ -30,7 +30,7 @@ function answerText(a) {
 }
 
 /** What the citizen told, for the case page's summary: complaint, self-rated health, duration, own words,
- * expectations (dt/dd pairs). */
+ * expectations, and how the contact began when staff sent a link during a call (dt/dd pairs). */
 export function intakeRows(c) {
   const health = answerOf(c, "self_rated_health");
   const duration = answerOf(c, "duration_days");
@@ -44,6 +44,8 @@ export function intakeRows(c) {
       ? h("span", { class: "free-text own-words" }, c.free_text) : h("span", { t: "staffCase.noFreeText" })),
     row("intake.expectations", c.expectations
       ? h("span", { class: "free-text expectations" }, c.expectations) : h("span", { t: "intake.noExpectations" })),
+    c.entry?.channel === "phone_invite" ? row("intake.entry", h("span", { class: "entry", t: "intake.entryPhone",
+      vars: { name: c.entry.invited_by_name || c.entry.invited_by } })) : null,
   ];
 }
 

@@ -133,9 +133,12 @@ def send_case(
     reason: str = "Halsont",
     free_text: str = "Ont i halsen sedan tre dagar",
     for_child: str | None = None,
+    invite: str | None = None,
 ) -> dict[str, Any]:
     """A case in the unit's queue, the way a citizen makes one: the triage, then "Jag vill ändå ha kontakt"."""
     body = {"unit_id": unit_id, "reason": reason, "free_text": free_text, "for_child": for_child}
+    if invite is not None:
+        body["invite"] = invite
     status, draft = api.call("POST", "/citizen/triage", who=who, body=body, headers={"Idempotency-Key": key})
     assert status == 201, draft
     while draft["step"] is not None:

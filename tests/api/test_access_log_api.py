@@ -36,7 +36,7 @@ CLOSE = {"outcome": "advice_given", "summary": "Halsont sedan tre dagar. Råd om
 # table fails the test: whoever adds it decides here whether it must write an access record.
 PATIENT_DATA = "patient data: one access record per call"
 NOT_PATIENT_DATA = "no patient data"
-LIST = "a list (queue, my cases): shows what the queue shows; opening a case is what is logged"
+LIST = "a list (queue, my cases): one record per case shown, once per staff member and day (its own test)"
 ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/staff/cases/{case_id}"): PATIENT_DATA,
     ("POST", "/staff/cases/{case_id}/claim"): PATIENT_DATA,
@@ -246,8 +246,47 @@ def test_the_record_says_who_on_what_ground_and_never_expires(api: Api, monkeypa
     assert not hasattr(dynamo.DynamoAuditLog, "update") and not hasattr(dynamo.DynamoAuditLog, "delete")
 
 
+def test_a_list_writes_one_record_per_case_shown_once_per_staff_member_and_day(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    annas = send_case(api, ANNA, key="case-key-anna")["case_id"]
+    bertils = send_case(api, BERTIL, key="case-key-bertil")["case_id"]
+
+    def listed(who: Principal, action: str) -> list[tuple[str, str, str, str]]:
+        return [
+            (r["actor"], r["case_id"], r["ground"], r["unit_id"]) for r in _records(api, who) if r["action"] == action
+        ]
+
+    queue = f"/staff/queue?unit_id={UNIT_A}"
+    for _ in range(3):  # the queue page refreshes: the same day's repeats add nothing
+        assert api.call("GET", queue, who=NURSE_A)[0] == 200
+    assert listed(ANNA, "list_queue") == [(NURSE_A.subject, annas, "unit_queue", UNIT_A)]
+    assert listed(BERTIL, "list_queue") == [(NURSE_A.subject, bertils, "unit_queue", UNIT_A)]
+    assert api.call("GET", queue, who=NURSE_A2)[0] == 200  # another nurse: her own record
+    assert [r[0] for r in listed(ANNA, "list_queue")] == [NURSE_A.subject, NURSE_A2.subject]
+    assert api.call("GET", f"/staff/queue?unit_id={UNIT_B}", who=NURSE_B)[0] == 200  # a queue without them
+    assert len(listed(ANNA, "list_queue")) == 2
+
+    # Pågående: once she holds Anna's case, on the ground that she holds it; the next day the lists log again
+    assert api.call("POST", f"/staff/cases/{annas}/claim", who=NURSE_A)[0] == 200
+    assert api.call("GET", "/staff/my-cases", who=NURSE_A)[0] == 200
+    assert api.call("GET", "/staff/my-cases", who=NURSE_A)[0] == 200
+    assert listed(ANNA, "list_held") == [(NURSE_A.subject, annas, "claimed", UNIT_A)]
+    assert listed(BERTIL, "list_held") == []
+    tomorrow = bootstrap.utc_now() + timedelta(days=1)
+    monkeypatch.setattr(api.container.audit, "_clock", lambda: tomorrow)
+    assert api.call("GET", queue, who=NURSE_A)[0] == 200
+    assert api.call("GET", "/staff/my-cases", who=NURSE_A)[0] == 200
+    assert len(listed(BERTIL, "list_queue")) == 3 and len(listed(ANNA, "list_held")) == 2
+    status, extract = api.call("GET", "/citizen/access-log", who=ANNA)
+    assert status == 200
+    assert "såg ditt ärende i enhetens kö" in [e["action_text"]["sv"] for e in extract["entries"]]
+
+
 def test_no_access_record_no_data(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     case_id = send_case(api, ANNA, free_text="Hemlig beskrivning av besvären")["case_id"]
+    other = send_case(api, BERTIL, key="case-key-bertil")["case_id"]  # in the queue
+    assert api.call("POST", f"/staff/cases/{case_id}/claim", who=NURSE_A)[0] == 200  # in Pågående
 
     def broken(**_: Any) -> None:
         raise RuntimeError("the audit table cannot be written")
@@ -258,6 +297,11 @@ def test_no_access_record_no_data(api: Api, monkeypatch: pytest.MonkeyPatch) -> 
         assert response.status_code >= 500, path
         body = response.body.decode()
         assert "Hemlig" not in body and "Halsont" not in body and "Anna" not in body, path
+    monkeypatch.setattr(api.container.audit_log, "record_listed", broken)
+    for path, shown in ((f"/staff/queue?unit_id={UNIT_A}", other), ("/staff/my-cases", case_id)):
+        response = api.client.http.get(path, headers={"Authorization": f"Bearer {api.token(NURSE_A)}"})
+        assert response.status_code >= 500, path
+        assert "Halsont" not in response.body.decode() and shown not in response.body.decode(), path
 
 
 def test_the_citizens_extract_shows_exactly_the_accesses_to_her_data(api: Api) -> None:

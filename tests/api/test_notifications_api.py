@@ -144,6 +144,45 @@ def test_a_duplicate_delivery_of_an_event_sends_one_notice(container: Any) -> No
     assert len(_sms()) == 1 and len(_emails()) == 1
 
 
+class FlakyEmail:
+    """An e-mail service that is down for the first ``failures`` sends."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures, self.sent = failures, []
+
+    def send(self, address: str, subject: str, text: str) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("the e-mail service is down")
+        self.sent.append((address, subject, text))
+
+
+def test_when_the_email_fails_the_sms_still_goes_and_the_retry_sends_only_the_email(container: Any) -> None:
+    notify = _service(container, Clock(NOON))
+    notify._email = email = FlakyEmail(failures=1)
+    _case(container, "c9", notify_sms="+46701234567", notify_email="anna@exempel.se")
+    event = _event(container, "c9", "e1", "MessagePosted", sender_kind="staff")
+    with pytest.raises(ConnectionError):
+        notify.on_event(event)  # the event goes back to its queue for another delivery
+    assert len(_sms()) == 1 and email.sent == []
+    assert notify.on_event(event) is True  # the redelivery: the e-mail now, not the SMS again
+    assert len(_sms()) == 1 and len(email.sent) == 1
+    assert notify.on_event(event) is False and len(_sms()) == 1 and len(email.sent) == 1
+
+
+def test_a_held_sms_put_back_after_a_failed_send_never_replaces_a_newer_one(container: Any) -> None:
+    tenant = container.settings.tenant
+    events = dynamo.DynamoNoticeEvents()
+    morning = datetime(2026, 11, 26, 8, 0, tzinfo=SWEDISH_TIME)
+    older = dynamo.DeferredNotice("c10", "message", "äldre text", morning, NIGHT)
+    newer = dynamo.DeferredNotice("c10", "message", "nyare text", morning, NIGHT + timedelta(minutes=30))
+    assert events.defer(tenant, older) is True
+    assert events.defer(tenant, newer) is True  # a later notice of the same kind replaces the held one
+    assert events.defer(tenant, older) is False  # the older, put back after its send failed, does not
+    [held] = events.due(tenant, morning)
+    assert held.text == "nyare text"
+
+
 def test_a_connected_citizen_gets_no_message_notice_but_still_a_booking_notice(container: Any) -> None:
     clock = Clock(NOON)
     notify = _service(container, clock)
@@ -249,9 +288,33 @@ def test_staff_send_a_caller_a_login_link_and_the_case_starts_at_their_unit(api:
     assert status == 200 and unit == {"unit_id": UNIT_A, "unit_name": "Vårdcentralen A"}
     status, again = api.call("GET", f"/citizen/phone-invites/{token}", who=people.anna)
     assert status == 200 and again == unit  # reloading the intake keeps it
-    case = send_case(api, people.anna, unit_id=unit["unit_id"])
+    case = send_case(api, people.anna, unit_id=unit["unit_id"], invite=token)
     status, queue = api.call("GET", f"/staff/queue?unit_id={UNIT_A}", who=people.nurse_a)
     assert status == 200 and case["case_id"] in json.dumps(queue)
+    # the case keeps where it came from: staff see who sent the link; the citizen's own view does not carry it
+    status, seen = api.call("GET", f"/staff/cases/{case['case_id']}", who=people.nurse_a)
+    assert status == 200 and seen["entry"] == {
+        "channel": "phone_invite",
+        "unit_id": UNIT_A,
+        "invited_by": people.nurse_a.subject,
+        "invited_by_name": "Sjuksköterska A",
+    }
+    assert "entry" not in api.call("GET", f"/citizen/cases/{case['case_id']}", who=people.anna)[1]
+
+
+def test_a_case_begun_with_someone_elses_link_is_refused_and_changes_nothing(api: Api, people: People) -> None:
+    _invite(api, people.nurse_a, UNIT_A, "070-123 45 67")
+    token = _token_of(_sms()[0][1])
+    assert api.call("GET", f"/citizen/phone-invites/{token}", who=people.anna)[0] == 200
+    body = {"unit_id": UNIT_A, "reason": "Halsont", "invite": token}
+    status, refused = api.call(
+        "POST", "/citizen/triage", who=people.bertil, body=body, headers={"Idempotency-Key": "begin-key-0001"}
+    )
+    assert status == 422 and refused["error"]["field"] == "invite" and refused["error"]["message_sv"]
+    assert api.call("GET", "/citizen/triage", who=people.bertil)[1]["drafts"] == []
+    # Anna's link still works for her: a case without it starts as usual, at the unit she chooses
+    case = send_case(api, people.anna, unit_id=UNIT_B)
+    assert api.call("GET", f"/staff/cases/{case['case_id']}", who=people.nurse_b)[1]["entry"] is None
 
 
 def test_a_login_link_works_for_one_citizen_only_and_not_after_a_day(api: Api, people: People) -> None:

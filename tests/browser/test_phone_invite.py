@@ -1,6 +1,7 @@
 """Från telefon till digitalt in Chromium: a nurse on the phone sends the caller a login link from the queue page;
-a landline is refused in Swedish, linked to the field; the SMS in the outbox is only the link. No axe-core
-violations in Swedish or English."""
+a landline is refused in Swedish, linked to the field; the SMS in the outbox is only the link. The caller opens the
+link logged in: the nurse's unit is chosen, the triage runs, and the nurse's case page says the contact began with
+her link. No axe-core violations in Swedish or English."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import ANNA, HUSKVARNA_ID, check_both_languages, staff
+from tests.browser.helpers import ANNA, GRETA, HUSKVARNA, HUSKVARNA_ID, check_both_languages, citizen, staff
+from tests.browser.journey import EYE_ITCH, answer_questions, as_woman, send_summary
 
 pytestmark = [pytest.mark.browser]
 
@@ -59,3 +61,24 @@ def test_a_nurse_sends_a_caller_a_login_link_from_the_queue_page(open_page: Any,
     unexpected = [r for r in problems.failed_requests if "HTTP 422" not in r]
     console = [m for m in problems.console_errors if "status of 422" not in m]
     assert (unexpected, console, problems.page_errors) == ([], [], [])  # only the refused landline
+
+    # the caller opens the link (logged in with BankID): the nurse's unit is chosen for her
+    link = sms["text"].splitlines()[0].removeprefix("Logga in i Nära: ").removeprefix(stack.origin)
+    caller, caller_problems = open_page(link, session=citizen(GRETA))
+    expect(caller.get_by_role("status").filter(has_text="Du fick länken från")).to_contain_text(HUSKVARNA)
+    expect(caller.get_by_label("Vårdcentral")).to_have_value(HUSKVARNA_ID)
+    reason = f"Kliar i ögonen {digits}"
+    caller.get_by_label("Sökorsak").fill(reason)
+    caller.get_by_role("button", name="Fortsätt").click()
+    expect(caller.locator("form.question")).to_be_visible()
+    answer_questions(caller, as_woman(EYE_ITCH))
+    send_summary(caller)
+    case_id = caller.url.rsplit("/", 1)[-1]
+    caller_problems.assert_none()
+
+    # the nurse's case page shows how the contact began
+    page.goto(f"{stack.origin}/staff/#/arenden/{case_id}")
+    expect(page.get_by_role("heading", name=reason)).to_be_visible()
+    entry = page.locator("dd").filter(has_text="Sms-länk skickad under telefonsamtal av")
+    expect(entry).to_contain_text(ANNA)
+    check_both_languages(page, "the case page of a contact begun with a login link")
