@@ -21,7 +21,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 setup: $(VENV)/.installed
 
 run: setup
-	$(BIN)/python -m infrastructure.local
+	$(BIN)/python -m infrastructure.local --regions jonkoping,kalmar
 
 $(CFN_VENV)/.installed: requirements-cfn.txt
 	test -x $(CFN_VENV)/bin/python || $(PYTHON) -m venv $(CFN_VENV)

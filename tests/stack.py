@@ -24,6 +24,20 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def free_ports(count: int) -> int:
+    """The first of ``count`` consecutive free ports (a stack of several regions takes one port each)."""
+    for _ in range(50):
+        first = free_port()
+        try:
+            for port in range(first + 1, first + count):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return first
+    raise RuntimeError(f"no {count} consecutive free ports")
+
+
 COLD_ANSWERS: dict[str, Any] = {
     "sex": "female",
     "self_rated_health": 70,
@@ -39,6 +53,13 @@ class RunningStack:
     process: subprocess.Popen[str]
     port: int
     log_path: Path
+    regions: tuple[str, ...] = ("jonkoping",)  # in the order of their ports, from first_port
+    first_port: int = 0
+
+    def region(self, tenant: str) -> RunningStack:
+        """The same local stack at a region's origin (each region has its own port and its own resources)."""
+        first = self.first_port or self.port
+        return RunningStack(self.process, first + self.regions.index(tenant), self.log_path, self.regions, first)
 
     @property
     def origin(self) -> str:
@@ -149,27 +170,31 @@ class RunningStack:
             return self.process.wait(timeout=5)
 
 
-def start_stack(log_dir: Path, timeout: float = 60.0) -> RunningStack:
-    port = free_port()
+def start_stack(log_dir: Path, timeout: float = 60.0, regions: tuple[str, ...] = ("jonkoping",)) -> RunningStack:
+    port = free_ports(len(regions))
     log_path = log_dir / f"local-stack-{port}.log"
     log = log_path.open("w")
     env = {**os.environ, "NARA_PORT": str(port), "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "infrastructure.local", "--port", str(port)],
+        [sys.executable, "-m", "infrastructure.local", "--port", str(port), "--regions", ",".join(regions)],
         cwd=ROOT,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
     )
-    stack = RunningStack(process, port, log_path)
+    stack = RunningStack(process, port, log_path, tuple(regions))
     deadline = time.monotonic() + timeout
+    waiting = [stack.region(r) for r in regions]
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the local stack exited early:\n{log_path.read_text()}")
         try:
-            if httpx.get(f"{stack.origin}/api/health", timeout=1).status_code == 200:
-                return stack
+            if httpx.get(f"{waiting[0].origin}/api/health", timeout=1).status_code == 200:
+                waiting.pop(0)
+                if not waiting:
+                    return stack
+                continue
         except httpx.HTTPError:
             pass
         time.sleep(0.2)

@@ -1,8 +1,11 @@
-"""``python -m infrastructure.local``: the whole of Nära on one origin, with a demo region.
+"""``python -m infrastructure.local [--regions jonkoping,kalmar]``: the whole of Nära, one origin per region.
 
-Starts the embedded AWS (moto server), creates the tenant's resources from the same definitions the AWS stack
-uses, seeds the demo region, starts the event pump, and serves the API, the WebSocket endpoint and both
-frontends. Ctrl-C stops everything.
+For each region named (its configuration file is ``infrastructure/regions/<tenant>.yaml``) a stack of its own:
+the embedded AWS (moto server) with that tenant's resources, created from the same definitions the AWS stack uses,
+the region seeded from its configuration, the event pump, and the API, the WebSocket endpoint and both frontends
+on its own port (the first region on ``--port``, the next on the port after it, ...). Nothing is shared between
+regions: tokens, keys and data of one are useless in the other, as in AWS. The first region runs in this process,
+each further one in a child process. Ctrl-C stops everything.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import json
 import logging
 import os
 import secrets
+import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -22,12 +26,12 @@ from typing import Any
 
 import uvicorn
 
+from chalicelib.adapters.notify import sms_token_secret
 from infrastructure.definitions import TenantResources
 from infrastructure.local import demo_region
 from infrastructure.local.embedded_aws import CREDENTIALS, REGION, EmbeddedAws
 from infrastructure.local.pump import EventPump
-
-EMAIL_SENDER = "no-reply@nara.local"  # what the outbox (/local/outbox) shows as the sender of e-mail notices
+from infrastructure.tenant_config import ConfigError, of_tenant
 
 
 class _Server(uvicorn.Server):
@@ -42,21 +46,55 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infrastructure.local", description=__doc__)
     parser.add_argument("--host", default=os.environ.get("NARA_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("NARA_PORT", "8000")))
+    parser.add_argument(
+        "--regions",
+        default=os.environ.get("NARA_REGIONS", demo_region.TENANT),
+        help="comma-separated regions (infrastructure/regions/<name>.yaml), each on its own port from --port",
+    )
     args = parser.parse_args(argv)
     started = time.monotonic()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     for noisy in ("werkzeug", "botocore", "urllib3", "pynamodb"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
+    regions = [r.strip() for r in args.regions.split(",") if r.strip()]
+    try:
+        config = of_tenant(regions[0])
+        for other in regions[1:]:
+            of_tenant(other)
+    except (ConfigError, IndexError) as error:
+        print(f"error: {error or 'name at least one region'}", file=sys.stderr)
+        return 2
+    children = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "infrastructure.local",
+                "--host",
+                args.host,
+                "--port",
+                str(args.port + i),
+                "--regions",
+                name,
+            ]
+        )
+        for i, name in enumerate(regions[1:], start=1)
+    ]
+
     aws = EmbeddedAws()
     aws.start()
-    created = aws.create(TenantResources(demo_region.TENANT))
-    aws.client("ses").verify_email_identity(EmailAddress=EMAIL_SENDER)  # SES sends only from verified senders
+    created = aws.create(TenantResources(config.tenant))
+    aws.client("ses").verify_email_identity(EmailAddress=config.email_sender)  # SES sends only from verified senders
     origin = f"http://{args.host}:{args.port}"
     freja_secret, siths_secret = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    sms_token = secrets.token_urlsafe(32)
+    if config.sms.provider == "http":  # the region's own gateway: here a simulator that fills the outbox
+        aws.client("secretsmanager").create_secret(Name=sms_token_secret(config.tenant), SecretString=sms_token)
+    freja = config.identity.freja
     os.environ.update(
         {
-            "NARA_TENANT": demo_region.TENANT,
+            "NARA_TENANT": config.tenant,
             "NARA_STAGE": "local",
             "AWS_REGION": REGION,
             "AWS_DEFAULT_REGION": REGION,
@@ -73,12 +111,12 @@ def main(argv: list[str] | None = None) -> int:
             "NARA_PUBLIC_ORIGIN": origin,
             "NARA_POPULATION_REGISTER_URL": f"{origin}/local/population",
             "NARA_S3_PUBLIC_URL": f"{origin}/local/s3",
-            "NARA_SMS_SENDER_ID": "Nara",
-            "NARA_EMAIL_SENDER": EMAIL_SENDER,
+            "NARA_SMS_SENDER_ID": config.sms.sender_id,
+            "NARA_EMAIL_SENDER": config.email_sender,
             "NARA_BANKID_URL": f"http://127.0.0.1:{args.port}/local/bankid/rp/v6.0",
-            "NARA_FREJA_ISSUER": f"{origin}/local/freja",
-            "NARA_FREJA_CLIENT_ID": "nara-local",
-            "NARA_FREJA_CLIENT_SECRET": freja_secret,
+            "NARA_FREJA_ISSUER": f"{origin}/local/freja" if freja else "",
+            "NARA_FREJA_CLIENT_ID": "nara-local" if freja else "",
+            "NARA_FREJA_CLIENT_SECRET": freja_secret if freja else "",
             "NARA_SITHS_ISSUER": f"{origin}/local/siths",
             "NARA_SITHS_CLIENT_ID": "nara-local",
             "NARA_SITHS_CLIENT_SECRET": siths_secret,
@@ -93,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     from infrastructure.local.gateway import build_gateway, s3_proxy_routes
 
     container = bootstrap.container()
-    demo_region.seed(container.directory)
+    demo_region.seed(container.directory, config, local_origin=origin)
     pump = EventPump.for_app(
         app_module,
         aws=aws,
@@ -104,23 +142,25 @@ def main(argv: list[str] | None = None) -> int:
 
     def config_js(request: Any) -> str:
         ws_scheme = "wss" if request.url.scheme == "https" else "ws"
-        config = {
+        browser_config = {
             "apiBase": "/api",
             "wsUrl": f"{ws_scheme}://{request.url.netloc}/ws",
-            "region": demo_region.REGION_NAME,
+            "region": config.name,
+            "languages": list(config.languages),
+            "branding": config.branding.model_dump(exclude_none=True),
             # No real BankID app here: "BankID on this device" opens the simulator's app page instead.
             "bankidAppUrl": "/local/bankid/app",
             # Where the accessibility statement tells people to report problems (a region gives its own).
-            "accessibilityContact": demo_region.ACCESSIBILITY_CONTACT,
+            "accessibilityContact": config.accessibility_contact,
         }
-        return f"window.NARA_CONFIG = {json.dumps(config, ensure_ascii=False)};\n"
+        return f"window.NARA_CONFIG = {json.dumps(browser_config, ensure_ascii=False)};\n"
 
     def oidc_client(secret: str, name: str) -> dict[str, dict[str, Any]]:
         callback = f"{origin}/api/auth/oidc/{name}/callback"
         return {"nara-local": {"secret": secret, "name": "Nära", "redirect_uris": [callback]}}
 
     simulators = [
-        *outbox.routes("/local/outbox", REGION),
+        *outbox.routes("/local/outbox", REGION, gateway_token=sms_token),
         *s3_proxy_routes("/local/s3", aws.endpoint),
         *bankid_sim.routes("/local/bankid"),
         *population_sim.routes("/local/population"),
@@ -136,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
             issuer=f"{origin}/local/siths",
             page=oidc_sim.SITHS_PAGE,
             clients=oidc_client(siths_secret, "siths"),
-            users=oidc_sim.siths_demo_users(),
+            users=oidc_sim.siths_demo_users(demo_region.staff_of(config)),
         ),
     ]
     gateway = build_gateway(app_module, config_js=config_js, extra_routes=simulators)
@@ -145,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     async def lifespan(_: Any) -> AsyncIterator[None]:
         pump.start()
         print(
-            f"\nNära is running ({demo_region.REGION_NAME}), started in {time.monotonic() - started:.1f} s\n"
+            f"\nNära is running ({config.name}), started in {time.monotonic() - started:.1f} s\n"
             f"  Invånare (citizen):   {origin}/citizen/\n"
             f"  Vårdpersonal (staff): {origin}/staff/\n"
             f"  API (OpenAPI):        {origin}/api/openapi.json\n"
@@ -167,7 +207,14 @@ def main(argv: list[str] | None = None) -> int:
         server.run()
     finally:
         aws.stop()
-        print("Nära stopped.", flush=True)
+        for child in children:
+            child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        print(f"Nära stopped ({config.name}).", flush=True)
     return 0 if server.started else 1
 
 

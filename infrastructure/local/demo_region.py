@@ -1,4 +1,6 @@
-"""The demo tenant of the local stack: Region Jönköpings län, three vårdcentraler, staff and demo citizens.
+"""The demo regions of the local stack: each region's configuration file (``infrastructure/regions/<tenant>.yaml``:
+settings, units, staff) plus what only a demo has — the citizens who can log in, their children in the simulated
+population register, bookable times and phrase templates.
 
 All names, HSA-ids and personnummer here are made up (the personnummer are Skatteverket-style test numbers).
 """
@@ -7,163 +9,24 @@ from __future__ import annotations
 
 from typing import Any
 
-TENANT = "jonkoping"
-REGION_NAME = "Region Jönköpings län"
-ACCESSIBILITY_CONTACT = "tillganglighet@nara-demo.example"  # made up, like everything here
+from infrastructure.tenant_config import TenantConfig, of_tenant
 
-_WEEKDAYS = {day: [["08:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
-_CHAT = {day: [["08:00", "16:30"]] for day in ("mon", "tue", "wed", "thu", "fri")}
-_ALWAYS = {day: [["00:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+TENANT = "jonkoping"  # the region `make run` opens first; `--regions` names others (infrastructure/regions/*.yaml)
+CONFIG: TenantConfig = of_tenant(TENANT)
+REGION_NAME = CONFIG.name
+ACCESSIBILITY_CONTACT = CONFIG.accessibility_contact
+DIGITAL, HUSKVARNA, NASSJO, TENHULT = (u.unit_id for u in CONFIG.units)
 
-# The region's own settings. After hours, what cannot wait for the vårdcentral goes to 1177 on the phone (the
-# alternative, {"jourcentral": "<unit_id>"}, sends it to a jourcentral's queue). The akutmottagningar are the
-# region's emergency departments, shown when the triage says "go to an emergency department now".
-REGION: dict[str, Any] = {
-    "name": "Region Jönköpings län",
-    "after_hours": "call_1177",
-    # Open booking (webbtidbok): which professions and priorities a citizen may book themselves after the triage,
-    # and until how many hours before the time they can change or cancel it online.
-    "self_booking": {
-        "professions": ["doctor", "nurse", "physiotherapist", "midwife", "psychologist"],
-        "priorities": ["P3", "P4", "P5"],
-        "cancel_limit_hours": 24,
-    },
-    # Notices to citizens (docs/notifications.md): at most one message SMS per case per interval; no non-urgent SMS
-    # in quiet hours (Swedish time; a real region keeps the default 21:00-08:00). The demo has none (equal start and
-    # end), so the outbox shows every notice at once at any hour. "sms_provider" may name an HTTP gateway instead.
-    "notices": {"sms_interval_minutes": 15, "quiet_hours": {"start": "00:00", "end": "00:00"}},
-    "sms_provider": "sns",
-    "emergency_departments": [
-        {
-            "name": "Akutmottagningen, Länssjukhuset Ryhov",
-            "address": "Sjukhusgatan, 553 05 Jönköping",
-            "phone": "036-32 10 00",
-            "hours": {"sv": "Öppen dygnet runt", "en": "Open around the clock"},
-        },
-        {
-            "name": "Akutmottagningen, Höglandssjukhuset",
-            "address": "Västra Storgatan 36, 575 81 Eksjö",
-            "phone": "0381-350 00",
-            "hours": {"sv": "Öppen dygnet runt", "en": "Open around the clock"},
-        },
-        {
-            "name": "Akutmottagningen, Värnamo sjukhus",
-            "address": "Västra vägen 1, 331 85 Värnamo",
-            "phone": "0370-690 00",
-            "hours": {"sv": "Öppen dygnet runt", "en": "Open around the clock"},
-        },
-    ],
-}
 
-UNITS: list[dict[str, Any]] = [
-    {
-        # A digital vårdcentral staffed around the clock (chat and video only), as several regions run.
-        "unit_id": "SE2321000057-VC00",
-        "name": "Digitala vårdcentralen",
-        "address": "Digital mottagning – inga besök",
-        "phone": "036-10 10 00",
-        "phone_hours": {"sv": "alla dagar 08.00–20.00", "en": "every day 8 am – 8 pm"},
-        "opening_hours": {"chat": _ALWAYS, "video": _ALWAYS},
-        "professions": ["nurse", "doctor"],
-    },
-    {
-        "unit_id": "SE2321000057-VC01",
-        "name": "Vårdcentralen Huskvarna",
-        "address": "Jönköpingsvägen 10, 561 31 Huskvarna",
-        "phone": "036-10 10 01",
-        "phone_hours": {"sv": "vardagar 08.00–10.00 och 13.00–15.00", "en": "weekdays 8–10 am and 1–3 pm"},
-        "opening_hours": {"physical": _WEEKDAYS, "chat": _CHAT, "video": _CHAT},
-        "professions": ["nurse", "doctor", "midwife", "medical_secretary"],
-    },
-    {
-        "unit_id": "SE2321000057-VC02",
-        "name": "Vårdcentralen Nässjö",
-        "address": "Storgatan 5, 571 31 Nässjö",
-        "phone": "0380-10 10 02",
-        "phone_hours": {"sv": "vardagar 08.00–12.00", "en": "weekdays 8 am – 12 noon"},
-        "opening_hours": {"physical": _WEEKDAYS, "chat": _CHAT, "video": _CHAT},
-        "professions": ["nurse", "doctor", "psychologist"],
-    },
-    {
-        "unit_id": "SE2321000057-VC03",
-        "name": "Vårdcentralen Tenhult",
-        "address": "Tenhultsvägen 2, 560 27 Tenhult",
-        "phone": "036-10 10 03",
-        "phone_hours": {
-            "sv": "måndag–torsdag 08.00–11.00, fredag 08.00–10.00",
-            "en": "Monday–Thursday 8–11 am, Friday 8–10 am",
-        },
-        "opening_hours": {"physical": _WEEKDAYS, "chat": _CHAT},
-        "professions": ["nurse", "doctor", "physiotherapist"],
-    },
-]
+def staff_of(config: TenantConfig) -> list[dict[str, Any]]:
+    """The region's staff as the directory and the SITHS simulator take them."""
+    return [
+        {"hsa_id": p.hsa_id, "name": p.name, "title": p.title or "", "roles": [r.model_dump() for r in p.roles]}
+        for p in config.staff
+    ]
 
-DIGITAL, HUSKVARNA, NASSJO, TENHULT = (u["unit_id"] for u in UNITS)
 
-STAFF: list[dict[str, Any]] = [
-    {
-        "hsa_id": "SE2321000057-S001",
-        "name": "Anna Lind",
-        "title": "Sjuksköterska",
-        "roles": [{"unit_id": HUSKVARNA, "role": "nurse"}],
-    },
-    {
-        "hsa_id": "SE2321000057-S002",
-        "name": "Lena Holm",
-        "title": "Sjuksköterska och barnmorska",
-        "roles": [{"unit_id": HUSKVARNA, "role": "nurse"}, {"unit_id": HUSKVARNA, "role": "midwife"}],
-    },
-    {
-        "hsa_id": "SE2321000057-S003",
-        "name": "Erik Berg",
-        "title": "Läkare",
-        "roles": [{"unit_id": HUSKVARNA, "role": "doctor"}, {"unit_id": TENHULT, "role": "doctor"}],
-    },
-    {
-        "hsa_id": "SE2321000057-S004",
-        "name": "Omar Haddad",
-        "title": "Psykolog",
-        "roles": [{"unit_id": NASSJO, "role": "psychologist"}],
-    },
-    {
-        "hsa_id": "SE2321000057-S005",
-        "name": "Sara Nyström",
-        "title": "Fysioterapeut",
-        "roles": [{"unit_id": TENHULT, "role": "physiotherapist"}],
-    },
-    {
-        "hsa_id": "SE2321000057-S006",
-        "name": "Karin Sjöberg",
-        "title": "Sjuksköterska",
-        "roles": [{"unit_id": NASSJO, "role": "nurse"}, {"unit_id": TENHULT, "role": "nurse"}],
-    },
-    {
-        "hsa_id": "SE2321000057-S007",
-        "name": "Johan Ek",
-        "title": "Medicinsk sekreterare och schemaadministratör",
-        # the unit's administrator: keeps everyone's bookable times (Schema) besides his own work
-        "roles": [{"unit_id": HUSKVARNA, "role": "medical_secretary"}, {"unit_id": HUSKVARNA, "role": "admin"}],
-    },
-    {
-        "hsa_id": "SE2321000057-S008",
-        "name": "Maria Lundqvist",
-        "title": "Sjuksköterska",
-        "roles": [{"unit_id": DIGITAL, "role": "nurse"}],
-    },
-    {
-        "hsa_id": "SE2321000057-S009",
-        "name": "Peter Sandberg",
-        "title": "Läkare",
-        "roles": [{"unit_id": DIGITAL, "role": "doctor"}],
-    },
-    {
-        "hsa_id": "SE2321000057-S010",
-        "name": "Ingrid Wallin",
-        "title": "Samordnande sjuksköterska",
-        # the unit's coordinator: cases left unclaimed past their deadline are escalated to her (docs/events.md)
-        "roles": [{"unit_id": HUSKVARNA, "role": "nurse"}, {"unit_id": HUSKVARNA, "role": "coordinator"}],
-    },
-]
+STAFF: list[dict[str, Any]] = staff_of(CONFIG)
 
 CITIZENS: list[dict[str, str]] = [
     {"personnummer": "191212121212", "name": "Tolvan Tolvansson"},
@@ -172,20 +35,26 @@ CITIZENS: list[dict[str, str]] = [
 ]
 
 
-def seed(directory: Any) -> None:
-    """Write the demo region's settings, units and staff; safe to run again (conditional creates)."""
-    directory.put_region(TENANT, REGION)
-    for unit in UNITS:
-        details = {k: v for k, v in unit.items() if k not in ("unit_id", "name")}
-        directory.put_unit(TENANT, unit["unit_id"], unit["name"], details)
-    for person in STAFF:
-        directory.put_staff(TENANT, person["hsa_id"], person["name"], person["roles"])
-    seed_templates()
-    seed_availability()
+def seed(directory: Any, config: TenantConfig = CONFIG, *, local_origin: str = "") -> None:
+    """Write a region's settings, units and staff from its configuration file, then the demo's phrase templates and
+    bookable times; safe to run again (conditional creates, fixed ids). A region that sends its SMS through its own
+    HTTP gateway gets the local stack's simulated gateway (``<local_origin>/local/sms-gateway``, shown in the
+    outbox) in its place."""
+    settings = config.region_settings()
+    if local_origin and isinstance(settings.get("sms_provider"), dict):
+        settings["sms_provider"] = {"http": {"url": f"{local_origin}/local/sms-gateway"}}
+    directory.put_region(config.tenant, settings)
+    for unit in config.units:
+        directory.put_unit(config.tenant, unit.unit_id, unit.name, config.unit_details(unit))
+    for person in staff_of(config):
+        directory.put_staff(config.tenant, person["hsa_id"], person["name"], person["roles"])
+    seed_templates(config)
+    seed_availability(config)
 
 
-# Bookable times of a few demo staff (weekly, Swedish time); a holiday on Christmas Eve and Day for every unit.
-AVAILABILITY: list[dict[str, Any]] = [
+# Bookable times of a few demo staff per region (weekly, Swedish time); a holiday on Christmas Eve and Day for every
+# unit.
+AVAILABILITY: dict[str, list[dict[str, Any]]] = {"jonkoping": [
     {"hsa_id": "SE2321000057-S003", "unit_id": HUSKVARNA, "profession": "doctor", "form": "physical",
      "weekdays": ["mon", "tue", "wed", "thu", "fri"], "start": "08:00", "end": "12:00", "length": 30,
      "location": "Vårdcentralen Huskvarna, Jönköpingsvägen 10, mottagning 3"},
@@ -200,10 +69,14 @@ AVAILABILITY: list[dict[str, Any]] = [
     {"hsa_id": "SE2321000057-S009", "unit_id": DIGITAL, "profession": "doctor", "form": "video",
      "weekdays": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "start": "09:00", "end": "12:00", "length": 20,
      "location": "Videomöte i Nära"},
-]  # fmt: skip
+], "kalmar": [
+    {"hsa_id": "SE2321000081-S002", "unit_id": "SE2321000081-VC01", "profession": "doctor", "form": "video",
+     "weekdays": ["mon", "tue", "wed", "thu", "fri"], "start": "09:00", "end": "12:00", "length": 20,
+     "location": "Videomöte i Nära"},
+]}  # fmt: skip
 
 
-def seed_availability() -> None:
+def seed_availability(config: TenantConfig) -> None:
     """The demo staff's availability and holidays, then the bookable slots of the coming weeks (as the hourly
     scheduled event keeps them); fixed ids, so seeding again writes nothing twice."""
     from datetime import date, time
@@ -211,12 +84,13 @@ def seed_availability() -> None:
     from chalicelib import bootstrap
     from chalicelib.domain.booking import Availability, ScheduleException
 
-    names = {p["hsa_id"]: p["name"] for p in STAFF}
+    tenant = config.tenant
+    names = {p.hsa_id: p.name for p in config.staff}
     booking = bootstrap.container().booking
     store = booking._bookings
-    for entry in AVAILABILITY:
+    for entry in AVAILABILITY.get(tenant, []):
         store.put_availability(
-            TENANT,
+            tenant,
             Availability(
                 availability_id=f"demo-{entry['hsa_id']}-{entry['form']}",
                 unit_id=entry["unit_id"],
@@ -232,11 +106,11 @@ def seed_availability() -> None:
                 valid_from=date(2026, 1, 1),
             ),
         )
-    for unit in UNITS:
+    for unit in config.units:
         for year in (2026, 2027):
             christmas = ScheduleException(first_day=date(year, 12, 24), last_day=date(year, 12, 26), reason="Jul")
-            store.put_exception(TENANT, unit["unit_id"], f"jul-{year}", christmas)
-    booking.materialise(TENANT, weeks=2)  # quick to start; the hourly event keeps four weeks ready
+            store.put_exception(tenant, unit.unit_id, f"jul-{year}", christmas)
+    booking.materialise(tenant, weeks=2)  # quick to start; the hourly event keeps four weeks ready
 
 
 # Phrase templates (frasmallar) every demo unit starts with; staff add their own and the unit's in the dashboard.
@@ -290,7 +164,7 @@ UNIT_TEMPLATES: list[dict[str, Any]] = [
 ]
 
 
-def seed_templates() -> None:
+def seed_templates(config: TenantConfig) -> None:
     """The demo units' phrase templates; fixed ids, so seeding again writes nothing twice."""
     from datetime import UTC, datetime
 
@@ -299,16 +173,16 @@ def seed_templates() -> None:
     from chalicelib.domain.templates import UNIT, PhraseTemplate
 
     store = DynamoTemplates()
-    seeder = Principal(TENANT, PrincipalKind.STAFF, "SE2321000057-DEMO", "Nära demodata", "local-demo", "loa3")
+    seeder = Principal(config.tenant, PrincipalKind.STAFF, "nara-demo", "Nära demodata", "local-demo", "loa3")
     now = datetime.now(UTC)
-    for unit in UNITS:
+    for unit in config.units:
         for template in UNIT_TEMPLATES:
             store.create(
                 PhraseTemplate.new(
-                    template_id=f"demo-{unit['unit_id']}-{template['slug']}",
-                    tenant=TENANT,
+                    template_id=f"demo-{unit.unit_id}-{template['slug']}",
+                    tenant=config.tenant,
                     scope=UNIT,
-                    owner=unit["unit_id"],
+                    owner=unit.unit_id,
                     title=template["title"],
                     text=template["text"],
                     language=template.get("language", "sv"),

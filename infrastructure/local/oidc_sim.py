@@ -129,9 +129,9 @@ def freja_demo_users() -> list[dict[str, Any]]:
     return [freja_user(c["personnummer"], c["name"]) for c in demo_region.CITIZENS]
 
 
-def siths_demo_users() -> list[dict[str, Any]]:
-    """The demo region's staff, by HSA-id."""
-    return [siths_user(s["hsa_id"], s["name"], s["title"]) for s in demo_region.STAFF]
+def siths_demo_users(staff: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """A region's staff (by default the first demo region's), by HSA-id."""
+    return [siths_user(s["hsa_id"], s["name"], s["title"]) for s in staff or demo_region.STAFF]
 
 
 # --- the provider ----------------------------------------------------------------------------------------------

@@ -1,6 +1,9 @@
-"""The local stack's outbox: the SMS (Amazon SNS) and e-mails (Amazon SES) Nära sent, as the embedded AWS recorded
-them. Nothing leaves the machine; this page shows what a citizen's phone and inbox would have received, and which
-notice each is (docs/notifications.md)."""
+"""The local stack's outbox: the SMS (Amazon SNS, or a region's own HTTP gateway) and e-mails (Amazon SES) Nära
+sent, as the embedded AWS and the simulated gateway recorded them. Nothing leaves the machine; this page shows what a
+citizen's phone and inbox would have received, and which notice each is (docs/notifications.md).
+
+The simulated gateway (``POST /local/sms-gateway``) speaks the generic gateway protocol ``HttpSms`` uses: JSON
+``{to, text}`` with the region's bearer token (the secret ``nara/<tenant>/sms/token``); a wrong token is 401."""
 
 from __future__ import annotations
 
@@ -11,10 +14,12 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 from moto.sns.models import sns_backends
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from chalicelib.domain.notices import kind_of
+
+_GATEWAY: list[dict[str, str]] = []  # what the simulated SMS gateway received, oldest first
 
 
 def sent(region: str) -> dict[str, list[dict[str, str]]]:
@@ -22,7 +27,7 @@ def sent(region: str) -> dict[str, list[dict[str, str]]]:
     sms = [
         {"kind": kind_of(m[1]), "to": m[0], "text": m[1]}
         for m in sns_backends[DEFAULT_ACCOUNT_ID][region].sms_messages.values()
-    ]
+    ] + [{"kind": kind_of(m["text"]), "to": m["to"], "text": m["text"]} for m in _GATEWAY]
     emails = [
         {
             "kind": kind_of(m.body),
@@ -39,9 +44,20 @@ def _kind(kind: str) -> str:
     return f"<code>{html.escape(kind)}</code>" if kind else "okänt slag"
 
 
-def routes(prefix: str, region: str) -> list[Any]:
+def routes(prefix: str, region: str, *, gateway_token: str = "") -> list[Any]:
     async def as_json(request: Request) -> JSONResponse:
         return JSONResponse(sent(region))
+
+    async def gateway(request: Request) -> Response:
+        if not gateway_token or request.headers.get("authorization") != f"Bearer {gateway_token}":
+            return JSONResponse({"error": "unauthorized"}, status_code=401)
+        try:
+            body = await request.json()
+            to, text = str(body["to"]), str(body["text"])
+        except (ValueError, KeyError, TypeError):
+            return JSONResponse({"error": "give to and text"}, status_code=400)
+        _GATEWAY.append({"to": to, "text": text})
+        return JSONResponse({"accepted": True}, status_code=202)
 
     async def page(request: Request) -> HTMLResponse:
         found = sent(region)
@@ -63,4 +79,8 @@ def routes(prefix: str, region: str) -> list[Any]:
             f"<ul>{body}</ul></main></body></html>"
         )
 
-    return [Route(f"{prefix}", page, methods=["GET"]), Route(f"{prefix}.json", as_json, methods=["GET"])]
+    return [
+        Route(f"{prefix}", page, methods=["GET"]),
+        Route(f"{prefix}.json", as_json, methods=["GET"]),
+        Route("/local/sms-gateway", gateway, methods=["POST"]),
+    ]

@@ -182,10 +182,11 @@ def test_staff_of_another_unit_cannot_open_the_case(stack: RunningStack) -> None
 
 
 def test_stops_cleanly_and_starts_again(tmp_path: Path) -> None:
-    first = start_stack(tmp_path)
+    first = start_stack(tmp_path, regions=("jonkoping", "kalmar"))  # as `make run`: a region in a child process
     first.process.send_signal(signal.SIGINT)  # what Ctrl-C sends
-    assert first.process.wait(timeout=20) == 0
-    assert "Nära stopped." in first.log_path.read_text()
+    assert first.process.wait(timeout=30) == 0
+    log = first.log_path.read_text()
+    assert "Nära stopped (Region Jönköpings län)." in log and "Nära stopped (Region Kalmar län)." in log
     second = start_stack(tmp_path)
     try:
         assert httpx.get(f"{second.origin}/api/health").json()["status"] == "ok"

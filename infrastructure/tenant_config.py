@@ -1,0 +1,402 @@
+"""A region's configuration file: everything that makes one tenant's deployment its own, validated.
+
+One YAML file per region (``infrastructure/regions/<tenant>.yaml``). ``load(path)`` reads and checks it and returns a
+``TenantConfig``; a wrong file raises ``ConfigError`` whose ``problems`` name every wrong field by its path in the
+file (``units[2].opening_hours.chat.mon[0]: …``), so a region can fix all of them in one go.
+
+What the file holds (docs/operations.md): the region's name and AWS region; its languages and branding (logo and
+colours, checked for WCAG 2.1 AA contrast); retention periods; login methods (BankID, Freja eID+, SITHS) and the
+population register; the SMS provider and e-mail sender; after-hours handling, open booking, notices, video servers;
+the emergency departments shown at "go to an emergency department now"; its units (HSA-id, name, address, phone,
+opening hours per channel, professions, self-booking rules, capacity and overflow partners); and the staff a new
+region starts with (its first administrators; in the demo regions every demo staff member).
+
+The app reads the region settings from the directory (``DynamoDirectory.region``/``unit``), so ``region_settings()``
+and ``unit_details()`` give exactly the dictionaries it reads.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+REGIONS_DIR = Path(__file__).resolve().parent / "regions"
+
+TENANT_ID = r"^[a-z][a-z0-9]{1,30}$"  # becomes part of every resource name: nara-<tenant>-main ...
+HSA_ID = r"^SE\d{10}-[A-Za-z0-9]{1,31}$"  # HSA-id: SE + the organisation number (10 digits) + "-" + the local part
+CLOCK = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+CHANNELS = ("chat", "video", "physical", "phone")
+PROFESSIONS = (
+    "nurse",
+    "doctor",
+    "midwife",
+    "psychologist",
+    "physiotherapist",
+    "occupational_therapist",
+    "counsellor",
+    "dietitian",
+    "medical_secretary",
+)
+ROLES = (*PROFESSIONS, "admin", "coordinator")
+PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
+LANGUAGES = ("sv", "en")
+MIN_ACCESS_LOG_YEARS = 5  # HSLF-FS 2016:40 and the region's own rules: at least five years
+WCAG_AA_TEXT = 4.5
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+Text = Annotated[str, Field(min_length=1, max_length=200)]
+HsaId = Annotated[str, Field(pattern=HSA_ID)]
+
+
+class Localized(Strict):
+    sv: Text
+    en: Text
+
+
+def _hours(value: dict[str, list[list[str]]]) -> dict[str, list[list[str]]]:
+    for day, intervals in value.items():
+        if day not in DAYS:
+            raise ValueError(f"unknown day {day!r}; use {', '.join(DAYS)}")
+        for start, end in (tuple(i) if len(i) == 2 else (None, None) for i in intervals):
+            if start is None or not (CLOCK.match(str(start)) and CLOCK.match(str(end))):
+                raise ValueError(f'{day}: give each interval as ["HH:MM", "HH:MM"] (24:00 for midnight)')
+            if str(start) >= str(end):
+                raise ValueError(f"{day}: {start}–{end} ends before it starts")
+    return value
+
+
+OpeningHours = dict[Literal["chat", "video", "physical", "phone"], dict[str, list[list[str]]]]
+
+
+class SelfBooking(Strict):
+    """Open booking (webbtidbok): which professions and priorities a citizen may book themselves after the triage."""
+
+    professions: list[Literal[PROFESSIONS]] = Field(default_factory=list)  # type: ignore[valid-type]
+    priorities: list[Literal[PRIORITIES]] = Field(default_factory=list)  # type: ignore[valid-type]
+    cancel_limit_hours: int = Field(default=24, ge=0, le=168)
+
+
+class OverflowPartner(Strict):
+    """A partner unit that may take cases near their deadline when this unit has no capacity (never a broadcast)."""
+
+    unit_id: HsaId
+    cases_per_day: int = Field(ge=1, le=1000)
+
+
+class Unit(Strict):
+    unit_id: HsaId
+    name: Text
+    address: Text
+    phone: Annotated[str, Field(pattern=r"^[0-9 +()-]{5,20}$")]
+    phone_hours: Localized | None = None
+    opening_hours: OpeningHours
+    professions: list[Literal[PROFESSIONS]] = Field(min_length=1)  # type: ignore[valid-type]
+    minutes_per_case: float | None = Field(default=None, gt=0, le=240)
+    overflow_partners: list[OverflowPartner] = Field(default_factory=list)
+
+    @field_validator("opening_hours")
+    @classmethod
+    def _check_hours(cls, value: OpeningHours) -> OpeningHours:
+        for hours in value.values():
+            _hours(hours)
+        return value
+
+
+class EmergencyDepartment(Strict):
+    name: Text
+    address: Text
+    phone: Annotated[str, Field(pattern=r"^[0-9 +()-]{3,20}$")]
+    hours: Localized
+
+
+class QuietHours(Strict):
+    start: Annotated[str, Field(pattern=CLOCK.pattern)] = "21:00"
+    end: Annotated[str, Field(pattern=CLOCK.pattern)] = "08:00"
+
+
+class Notices(Strict):
+    sms_interval_minutes: int = Field(default=15, ge=0, le=1440)
+    quiet_hours: QuietHours = QuietHours()
+
+
+class SmsHttp(Strict):
+    url: Annotated[str, Field(pattern=r"^https://\S+$")]
+
+
+class Sms(Strict):
+    """How texts go out: Amazon SNS with the region's sender id, or the region's own HTTP gateway (its token is the
+    data stack's secret ``nara/<tenant>/sms/token``)."""
+
+    provider: Literal["sns", "http"] = "sns"
+    sender_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9]{1,11}$")] = "Nara"
+    http: SmsHttp | None = None
+
+    @model_validator(mode="after")
+    def _http_needs_url(self) -> Sms:
+        if self.provider == "http" and self.http is None:
+            raise ValueError("provider http needs http.url (the gateway's HTTPS address)")
+        return self
+
+
+class Turn(Strict):
+    urls: list[Annotated[str, Field(pattern=r"^turns?:\S+$")]] = Field(min_length=1)
+
+
+class Video(Strict):
+    stun_urls: list[Annotated[str, Field(pattern=r"^stuns?:\S+$")]] = Field(default_factory=list)
+    turn: Turn | None = None  # the shared secret is the data stack's secret nara/<tenant>/turn/shared_secret
+
+
+class Oidc(Strict):
+    issuer: Annotated[str, Field(pattern=r"^https?://\S+$")]
+    client_id: Text  # the client secret is the data stack's secret, never in this file
+
+
+class Identity(Strict):
+    """Login methods. Citizens: BankID and/or Freja eID+; staff: SITHS (OIDC). Secrets live in Secrets Manager."""
+
+    bankid_url: Annotated[str, Field(pattern=r"^https?://\S+$")] | None = None
+    freja: Oidc | None = None
+    siths: Oidc
+    population_register_url: Annotated[str, Field(pattern=r"^https?://\S+$")] | None = None
+
+    @model_validator(mode="after")
+    def _citizens_can_log_in(self) -> Identity:
+        if self.bankid_url is None and self.freja is None:
+            raise ValueError("give citizens a way to log in: bankid_url and/or freja")
+        return self
+
+
+HexColour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
+
+
+def _luminance(colour: str) -> float:
+    def channel(part: str) -> float:
+        c = int(part, 16) / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(colour[i : i + 2]) for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(first: str, second: str) -> float:
+    """WCAG 2.1 contrast ratio of two #rrggbb colours (1 to 21)."""
+    light, dark = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+class Branding(Strict):
+    """The region's look: its logo (an SVG or PNG file beside the configuration) and two colours. The header is the
+    primary colour with text in ``on_primary``; links and buttons use ``accent`` on white. Both pairs must reach
+    WCAG 2.1 AA for normal text (4.5:1)."""
+
+    logo: Annotated[str, Field(pattern=r"^[A-Za-z0-9._/-]+\.(svg|png)$")] | None = None
+    primary: HexColour = "#005a78"
+    on_primary: HexColour = "#ffffff"
+    accent: HexColour = "#005a78"
+
+    @model_validator(mode="after")
+    def _contrast(self) -> Branding:
+        pairs = (("primary", self.primary, "on_primary", self.on_primary), ("accent", self.accent, "white", "#ffffff"))
+        for name, colour, other_name, other in pairs:
+            ratio = contrast(colour, other)
+            if ratio < WCAG_AA_TEXT:
+                raise ValueError(
+                    f"{name} {colour} on {other_name} {other} has contrast {ratio:.2f}:1; WCAG AA needs at least 4.5:1"
+                )
+        return self
+
+
+class Retention(Strict):
+    """How long data is kept. Cases and messages follow the region's journal rules; the access log at least 5 years."""
+
+    access_log_years: int = Field(default=5, ge=MIN_ACCESS_LOG_YEARS, le=50)
+    photos_days: int = Field(default=365, ge=1, le=3650)
+
+
+class StaffRole(Strict):
+    unit_id: HsaId
+    role: Literal[ROLES]  # type: ignore[valid-type]
+
+
+class Staff(Strict):
+    hsa_id: HsaId
+    name: Text
+    title: Text | None = None
+    roles: list[StaffRole] = Field(min_length=1)
+
+
+class AfterHoursJourcentral(Strict):
+    jourcentral: HsaId
+
+
+class TenantConfig(Strict):
+    tenant: Annotated[str, Field(pattern=TENANT_ID)]
+    name: Text
+    aws_region: Annotated[str, Field(pattern=r"^[a-z]{2}-[a-z]+-\d$")] = "eu-north-1"
+    public_origin: Annotated[str, Field(pattern=r"^https://[a-z0-9.-]+$")]  # where citizens and staff open Nära
+    languages: list[Literal[LANGUAGES]] = Field(default_factory=lambda: ["sv", "en"])  # type: ignore[valid-type]
+    accessibility_contact: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    branding: Branding = Branding()
+    retention: Retention = Retention()
+    identity: Identity
+    sms: Sms = Sms()
+    email_sender: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    after_hours: Literal["call_1177"] | AfterHoursJourcentral = "call_1177"
+    self_booking: SelfBooking = SelfBooking()
+    notices: Notices = Notices()
+    video: Video = Video()
+    emergency_departments: list[EmergencyDepartment] = Field(min_length=1)
+    units: list[Unit] = Field(min_length=1)
+    staff: list[Staff] = Field(min_length=1)
+
+    @field_validator("languages")
+    @classmethod
+    def _swedish_first(cls, value: list[str]) -> list[str]:
+        if not value or value[0] != "sv":
+            raise ValueError("Swedish comes first: start the list with sv")
+        return value
+
+    @model_validator(mode="after")
+    def _references(self) -> TenantConfig:
+        units = {u.unit_id for u in self.units}
+        problems = []
+        seen: set[str] = set()
+        for i, unit in enumerate(self.units):
+            if unit.unit_id in seen:
+                problems.append(f"units[{i}].unit_id: {unit.unit_id} is listed twice")
+            seen.add(unit.unit_id)
+            for j, partner in enumerate(unit.overflow_partners):
+                if partner.unit_id not in units or partner.unit_id == unit.unit_id:
+                    problems.append(f"units[{i}].overflow_partners[{j}].unit_id: not another unit of this region")
+        for i, person in enumerate(self.staff):
+            for j, role in enumerate(person.roles):
+                if role.unit_id not in units:
+                    problems.append(f"staff[{i}].roles[{j}].unit_id: {role.unit_id} is not a unit of this region")
+        if isinstance(self.after_hours, AfterHoursJourcentral) and self.after_hours.jourcentral not in units:
+            problems.append("after_hours.jourcentral: not a unit of this region")
+        if not any(any(r.role == "admin" for r in p.roles) for p in self.staff):
+            problems.append("staff: name at least one administrator (role admin) to run the units")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    # --- What the app reads from the directory ---------------------------------------------------------------------
+
+    def region_settings(self) -> dict[str, Any]:
+        """The region item the app reads (``DynamoDirectory.region``)."""
+        settings: dict[str, Any] = {
+            "name": self.name,
+            "after_hours": self.after_hours
+            if isinstance(self.after_hours, str)
+            else {"jourcentral": self.after_hours.jourcentral},
+            "self_booking": self.self_booking.model_dump(),
+            "notices": self.notices.model_dump(),
+            "sms_provider": "sns" if self.sms.provider == "sns" else {"http": {"url": self.sms.http.url}},  # type: ignore[union-attr]
+            "emergency_departments": [d.model_dump() for d in self.emergency_departments],
+            "languages": list(self.languages),
+            "branding": self.branding.model_dump(exclude_none=True),
+        }
+        video = self.video.model_dump(exclude_none=True)
+        if video.get("stun_urls") or video.get("turn"):
+            settings["video"] = video
+        return settings
+
+    def unit_details(self, unit: Unit) -> dict[str, Any]:
+        """A unit's details as the directory keeps them (everything but its id and name)."""
+        return unit.model_dump(exclude={"unit_id", "name"}, exclude_defaults=True)
+
+
+class ConfigError(ValueError):
+    """A configuration file that cannot be used; ``problems`` names each wrong field."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: {len(problems)} problem(s)\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+def _path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif str(part).startswith(("function-", "literal[", "constrained-str", "str", "AfterHours")):
+            continue  # pydantic's name for a branch of a union, not a field of the file
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(the file)"
+
+
+# What a pattern asks for, in words a region's administrator can act on.
+PATTERN_HELP = {
+    TENANT_ID: "lower-case letters and digits, starting with a letter (2–31), e.g. jonkoping",
+    HSA_ID: "an HSA-id: SE, the ten-digit organisation number, a hyphen and the local part, e.g. SE2321000057-VC01",
+    CLOCK.pattern: 'a time as "HH:MM" (24:00 for midnight)',
+    r"^#[0-9a-fA-F]{6}$": 'a colour as "#rrggbb"',
+    r"^[A-Za-z0-9]{1,11}$": "1–11 letters A–Z or digits (what phones show as the sender)",
+    r"^https://\S+$": "an https:// address",
+    r"^https?://\S+$": "an http(s):// address",
+    r"^[^@\s]+@[^@\s]+\.[^@\s]+$": "an e-mail address",
+    r"^[0-9 +()-]{5,20}$": "a phone number, e.g. 036-10 10 01",
+    r"^[0-9 +()-]{3,20}$": "a phone number, e.g. 036-32 10 00",
+    r"^[a-z]{2}-[a-z]+-\d$": "an AWS region, e.g. eu-north-1",
+    r"^https://[a-z0-9.-]+$": "an https:// origin without a path, e.g. https://nara.regionkalmar.se",
+}
+
+
+def _message(error: Any) -> str:
+    if error["type"] == "string_pattern_mismatch":
+        pattern = str((error.get("ctx") or {}).get("pattern", ""))
+        return f"{error['input']!r} is not {PATTERN_HELP.get(pattern, 'in the expected form (' + pattern + ')')}"
+    if error["type"] == "extra_forbidden":
+        return "not a setting of a region's configuration (misspelt?)"
+    if error["type"] == "missing":
+        return "missing: this setting is required"
+    return str(error["msg"]).removeprefix("Value error, ")
+
+
+def parse(raw: Any, source: str = "configuration") -> TenantConfig:
+    """Check a configuration (as read from YAML); raises ConfigError naming every wrong field."""
+    if not isinstance(raw, Mapping):
+        raise ConfigError(source, ["(the file): expected a mapping of settings (tenant:, name:, units: …)"])
+    try:
+        return TenantConfig.model_validate(dict(raw))
+    except ValidationError as error:
+        problems = []
+        for e in error.errors():
+            message = _message(e)
+            where = _path(tuple(e["loc"]))
+            if where == "(the file)" and e["type"] == "value_error":  # the cross-reference check names its own paths
+                problems.extend(message.split("; "))
+            else:
+                problems.append(f"{where}: {message}")
+        raise ConfigError(source, list(dict.fromkeys(problems))) from None
+
+
+def load(path: Path | str) -> TenantConfig:
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError(str(path), [f"(the file): cannot be read: {error.strerror}"]) from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(the file)"
+        raise ConfigError(str(path), [f"{where}: not valid YAML: {getattr(error, 'problem', error)}"]) from None
+    return parse(raw, str(path))
+
+
+def of_tenant(tenant: str) -> TenantConfig:
+    """The configuration of a region in ``infrastructure/regions``."""
+    return load(REGIONS_DIR / f"{tenant}.yaml")

@@ -1,0 +1,114 @@
+"""A region's configuration file: the demo regions' files are valid, and a wrong file fails with a message naming
+each wrong field, in words a region's administrator can act on."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from infrastructure import tenant_config
+from infrastructure.tenant_config import REGIONS_DIR, ConfigError, contrast, load, parse
+
+
+def _raw(tenant: str = "kalmar") -> dict[str, Any]:
+    return dict(yaml.safe_load((REGIONS_DIR / f"{tenant}.yaml").read_text(encoding="utf-8")))
+
+
+def _problems(raw: Any) -> list[str]:
+    with pytest.raises(ConfigError) as failed:
+        parse(raw, "region.yaml")
+    return failed.value.problems
+
+
+@pytest.mark.parametrize("path", sorted(REGIONS_DIR.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_region_file_in_the_repository_is_valid_and_named_after_its_tenant(path: Path) -> None:
+    config = load(path)
+    assert config.tenant == path.stem
+    settings = config.region_settings()
+    assert settings["name"] == config.name and settings["emergency_departments"]
+    for unit in config.units:
+        assert config.unit_details(unit)["opening_hours"]
+
+
+def test_the_two_demo_regions_are_separate_tenants_with_units_and_an_administrator_each() -> None:
+    jonkoping, kalmar = tenant_config.of_tenant("jonkoping"), tenant_config.of_tenant("kalmar")
+    assert jonkoping.tenant != kalmar.tenant
+    assert not {u.unit_id for u in jonkoping.units} & {u.unit_id for u in kalmar.units}
+    for config in (jonkoping, kalmar):
+        assert any(r.role == "admin" for person in config.staff for r in person.roles)
+    assert kalmar.region_settings()["after_hours"] == {"jourcentral": "SE2321000081-JC01"}
+    assert kalmar.region_settings()["sms_provider"] == {"http": {"url": "https://sms.regionkalmar.example/send"}}
+
+
+def test_a_wrong_file_names_every_wrong_field() -> None:
+    raw = copy.deepcopy(_raw())
+    raw["tenant"] = "Kalmar län"
+    del raw["name"]
+    raw["colour"] = "#6b1d5c"  # misspelt: the setting is branding.primary
+    raw["branding"]["primary"] = "#ffff00"  # white text on yellow cannot be read
+    raw["retention"]["access_log_years"] = 3
+    raw["sms"] = {"provider": "http"}
+    raw["units"][0]["unit_id"] = "VC1"
+    raw["units"][2]["opening_hours"]["chat"]["mon"] = [["22:00", "16:00"]]
+    raw["units"][2]["professions"] = ["nurse", "witch_doctor"]
+    problems = _problems(raw)
+    fields = [p.split(":")[0] for p in problems]
+    assert fields == [
+        "tenant",
+        "name",
+        "branding",
+        "retention.access_log_years",
+        "sms",
+        "units[0].unit_id",
+        "units[2].opening_hours",
+        "units[2].professions[1]",
+        "colour",
+    ], problems
+    said = "\n".join(problems)
+    assert "'Kalmar län' is not lower-case letters and digits" in said
+    assert "missing: this setting is required" in said
+    assert "contrast 1.07:1; WCAG AA needs at least 4.5:1" in said
+    assert "greater than or equal to 5" in said
+    assert "provider http needs http.url" in said
+    assert "'VC1' is not an HSA-id" in said
+    assert "22:00–16:00 ends before it starts" in said
+    assert "not a setting of a region's configuration" in said
+
+
+def test_references_between_sections_must_name_the_regions_own_units() -> None:
+    raw = copy.deepcopy(_raw())
+    raw["staff"][0]["roles"][0]["unit_id"] = "SE2321000081-VC99"
+    raw["units"][0]["overflow_partners"] = [{"unit_id": "SE2321000057-VC00", "cases_per_day": 10}]  # another region's
+    raw["after_hours"] = {"jourcentral": "SE2321000081-JC99"}
+    raw["units"].append(copy.deepcopy(raw["units"][1]))
+    assert _problems(raw) == [
+        "units[0].overflow_partners[0].unit_id: not another unit of this region",
+        "units[3].unit_id: SE2321000081-VC02 is listed twice",
+        "staff[0].roles[0].unit_id: SE2321000081-VC99 is not a unit of this region",
+        "after_hours.jourcentral: not a unit of this region",
+    ]
+    raw = copy.deepcopy(_raw())
+    raw["staff"] = [p for p in raw["staff"] if all(r["role"] != "admin" for r in p["roles"])]
+    assert _problems(raw) == ["staff: name at least one administrator (role admin) to run the units"]
+
+
+def test_a_file_that_is_not_yaml_or_not_a_mapping_says_where(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("tenant: kalmar\nunits: [\n  - name: x\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as failed:
+        load(broken)
+    assert failed.value.problems[0].startswith("line ") and "not valid YAML" in failed.value.problems[0]
+    assert _problems(["a", "list"]) == ["(the file): expected a mapping of settings (tenant:, name:, units: …)"]
+    with pytest.raises(ConfigError) as missing:
+        load(tmp_path / "nowhere.yaml")
+    assert "cannot be read" in missing.value.problems[0]
+
+
+def test_contrast_is_the_wcag_ratio() -> None:
+    assert contrast("#000000", "#ffffff") == pytest.approx(21.0)
+    assert contrast("#767676", "#ffffff") == pytest.approx(4.54, abs=0.01)  # the lightest grey that passes AA
+    assert contrast("#ffffff", "#767676") == contrast("#767676", "#ffffff")
