@@ -14,6 +14,7 @@ from chalice.app import Chalice, ConvertToMiddleware, DynamoDBEvent, Response, S
 from chalicelib import bootstrap
 from chalicelib.api import (
     accesslog,
+    admin,
     auth,
     booking,
     chat,
@@ -54,6 +55,7 @@ for blueprint in (
     schedule.bp,
     invites.bp,
     accesslog.bp,
+    admin.bp,
 ):
     app.register_blueprint(blueprint)
 

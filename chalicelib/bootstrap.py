@@ -52,6 +52,7 @@ from chalicelib.adapters.tokens import SessionTokens
 from chalicelib.adapters.websocket import WebSocketPusher
 from chalicelib.domain.model import PrincipalKind
 from chalicelib.domain.tokens import purpose_key
+from chalicelib.services.admin import AdminService
 from chalicelib.services.alerts import AlertService
 from chalicelib.services.audit import AuditService
 from chalicelib.services.booking import BookingService
@@ -187,6 +188,7 @@ class Container:
     booking: BookingService
     video: VideoService
     invites: PhoneInviteService
+    admin: AdminService
 
 
 def consumers(built: Container) -> EventConsumers:
@@ -226,9 +228,8 @@ def build(settings: Settings) -> Container:
     audit = AuditService(audit_log, clock=utc_now, ids=new_id, patient_key=settings.patient_key.encode())
     tokens = SessionTokens(tenant=settings.tenant, signing_key=settings.session_key)
     ephemeral = dynamo.DynamoEphemeral()
-    sessions = SessionService(
-        dynamo.DynamoSessions(), ephemeral, tokens, tenant=settings.tenant, clock=utc_now, ids=new_id
-    )
+    session_store = dynamo.DynamoSessions()
+    sessions = SessionService(session_store, ephemeral, tokens, tenant=settings.tenant, clock=utc_now, ids=new_id)
     ws_endpoint = settings.ws_endpoint or "https://websocket-endpoint-not-configured.invalid"
     pusher = WebSocketPusher(endpoint=ws_endpoint, region=settings.region)
     publisher = SnsEventPublisher(
@@ -344,6 +345,7 @@ def build(settings: Settings) -> Container:
             invites=invites,
         ),
         invites=invites,
+        admin=AdminService(directory, session_store, tenant=settings.tenant, clock=utc_now, ids=new_id),
     )
 
 

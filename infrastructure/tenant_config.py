@@ -17,65 +17,26 @@ and ``unit_details()`` give exactly the dictionaries it reads.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
+
+from chalicelib.domain.unit_settings import CLOCK, PROFESSIONS, UNIT_ROLES, Localized, Strict, Text, UnitSettings
 
 REGIONS_DIR = Path(__file__).resolve().parent / "regions"
 
 TENANT_ID = r"^[a-z][a-z0-9]{1,30}$"  # becomes part of every resource name: nara-<tenant>-main ...
 HSA_ID = r"^SE\d{10}-[A-Za-z0-9]{1,31}$"  # HSA-id: SE + the organisation number (10 digits) + "-" + the local part
-CLOCK = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-CHANNELS = ("chat", "video", "physical", "phone")
-PROFESSIONS = (
-    "nurse",
-    "doctor",
-    "midwife",
-    "psychologist",
-    "physiotherapist",
-    "occupational_therapist",
-    "counsellor",
-    "dietitian",
-    "medical_secretary",
-)
-ROLES = (*PROFESSIONS, "admin", "coordinator")
+ROLES = UNIT_ROLES
 PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
 LANGUAGES = ("sv", "en")
 MIN_ACCESS_LOG_YEARS = 5  # HSLF-FS 2016:40 and the region's own rules: at least five years
 WCAG_AA_TEXT = 4.5
 
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-Text = Annotated[str, Field(min_length=1, max_length=200)]
 HsaId = Annotated[str, Field(pattern=HSA_ID)]
-
-
-class Localized(Strict):
-    sv: Text
-    en: Text
-
-
-def _hours(value: dict[str, list[list[str]]]) -> dict[str, list[list[str]]]:
-    for day, intervals in value.items():
-        if day not in DAYS:
-            raise ValueError(f"unknown day {day!r}; use {', '.join(DAYS)}")
-        for start, end in (tuple(i) if len(i) == 2 else (None, None) for i in intervals):
-            if start is None or not (CLOCK.match(str(start)) and CLOCK.match(str(end))):
-                raise ValueError(f'{day}: give each interval as ["HH:MM", "HH:MM"] (24:00 for midnight)')
-            if str(start) >= str(end):
-                raise ValueError(f"{day}: {start}–{end} ends before it starts")
-    return value
-
-
-OpeningHours = dict[Literal["chat", "video", "physical", "phone"], dict[str, list[list[str]]]]
 
 
 class SelfBooking(Strict):
@@ -93,23 +54,12 @@ class OverflowPartner(Strict):
     cases_per_day: int = Field(ge=1, le=1000)
 
 
-class Unit(Strict):
-    unit_id: HsaId
-    name: Text
-    address: Text
-    phone: Annotated[str, Field(pattern=r"^[0-9 +()-]{5,20}$")]
-    phone_hours: Localized | None = None
-    opening_hours: OpeningHours
-    professions: list[Literal[PROFESSIONS]] = Field(min_length=1)  # type: ignore[valid-type]
-    minutes_per_case: float | None = Field(default=None, gt=0, le=240)
-    overflow_partners: list[OverflowPartner] = Field(default_factory=list)
+class Unit(UnitSettings):
+    """A unit as the region's file names it: its HSA-id, its settings (the same the unit's administrator later
+    changes in the staff dashboard) and its overflow partners."""
 
-    @field_validator("opening_hours")
-    @classmethod
-    def _check_hours(cls, value: OpeningHours) -> OpeningHours:
-        for hours in value.values():
-            _hours(hours)
-        return value
+    unit_id: HsaId
+    overflow_partners: list[OverflowPartner] = Field(default_factory=list)
 
 
 class EmergencyDepartment(Strict):
@@ -400,3 +350,10 @@ def load(path: Path | str) -> TenantConfig:
 def of_tenant(tenant: str) -> TenantConfig:
     """The configuration of a region in ``infrastructure/regions``."""
     return load(REGIONS_DIR / f"{tenant}.yaml")
+
+
+def of(spec: str) -> TenantConfig:
+    """A region by name (``infrastructure/regions/<name>.yaml``) or by the path of its configuration file."""
+    if spec.endswith((".yaml", ".yml")) or "/" in spec:
+        return load(spec)
+    return of_tenant(spec)

@@ -157,6 +157,24 @@ class UnitItem(Entity, discriminator="unit"):
     unit_id = UnicodeAttribute()
     name = UnicodeAttribute()
     details = JSONAttribute()
+    changed_by = UnicodeAttribute(null=True)  # HSA-id of the administrator who last changed it (none: onboarding)
+    changed_by_name = UnicodeAttribute(null=True)
+    changed_at = UTCDateTimeAttribute(null=True)
+
+
+class UnitChangeItem(Entity, discriminator="unit_change"):
+    """One change of a unit's settings or of someone's roles there: who, when, what."""
+
+    tenant = UnicodeAttribute()
+    unit_id = UnicodeAttribute()
+    by = UnicodeAttribute()
+    by_name = UnicodeAttribute()
+    at = UTCDateTimeAttribute()
+    what = UnicodeAttribute()  # settings | roles
+    fields = JSONAttribute(null=True)  # settings: the names of the settings changed
+    staff = UnicodeAttribute(null=True)  # roles: whose
+    staff_name = UnicodeAttribute(null=True)
+    roles = JSONAttribute(null=True)  # roles: the roles now held there
 
 
 class QueueStatsItem(Entity, discriminator="queue_stats"):
@@ -196,6 +214,7 @@ class UnitStaffItem(Entity, discriminator="unit_staff"):
     unit_id = UnicodeAttribute()
     hsa_id = UnicodeAttribute()
     roles = JSONAttribute()  # ["nurse", ...] at this unit
+    name = UnicodeAttribute(null=True)  # the staff member's name, for the unit's staff list
 
 
 class SessionItem(Entity, discriminator="session"):
@@ -790,6 +809,7 @@ class DynamoDirectory:
                 unit_id=unit_id,
                 hsa_id=hsa_id,
                 roles=sorted(set(unit_roles)),
+                name=name,
             )
             _create_once(entry)
 
@@ -807,6 +827,165 @@ class DynamoDirectory:
         except StaffItem.DoesNotExist:
             return None
         return {"hsa_id": item.hsa_id, "name": item.name, "roles": list(item.roles)}
+
+    # --- Administration (docs/administration.md) ------------------------------------------------------------------
+
+    def unit_record(self, tenant: str, unit_id: str) -> UnitRecord | None:
+        try:
+            item = UnitItem.get(keys.unit_pk(tenant), unit_id, consistent_read=True)
+        except DoesNotExist:
+            return None
+        return UnitRecord(
+            item.unit_id,
+            item.name,
+            dict(item.details),
+            int(item.version or 0),
+            item.changed_by,
+            item.changed_by_name,
+            item.changed_at,
+        )
+
+    def update_unit(
+        self,
+        tenant: str,
+        unit_id: str,
+        name: str,
+        details: dict[str, Any],
+        *,
+        version: int,
+        change: UnitChange,
+    ) -> bool:
+        """Store a unit's new settings if it is still at ``version``, with the change on its history, in one
+        transaction; False when someone else changed it first."""
+        item = UnitItem(
+            pk=keys.unit_pk(tenant),
+            sk=unit_id,
+            tenant=tenant,
+            unit_id=unit_id,
+            name=name,
+            details=details,
+            changed_by=change.by,
+            changed_by_name=change.by_name,
+            changed_at=change.at,
+        )
+        item.version = version
+        try:
+            with TransactWrite(connection=Connection(region=UnitItem.Meta.region, host=UnitItem.Meta.host)) as tx:
+                tx.save(item)  # conditional on the version read
+                tx.save(self._change_item(tenant, unit_id, change), condition=Entity.pk.does_not_exist())
+        except TransactWriteError as error:
+            if error.cause_response_code == "TransactionCanceledException":
+                return False
+            raise
+        return True
+
+    def unit_staff(self, tenant: str, unit_id: str) -> list[dict[str, Any]]:
+        """Who works at the unit and as what: one Query."""
+        return [
+            {"hsa_id": i.hsa_id, "name": i.name or i.hsa_id, "roles": sorted(i.roles or [])}
+            for i in UnitStaffItem.query(keys.unit_staff_pk(tenant, unit_id))
+            if isinstance(i, UnitStaffItem)
+        ]
+
+    def set_roles_at(
+        self, tenant: str, unit_id: str, hsa_id: str, name: str, roles: list[str], *, change: UnitChange
+    ) -> bool:
+        """Give a staff member exactly ``roles`` at the unit (none: they no longer work there), keeping their roles
+        at other units; the person, the unit's staff entry and the change in one transaction, conditional on the
+        person as read. False when their roles changed meanwhile (read again and retry)."""
+        try:
+            person = StaffItem.get(keys.staff_pk(tenant, hsa_id), keys.STAFF_SK, consistent_read=True)
+        except DoesNotExist:
+            person = StaffItem(pk=keys.staff_pk(tenant, hsa_id), sk=keys.STAFF_SK, tenant=tenant, hsa_id=hsa_id)
+            person.roles = []
+        others = [r for r in (person.roles or []) if r["unit_id"] != unit_id]
+        person.name = name or person.name or hsa_id
+        person.roles = others + [{"unit_id": unit_id, "role": r} for r in sorted(set(roles))]
+        try:
+            entry = UnitStaffItem.get(
+                keys.unit_staff_pk(tenant, unit_id), keys.unit_staff_sk(hsa_id), consistent_read=True
+            )
+        except DoesNotExist:
+            entry = UnitStaffItem(
+                pk=keys.unit_staff_pk(tenant, unit_id),
+                sk=keys.unit_staff_sk(hsa_id),
+                tenant=tenant,
+                unit_id=unit_id,
+                hsa_id=hsa_id,
+            )
+        entry.roles, entry.name = sorted(set(roles)), person.name
+        try:
+            with TransactWrite(connection=Connection(region=UnitItem.Meta.region, host=UnitItem.Meta.host)) as tx:
+                tx.save(person)  # each conditional on the version read (or on the item's absence)
+                if roles:
+                    tx.save(entry)
+                elif entry.version:
+                    tx.delete(entry)
+                tx.save(self._change_item(tenant, unit_id, change), condition=Entity.pk.does_not_exist())
+        except TransactWriteError as error:
+            if error.cause_response_code == "TransactionCanceledException":
+                return False
+            raise
+        return True
+
+    def unit_changes(self, tenant: str, unit_id: str, *, limit: int = 50) -> list[dict[str, Any]]:
+        """The unit's latest changes, newest first."""
+        items = UnitChangeItem.query(keys.unit_changes_pk(tenant, unit_id), scan_index_forward=False, limit=limit)
+        return [
+            {
+                "by": i.by,
+                "by_name": i.by_name,
+                "at": i.at,
+                "what": i.what,
+                "fields": list(i.fields or []),
+                "staff": i.staff,
+                "staff_name": i.staff_name,
+                "roles": list(i.roles or []) if i.roles is not None else None,
+            }
+            for i in items
+            if isinstance(i, UnitChangeItem)
+        ]
+
+    @staticmethod
+    def _change_item(tenant: str, unit_id: str, change: UnitChange) -> UnitChangeItem:
+        return UnitChangeItem(
+            pk=keys.unit_changes_pk(tenant, unit_id),
+            sk=f"{_iso(change.at)}#{change.change_id}",
+            tenant=tenant,
+            unit_id=unit_id,
+            by=change.by,
+            by_name=change.by_name,
+            at=change.at,
+            what=change.what,
+            fields=list(change.fields) or None,
+            staff=change.staff,
+            staff_name=change.staff_name,
+            roles=list(change.roles) if change.roles is not None else None,
+        )
+
+
+@dataclass(frozen=True)
+class UnitRecord:
+    unit_id: str
+    name: str
+    details: dict[str, Any]
+    version: int
+    changed_by: str | None
+    changed_by_name: str | None
+    changed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class UnitChange:
+    change_id: str
+    by: str
+    by_name: str
+    at: datetime
+    what: str  # settings | roles
+    fields: tuple[str, ...] = ()
+    staff: str | None = None
+    staff_name: str | None = None
+    roles: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -833,7 +1012,18 @@ class DynamoSessions:
             last_seen=now,
             expires_at=expires_at,
             ttl=expires_at + timedelta(days=1),
+            gsi1pk=keys.sessions_of_pk(tenant, subject),
+            gsi1sk=session_id,
         ).save(condition=SessionItem.pk.does_not_exist())
+
+    def revoke_all_of(self, tenant: str, subject: str, *, now: datetime) -> int:
+        """End every live session of a person (their roles changed); how many were ended."""
+        ended = 0
+        for item in Entity.queue_index.query(keys.sessions_of_pk(tenant, subject)):
+            if isinstance(item, SessionItem) and item.revoked_at is None and item.expires_at > now:
+                self.revoke(tenant, item.session_id, now=now)
+                ended += 1
+        return ended
 
     def get(self, tenant: str, session_id: str) -> SessionRecord | None:
         try:

@@ -141,6 +141,16 @@ def session_pk(tenant: str, session_id: str) -> str:
     return f"T#{tenant}#SESSION#{session_id}"
 
 
+def sessions_of_pk(tenant: str, subject: str) -> str:
+    """A person's sessions, on the queue index: ended at once when their roles change."""
+    return f"T#{tenant}#SESSIONSOF#{subject}"
+
+
+def unit_changes_pk(tenant: str, unit_id: str) -> str:
+    """The change history of a unit's settings and staff roles (who and when), newest last."""
+    return f"T#{tenant}#UNITCHANGES#{unit_id}"
+
+
 SESSION_SK = "SESSION"
 
 

@@ -4,6 +4,7 @@
 
 import { loginPanel, startApp } from "/shared/app.js";
 import { accessLogView } from "./accesslog.js";
+import { unitAdminView } from "./unitadmin.js";
 import { alertArea } from "./alerts.js";
 import { clear, codeLabel, errorMessage, errorTexts, h, priorityBadge, uniqueId } from "/shared/dom.js";
 import { bind } from "/shared/i18n.js";
@@ -281,13 +282,19 @@ function toUnit(prefix) {
   };
 }
 
-/** Every logged-in page keeps the header's "Pågående (n)" current; Loggranskning is shown to admins only. */
+const ADMIN_LINKS = ["#/enhet", "#/loggranskning"];
+
+/** Every logged-in page keeps the header's "Pågående (n)" current; Enhet and Loggranskning are shown to admins
+ * only. */
 function tracked(view) {
   return (ctx, ...params) => {
     followMyCases(ctx);
     ctx.me().then((me) => {
-      const link = document.querySelector('#nav a[href="#/loggranskning"]');
-      if (link) link.parentElement.hidden = !me.roles.some((r) => r.role === "admin");
+      const admin = me.roles.some((r) => r.role === "admin");
+      for (const href of ADMIN_LINKS) {
+        const link = document.querySelector(`#nav a[href="${href}"]`);
+        if (link) link.parentElement.hidden = !admin;
+      }
     }, () => {});
     return view(ctx, ...params);
   };
@@ -308,6 +315,7 @@ startApp({
     { href: "#/frasmallar", t: "nav.templates" },
     { href: "#/kalender", t: "nav.calendar" },
     { href: "#/schema", t: "nav.schedule" },
+    { href: "#/enhet", t: "nav.unitAdmin" },
     { href: "#/loggranskning", t: "nav.accessLog" },
   ],
   routes: [
@@ -321,6 +329,8 @@ startApp({
     { path: /^\/kalender\/([^/]+)$/, auth: true, view: tracked(calendarView) },
     { path: /^\/schema$/, auth: true, view: toUnit("schema") },
     { path: /^\/schema\/([^/]+)$/, auth: true, view: tracked(scheduleView) },
+    { path: /^\/enhet$/, auth: true, view: toUnit("enhet") },
+    { path: /^\/enhet\/([^/]+)$/, auth: true, view: tracked(unitAdminView) },
     { path: /^\/loggranskning$/, auth: true, view: toUnit("loggranskning") },
     { path: /^\/loggranskning\/([^/]+)$/, auth: true, view: tracked(accessLogView) },
     { path: /^\/frasmallar\/([^/]+)$/, auth: true,

@@ -31,7 +31,7 @@ from infrastructure.definitions import TenantResources
 from infrastructure.local import demo_region
 from infrastructure.local.embedded_aws import CREDENTIALS, REGION, EmbeddedAws
 from infrastructure.local.pump import EventPump
-from infrastructure.tenant_config import ConfigError, of_tenant
+from infrastructure.tenant_config import ConfigError, of
 
 
 class _Server(uvicorn.Server):
@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--regions",
         default=os.environ.get("NARA_REGIONS", demo_region.TENANT),
-        help="comma-separated regions (infrastructure/regions/<name>.yaml), each on its own port from --port",
+        help="comma-separated regions, each on its own port from --port: a name (infrastructure/regions/<name>.yaml) "
+        "or the path of a region's configuration file",
     )
     args = parser.parse_args(argv)
     started = time.monotonic()
@@ -59,9 +60,9 @@ def main(argv: list[str] | None = None) -> int:
 
     regions = [r.strip() for r in args.regions.split(",") if r.strip()]
     try:
-        config = of_tenant(regions[0])
+        config = of(regions[0])
         for other in regions[1:]:
-            of_tenant(other)
+            of(other)
     except (ConfigError, IndexError) as error:
         print(f"error: {error or 'name at least one region'}", file=sys.stderr)
         return 2
