@@ -59,7 +59,7 @@ test-infra: setup cfn-lint-env
 	$(BIN)/pytest -q tests/infra
 
 test-e2e: setup
-	$(BIN)/pytest -q tests/e2e
+	$(BIN)/pytest -q -n 2 --dist loadfile tests/e2e
 
 test-browser: setup chromium
 	$(BIN)/pytest -q -n 2 tests/browser

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -9,7 +10,15 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from chalice.app import Chalice, ConvertToMiddleware, DynamoDBEvent, Response, SQSEvent, WebsocketEvent
+from chalice.app import (
+    Chalice,
+    ConvertToMiddleware,
+    DynamoDBEvent,
+    Response,
+    SQSEvent,
+    WebsocketDisconnectedError,
+    WebsocketEvent,
+)
 
 from chalicelib import bootstrap
 from chalicelib.api import (
@@ -108,7 +117,8 @@ def ws_message(event: WebsocketEvent) -> None:
     except ValueError:
         body = {}
     if isinstance(body, dict) and body.get("action") == "ping":
-        app.websocket_api.send(event.connection_id, json.dumps({"type": "pong"}))
+        with contextlib.suppress(WebsocketDisconnectedError):  # the page left between its ping and the answer
+            app.websocket_api.send(event.connection_id, json.dumps({"type": "pong"}))
     elif isinstance(body, dict) and body.get("action") == "signal":
         bootstrap.container().video.signal(event.connection_id, body, size=len(event.body or ""))
 

@@ -182,7 +182,7 @@ def test_staff_of_another_unit_cannot_open_the_case(stack: RunningStack) -> None
 
 
 def test_stops_cleanly_and_starts_again(tmp_path: Path) -> None:
-    first = start_stack(tmp_path, regions=("jonkoping", "kalmar"))  # as `make run`: a region in a child process
+    first = start_stack(tmp_path, timeout=90, regions=("jonkoping", "kalmar"))  # as `make run`: one region a child
     first.process.send_signal(signal.SIGINT)  # what Ctrl-C sends
     assert first.process.wait(timeout=30) == 0
     log = first.log_path.read_text()
