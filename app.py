@@ -35,6 +35,7 @@ from chalicelib.api import (
     record,
     schedule,
     staff,
+    statistics,
     templates,
     triage,
     video,
@@ -64,6 +65,7 @@ for blueprint in (
     schedule.bp,
     invites.bp,
     accesslog.bp,
+    statistics.bp,
     admin.bp,
 ):
     app.register_blueprint(blueprint)
@@ -188,6 +190,12 @@ def on_event_for_notify(event: SQSEvent) -> dict[str, Any]:
 def on_event_for_alerts(event: SQSEvent) -> dict[str, Any]:
     """A new P1 or P2 case alerts the connected staff of its unit and profession."""
     return _consume("alerts", event)
+
+
+@app.on_sqs_message(queue=settings.queue_of("stats"), batch_size=10)
+def on_event_for_stats(event: SQSEvent) -> dict[str, Any]:
+    """The unit's statistics counters (docs/statistics.md), each event counted once."""
+    return _consume("stats", event)
 
 
 @app.schedule("rate(1 minute)")

@@ -39,6 +39,7 @@ import httpx
 from chalicelib.adapters import booking as booking_records
 from chalicelib.adapters import dynamo
 from chalicelib.adapters import photos as photo_records
+from chalicelib.adapters import stats as stats_records
 from chalicelib.adapters import templates as template_records
 from chalicelib.adapters import video as video_records
 from chalicelib.adapters.bankid import BankIdClient
@@ -67,6 +68,7 @@ from chalicelib.services.photos import PhotoService
 from chalicelib.services.realtime import RealtimeService
 from chalicelib.services.record import RecordService
 from chalicelib.services.sessions import SessionService
+from chalicelib.services.stats import StatsService
 from chalicelib.services.templates import TemplateService
 from chalicelib.services.triage_session import TriageSessionService
 from chalicelib.services.video import VideoService
@@ -189,6 +191,7 @@ class Container:
     video: VideoService
     invites: PhoneInviteService
     admin: AdminService
+    stats: StatsService
 
 
 def consumers(built: Container) -> EventConsumers:
@@ -199,6 +202,7 @@ def consumers(built: Container) -> EventConsumers:
             "timeline": built.events.record_on_timeline,
             "notify": built.notify.on_event,
             "alerts": built.alerts.on_event,
+            "stats": built.stats.on_event,
         }
         store = partial(idempotency_store, table_name=s.table_name, region=s.region, endpoint=s.aws_endpoint)
         _consumers[:] = [(built, EventConsumers(handlers, lambda name: store(tenant=s.tenant, consumer=name)))]
@@ -346,6 +350,9 @@ def build(settings: Settings) -> Container:
         ),
         invites=invites,
         admin=AdminService(directory, session_store, tenant=settings.tenant, clock=utc_now, ids=new_id),
+        stats=StatsService(
+            stats_records.DynamoStats(connection, settings.table_name), case_store, audit, clock=utc_now
+        ),
     )
 
 

@@ -54,6 +54,10 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "end_video": ("avslutade ett videomöte", "ended a video meeting"),
     "invite_interpreter": ("bjöd in en tolk till videomötet", "invited an interpreter to the video meeting"),
     "join_video": ("anslöt till videomötet", "joined the video meeting"),
+    "review_override": (
+        "granskade en ändrad bedömning i ditt ärende",
+        "reviewed a changed assessment of your case",
+    ),
     "review_access_log": (
         "granskade loggen över åtkomst till dina uppgifter",
         "reviewed the log of access to your data",

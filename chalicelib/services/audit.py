@@ -53,19 +53,23 @@ class AuditService:
         self._ids = ids
         self._patient_key = patient_key
 
-    def record_case_access(self, principal: Principal, case: Case, action: str) -> None:
-        """Write the access record; raises (fails closed) if it cannot be written."""
+    def record_case_access(
+        self, principal: Principal, case: Case, action: str, *, review_at: str | None = None
+    ) -> None:
+        """Write the access record; raises (fails closed) if it cannot be written. ``review_at``: a unit admin's
+        review at that unit (ground ``review``; e.g. the clinical review of triage overrides)."""
+        unit_id = review_at or case.unit_id
         self._log.record(
             tenant=principal.tenant,
             record_id=self._ids(),
             actor=principal.subject,
             actor_name=principal.display_name,
-            actor_roles=sorted(principal.professions_at(case.unit_id)),
-            unit_id=case.unit_id,
+            actor_roles=sorted(principal.professions_at(unit_id)),
+            unit_id=unit_id,
             patient_ref=case.patient_ref,
             case_id=case.case_id,
             action=action,
-            ground=ground_of(principal, case),
+            ground="review" if review_at else ground_of(principal, case),
             at=self._clock(),
         )
 

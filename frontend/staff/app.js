@@ -14,6 +14,7 @@ import { followMyCases, onMyCases } from "./mycases.js";
 import { phoneInviteForm } from "./phoneinvite.js";
 import { scheduleView } from "./schedule.js";
 import "./staff-strings.js";
+import { statisticsView, triageQualityView } from "./statistics.js";
 import { timeLeft } from "./timeleft.js";
 import { workspaceView } from "./workspace.js";
 
@@ -282,10 +283,10 @@ function toUnit(prefix) {
   };
 }
 
-const ADMIN_LINKS = ["#/enhet", "#/loggranskning"];
+const ADMIN_LINKS = ["#/enhet", "#/loggranskning", "#/statistik", "#/triagekvalitet"];
 
-/** Every logged-in page keeps the header's "Pågående (n)" current; Enhet and Loggranskning are shown to admins
- * only. */
+/** Every logged-in page keeps the header's "Pågående (n)" current; Loggranskning, Statistik and Triagekvalitet are
+ * shown to admins only. */
 function tracked(view) {
   return (ctx, ...params) => {
     followMyCases(ctx);
@@ -317,6 +318,8 @@ startApp({
     { href: "#/schema", t: "nav.schedule" },
     { href: "#/enhet", t: "nav.unitAdmin" },
     { href: "#/loggranskning", t: "nav.accessLog" },
+    { href: "#/statistik", t: "nav.statistics" },
+    { href: "#/triagekvalitet", t: "nav.triageQuality" },
   ],
   routes: [
     { path: /^\/(?:enheter)?$/, auth: true, view: tracked(unitsView) },
@@ -333,6 +336,10 @@ startApp({
     { path: /^\/enhet\/([^/]+)$/, auth: true, view: tracked(unitAdminView) },
     { path: /^\/loggranskning$/, auth: true, view: toUnit("loggranskning") },
     { path: /^\/loggranskning\/([^/]+)$/, auth: true, view: tracked(accessLogView) },
+    { path: /^\/statistik$/, auth: true, view: toUnit("statistik") },
+    { path: /^\/statistik\/([^/]+)$/, auth: true, view: tracked(statisticsView) },
+    { path: /^\/triagekvalitet$/, auth: true, view: toUnit("triagekvalitet") },
+    { path: /^\/triagekvalitet\/([^/]+)$/, auth: true, view: tracked(triageQualityView) },
     { path: /^\/frasmallar\/([^/]+)$/, auth: true,
       view: tracked((ctx, unitId) => import("./templates.js").then((m) => m.templatesView(ctx, unitId))) },
   ],

@@ -16,6 +16,7 @@ from chalicelib.api.openapi import REGISTRY
 from chalicelib.domain.model import Principal
 from tests.api.conftest import UNIT_A, UNIT_B, Api, citizen, send_case, staff
 from tests.api.test_booking_api import setup_schedule
+from tests.api.test_statistics_api import flow_events
 
 TENANT = "testregion"
 ANNA = citizen("191212121212", "Anna")
@@ -65,6 +66,9 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/staff/cases/{case_id}/video/{meeting_id}/interpreter"): PATIENT_DATA,
     ("GET", "/staff/units/{unit_id}/access-log"): PATIENT_DATA + " (one per patient shown, ground review)",
     ("POST", "/staff/units/{unit_id}/access-log/sample"): PATIENT_DATA + " (one per patient shown, ground review)",
+    ("GET", "/staff/units/{unit_id}/statistics"): NOT_PATIENT_DATA + " (counters: codes and numbers)",
+    ("GET", "/staff/units/{unit_id}/statistics.csv"): NOT_PATIENT_DATA + " (counters: codes and numbers)",
+    ("GET", "/staff/units/{unit_id}/triage-quality"): PATIENT_DATA + " (one per overridden case shown, ground review)",
     ("GET", "/staff/queue"): LIST,
     ("GET", "/staff/my-cases"): LIST,
     ("POST", "/auth/logout"): NOT_PATIENT_DATA,
@@ -196,6 +200,10 @@ def _work_through_every_route(api: Api, monkeypatch: pytest.MonkeyPatch) -> Jour
     log = "/staff/units/{unit_id}/access-log"
     j.call(("GET", log), ADMIN_A, unit_id=UNIT_A, query=f"?staff={NURSE_A.subject}")
     j.call(("POST", f"{log}/sample"), ADMIN_A, unit_id=UNIT_A, body={"size": 5})
+    j.call(("GET", "/staff/units/{unit_id}/statistics"), ADMIN_A, unit_id=UNIT_A)
+    j.call(("GET", "/staff/units/{unit_id}/statistics.csv"), ADMIN_A, unit_id=UNIT_A)
+    flow_events(api)  # the stats consumer lists the nurse's override for review
+    j.call(("GET", "/staff/units/{unit_id}/triage-quality"), ADMIN_A, unit_id=UNIT_A)
     return j
 
 
