@@ -62,7 +62,7 @@ test-e2e: setup
 	$(BIN)/pytest -q -n 2 --dist loadfile tests/e2e
 
 test-browser: setup chromium
-	$(BIN)/pytest -q -n 2 tests/browser
+	$(BIN)/pytest -q -n 2 --durations=8 tests/browser
 
 test: lint typecheck triage-check test-unit test-integration test-infra test-e2e test-browser
 	@echo "make test: every tier passed"

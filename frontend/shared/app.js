@@ -9,7 +9,7 @@ import { Realtime } from "./realtime.js";
 
 export { loginPanel } from "./login.js";
 
-/** window.NARA_CONFIG from /config.js: apiBase, wsUrl, region, and bankidAppUrl (local stack only). */
+/** window.NARA_CONFIG from /config.js: apiBase, wsUrl, region, branding, and bankidAppUrl (local stack only). */
 export const config = { apiBase: "/api", wsUrl: "", region: "", bankidAppUrl: "", ...(window.NARA_CONFIG || {}) };
 
 /** The login lives in sessionStorage, one per frontend, so it ends with the tab. */
@@ -46,7 +46,36 @@ export class Session {
  * Starts a frontend. routes: [{path: /^\/arenden\/([^/]+)$/, auth: true, view: (ctx, ...params) => cleanup?}].
  * loginView(ctx) renders the logged-out start; nav: [{href: "#/...", t: "nav.key"}] shows when logged in.
  */
+const HEX = /^#[0-9a-f]{6}$/i;
+
+/** A colour mixed towards white (share 0..1 of white): the light backgrounds of the region's accent. */
+function tint(hex, share) {
+  const mix = (i) => Math.round(parseInt(hex.slice(i, i + 2), 16) * (1 - share) + 255 * share);
+  return `rgb(${mix(1)}, ${mix(3)}, ${mix(5)})`;
+}
+
+/** A colour made darker (share 0..1 of black): the hover state of buttons and links. */
+function shade(hex, share) {
+  const mix = (i) => Math.round(parseInt(hex.slice(i, i + 2), 16) * (1 - share));
+  return `rgb(${mix(1)}, ${mix(3)}, ${mix(5)})`;
+}
+
+/**
+ * The region's colours from its configuration file (branding: accent for links and buttons on white, primary for the
+ * header's band), both checked there for WCAG AA contrast (4.5:1). Without branding the stylesheet's own apply.
+ */
+export function applyBranding(branding = config.branding) {
+  const root = document.documentElement.style;
+  if (HEX.test(branding?.accent || "")) {
+    root.setProperty("--primary", branding.accent);
+    root.setProperty("--primary-dark", shade(branding.accent, 0.25));
+    root.setProperty("--primary-soft", tint(branding.accent, 0.9));
+  }
+  if (HEX.test(branding?.primary || "")) root.setProperty("--brand", branding.primary);
+}
+
 export function startApp({ kind, titleKey, routes, loginView, nav = [] }) {
+  applyBranding();
   initI18n();
   mountLanguageSwitch(document.getElementById("lang-switch"));
   wireSkipLink();

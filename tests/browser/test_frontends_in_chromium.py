@@ -10,6 +10,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
+from infrastructure.tenant_config import of_tenant
 from tests.browser.helpers import (
     ALI,
     ANNA,
@@ -32,6 +33,21 @@ def submit_case(page: Any, reason: str, description: str, answers: dict[str, Any
     start_contact(page, reason, description)
     answer_questions(page, answers)
     send_summary(page)
+
+
+def _rgb(hex_colour: str) -> str:
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgb({r}, {g}, {b})"
+
+
+def test_both_frontends_wear_the_regions_colours_from_its_configuration_file(open_page: Any) -> None:
+    branding = of_tenant("jonkoping").branding
+    for path in ("/citizen/", "/staff/"):
+        page, problems = open_page(path)
+        expect(page.get_by_role("heading", name="Logga in")).to_be_visible()
+        expect(page.locator(".button").first).to_have_css("background-color", _rgb(branding.accent))
+        expect(page.locator(".site-header")).to_have_css("border-top-color", _rgb(branding.primary))
+        problems.assert_none()
 
 
 def test_both_frontends_load_without_console_errors_or_failed_requests(open_page: Any) -> None:
