@@ -203,3 +203,10 @@ def escalate_overdue_cases(event: Any) -> None:
     """Queued cases past their deadline are escalated to their unit's coordinators, each once."""
     services = bootstrap.container()
     services.alerts.escalate_overdue(services.settings.tenant)
+
+
+@app.schedule("rate(5 minutes)")
+def offer_overflow(event: Any) -> None:
+    """Queued cases near their deadline that nobody at their unit has taken are offered to one partner unit each."""
+    services = bootstrap.container()
+    services.overflow.offer_near_deadline(services.settings.tenant)

@@ -64,6 +64,7 @@ from chalicelib.services.handling import HandlingService
 from chalicelib.services.invites import PhoneInviteService
 from chalicelib.services.login import LoginService, OidcProvider
 from chalicelib.services.notify import NotificationService
+from chalicelib.services.overflow import OverflowService
 from chalicelib.services.photos import PhotoService
 from chalicelib.services.realtime import RealtimeService
 from chalicelib.services.record import RecordService
@@ -191,6 +192,7 @@ class Container:
     video: VideoService
     invites: PhoneInviteService
     admin: AdminService
+    overflow: OverflowService
     stats: StatsService
 
 
@@ -350,6 +352,7 @@ def build(settings: Settings) -> Container:
         ),
         invites=invites,
         admin=AdminService(directory, session_store, tenant=settings.tenant, clock=utc_now, ids=new_id),
+        overflow=OverflowService(case_store, directory, dynamo.DynamoOverflowCapacity(), clock=utc_now, ids=new_id),
         stats=StatsService(
             stats_records.DynamoStats(connection, settings.table_name), case_store, audit, clock=utc_now
         ),

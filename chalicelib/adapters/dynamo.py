@@ -162,6 +162,13 @@ class UnitItem(Entity, discriminator="unit"):
     changed_at = UTCDateTimeAttribute(null=True)
 
 
+class OverflowCapacityItem(Entity, discriminator="overflow_capacity"):
+    """Overflow cases offered to one partner unit on one day (sort key: the Swedish date); expires after a week."""
+
+    tenant = UnicodeAttribute()
+    offered = NumberAttribute(default=0)
+
+
 class UnitChangeItem(Entity, discriminator="unit_change"):
     """One change of a unit's settings or of someone's roles there: who, when, what."""
 
@@ -962,6 +969,51 @@ class DynamoDirectory:
             staff_name=change.staff_name,
             roles=list(change.roles) if change.roles is not None else None,
         )
+
+
+class DynamoOverflowCapacity:
+    """A partner unit's daily overflow capacity, taken one case at a time with a conditional counter."""
+
+    def take(self, tenant: str, unit_id: str, day: str, *, limit: int) -> bool:
+        """One more offer today if fewer than ``limit`` were made; of two at once, only as many as fit succeed."""
+        if limit <= 0:
+            return False
+        item = OverflowCapacityItem(pk=keys.overflow_capacity_pk(tenant, unit_id), sk=day)
+        try:
+            item.update(
+                actions=[
+                    OverflowCapacityItem.offered.add(1),
+                    OverflowCapacityItem.tenant.set(tenant),
+                    OverflowCapacityItem.ttl.set(datetime.fromisoformat(day).replace(tzinfo=UTC) + timedelta(days=8)),
+                ],
+                condition=OverflowCapacityItem.offered.does_not_exist() | (OverflowCapacityItem.offered < limit),
+                add_version_condition=False,
+            )
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def give_back(self, tenant: str, unit_id: str, day: str) -> None:
+        """Undo a ``take`` whose offer could not be made."""
+        item = OverflowCapacityItem(pk=keys.overflow_capacity_pk(tenant, unit_id), sk=day)
+        try:
+            item.update(
+                actions=[OverflowCapacityItem.offered.add(-1)],
+                condition=OverflowCapacityItem.offered > 0,
+                add_version_condition=False,
+            )
+        except UpdateError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+
+    def offered(self, tenant: str, unit_id: str, day: str) -> int:
+        try:
+            item = OverflowCapacityItem.get(keys.overflow_capacity_pk(tenant, unit_id), day, consistent_read=True)
+        except DoesNotExist:
+            return 0
+        return int(item.offered or 0)
 
 
 @dataclass(frozen=True)

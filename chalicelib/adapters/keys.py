@@ -146,6 +146,11 @@ def sessions_of_pk(tenant: str, subject: str) -> str:
     return f"T#{tenant}#SESSIONSOF#{subject}"
 
 
+def overflow_capacity_pk(tenant: str, unit_id: str) -> str:
+    """How many overflow cases a partner unit has been offered per day (its capacity is the region's setting)."""
+    return f"T#{tenant}#OVERFLOW#{unit_id}"
+
+
 def unit_changes_pk(tenant: str, unit_id: str) -> str:
     """The change history of a unit's settings and staff roles (who and when), newest last."""
     return f"T#{tenant}#UNITCHANGES#{unit_id}"

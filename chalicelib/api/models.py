@@ -214,6 +214,7 @@ class CloseCase(Strict):
 
 
 class PendingReferral(BaseModel):
+    kind: str = Field(default="referral", description="referral (a clinician's remiss) or overflow (near its deadline)")
     from_unit_id: str
     from_unit_name: str
     by_name: str

@@ -103,6 +103,7 @@ def _entry(case: Case, now: datetime, unit_names: dict[str, str]) -> QueueEntry:
     if pending is not None:
         from_unit = str(pending["from_unit_id"])
         referral = PendingReferral(
+            kind=str(pending.get("kind") or "referral"),
             from_unit_id=from_unit,
             from_unit_name=unit_names.get(from_unit, from_unit),
             by_name=str(pending.get("by_name") or pending.get("by") or ""),

@@ -13,6 +13,7 @@ EVENT_TYPES = (
     "MessagePosted",
     "TriageOverridden",
     "CaseReferred",
+    "OverflowOffered",  # offered to a partner unit near its deadline (chalicelib/services/overflow.py)
     "ReferralAccepted",
     "ReferralRejected",
     "CaseClosed",
@@ -62,12 +63,13 @@ def _decisions(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, dict
     old_refs, new_refs = old.get("referrals") or [], new.get("referrals") or []
     for entry in new_refs[len(old_refs) :]:
         keys = ("referral_id", "from_unit_id", "to_unit_id", "to_profession", "by")
-        found.append(("CaseReferred", {k: entry.get(k) for k in keys}))
+        kind = "OverflowOffered" if entry.get("kind") == "overflow" else "CaseReferred"
+        found.append((kind, {k: entry.get(k) for k in keys}))
     for before, after in zip(old_refs, new_refs, strict=False):
         if before.get("state") == "pending" and after.get("state") in ("accepted", "rejected"):
             kind = "ReferralAccepted" if after["state"] == "accepted" else "ReferralRejected"
             data = {"referral_id": after.get("referral_id"), "answered_by": after.get("answered_by")}
-            if after.get("reject_reason"):
+            if after.get("reject_reason") and after.get("kind") != "overflow":
                 data["back_to"] = after.get("by")
             found.append((kind, data))
     return found

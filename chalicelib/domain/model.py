@@ -558,6 +558,41 @@ class Case:
             ],
         )
 
+    def offer_overflow(self, *, offer_id: str, to_unit_id: str, now: datetime) -> Case:
+        """Överflöde: a queued case that nobody at its unit has taken as its deadline nears is offered to ONE partner
+        unit the region named for this (never to everyone). It waits in the partner's queue marked as overflow, for
+        the same profession, keeping its priority and place; taking it there accepts it (the case moves), declining
+        sends it back to its own unit's queue. A unit that declined is not asked again about this case."""
+        if any(r.get("referral_id") == offer_id for r in self.referrals):
+            return self  # a retry
+        if self.status is not CaseStatus.QUEUED or self.pending_referral is not None:
+            raise Conflict("Only a case waiting in its queue can be offered to a partner unit.")
+        if to_unit_id == self.unit_id or to_unit_id in self.overflow_asked:
+            raise Conflict("That unit cannot be offered this case.")
+        offer: dict[str, Any] = {
+            "referral_id": offer_id,
+            "kind": "overflow",
+            "state": "pending",
+            "from_unit_id": self.unit_id,
+            "from_profession": self.profession,
+            "to_unit_id": to_unit_id,
+            "to_profession": self.profession,
+            "by": "nara",
+            "by_name": "Nära (överflöde)",
+            "at": now.isoformat(),
+        }
+        return dataclasses.replace(
+            self,
+            unit_id=to_unit_id,
+            referrals=[*self.referrals, offer],
+            events=[{"type": "OverflowOffered", "case_id": self.case_id, "to_unit_id": to_unit_id}],
+        )
+
+    @property
+    def overflow_asked(self) -> frozenset[str]:
+        """The partner units this case has been offered to."""
+        return frozenset(str(r["to_unit_id"]) for r in self.referrals if r.get("kind") == "overflow")
+
     def _answer_referral(self, state: str, by: str, by_name: str, now: datetime, reason: str = "") -> dict[str, Any]:
         pending = self.pending_referral
         if pending is None:
@@ -599,13 +634,14 @@ class Case:
             name_sv="Motiveringen",
         )
         answered = self._answer_referral("rejected", by, by_name, now, reason)
+        overflow = answered.get("kind") == "overflow"  # declined: back to its own unit's queue, unclaimed
         return dataclasses.replace(
             self,
             unit_id=str(answered["from_unit_id"]),
             profession=str(answered["from_profession"]),
-            status=CaseStatus.CLAIMED,
-            claimed_by=str(answered["by"]),
-            claimed_at=now,
+            status=CaseStatus.QUEUED if overflow else CaseStatus.CLAIMED,
+            claimed_by=None if overflow else str(answered["by"]),
+            claimed_at=None if overflow else now,
             handed_by=None,
             referrals=[*self.referrals[:-1], answered],
             events=[
@@ -614,7 +650,7 @@ class Case:
                     "case_id": self.case_id,
                     "referral_id": answered["referral_id"],
                     "rejected_by": by,
-                    "back_to": answered["by"],
+                    "back_to": None if overflow else answered["by"],
                 }
             ],
         )

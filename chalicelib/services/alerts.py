@@ -29,8 +29,9 @@ logger = Logger(child=True)
 
 URGENT = ("P1", "P2")
 COORDINATOR = "coordinator"  # the directory role that receives escalations of a unit's overdue cases
-# Domain events that put a case in a unit's queue: submitted, or queued after self-care ("Jag vill ändå ha kontakt").
-ENTERS_QUEUE = ("CaseSubmitted", "CaseQueued")
+# Domain events that put a case in a unit's queue: submitted, queued after self-care ("Jag vill ändå ha kontakt"),
+# or offered to a partner unit as overflow.
+ENTERS_QUEUE = ("CaseSubmitted", "CaseQueued", "OverflowOffered")  # an overflow offer enters a partner's queue
 
 
 def alert_payload(case: Case, kind: str) -> dict[str, object]:
@@ -62,8 +63,10 @@ class AlertService:
 
     def on_event(self, event: DomainEvent) -> int:
         """Consumer: alert the staff who can take a new urgent case. Returns how many connections were told."""
-        if event.type not in ENTERS_QUEUE or event.data.get("priority") not in URGENT:
+        if event.type not in ENTERS_QUEUE:
             return 0
+        if event.type != "OverflowOffered" and event.data.get("priority") not in URGENT:
+            return 0  # (an overflow offer carries no priority: the case says)
         if event.type == "CaseQueued" and event.data.get("reason") == "released":
             return 0  # it was in the queue before; staff were alerted then
         case = self._cases.get(event.tenant, event.case_id)

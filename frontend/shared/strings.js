@@ -212,6 +212,7 @@ const sv = {
   "timeline.MessagePosted": "Meddelande i chatten",
   "timeline.TriageOverridden": "Prioriteten ändrades",
   "timeline.CaseReferred": "Ärendet hänvisades",
+  "timeline.OverflowOffered": "Erbjudet en samarbetsenhet (överflöde)",
   "timeline.CaseClosed": "Ärendet avslutades",
 
   "priority.P1": "P1 Omgående",
@@ -438,6 +439,7 @@ const en = {
   "timeline.MessagePosted": "Chat message",
   "timeline.TriageOverridden": "Priority changed",
   "timeline.CaseReferred": "Case referred",
+  "timeline.OverflowOffered": "Offered to a partner unit (overflow)",
   "timeline.CaseClosed": "Case closed",
 
   "priority.P1": "P1 Immediate",

@@ -165,7 +165,8 @@ async function queueView(ctx, unitId) {
           h("td", { attrs: col("queue.col.reason") },
             h("a", { id: linkId, href: `#/arenden/${encodeURIComponent(c.case_id)}`, class: "case-link" }, c.reason),
             referral || c.overridden ? h("span", { class: "markers" },
-              referral ? h("span", { class: "marker marker-referral", t: "queue.referralFrom",
+              referral ? h("span", { class: "marker marker-referral",
+                t: referral.kind === "overflow" ? "queue.overflowFrom" : "queue.referralFrom",
                 vars: { unit: referral.from_unit_name || referral.from_unit_id || "" } }) : null,
               c.overridden ? h("span", { class: "marker marker-override", t: "queue.overridden" }) : null) : null),
           h("td", { attrs: col("queue.col.age") }, c.age_band

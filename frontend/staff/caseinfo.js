@@ -137,8 +137,9 @@ export function referralsSection(c, units) {
   codeLabel("profession", r.from_profession), " → ", codeLabel("profession", r.to_profession), ")"),
   h("p", { class: "hint" }, h("span", { t: "referrals.sentBy", vars: { name: r.by_name || r.by || "" } }),
     r.at ? [" ", timeEl(r.at)] : null),
-  h("dl", { class: "facts sbar" }, SBAR.map((k) => row(`sbar.${k}`, h("span", { class: "free-text" },
-    r[k] || "")))),
+  r.kind === "overflow" ? h("p", { t: "referrals.overflow" })
+    : h("dl", { class: "facts sbar" }, SBAR.map((k) => row(`sbar.${k}`, h("span", { class: "free-text" },
+      r[k] || "")))),
   r.answered_at ? h("p", { class: "hint" },
     h("span", { t: r.state === "rejected" ? "referrals.rejectedBy" : "referrals.acceptedBy",
       vars: { name: r.answered_by_name || r.answered_by || "" } }), " ", timeEl(r.answered_at)) : null,

@@ -26,6 +26,7 @@ const sv = {
   "queue.col.timeLeft": "Tid kvar",
   "queue.referral": "Remiss",
   "queue.referralFrom": "Remiss från {unit}",
+  "queue.overflowFrom": "Överflöde från {unit}",
   "queue.overridden": "Ändrad prio",
   "queue.review": "Granska remiss",
 
@@ -107,6 +108,10 @@ const sv = {
   "referrals.acceptedBy": "Mottagen av {name}",
   "referrals.rejectedBy": "Avvisad av {name}",
   "referrals.rejectReason": "Skäl:",
+  "referrals.overflow": "Överflöde: ärendet närmade sig sin tidsgräns utan att någon på enheten hade tagit det, och "
+    + "erbjöds en samarbetsenhet med ledig kapacitet.",
+  "referralAnswer.overflowLead": "Överflöde från {from}: ärendet närmar sig sin tidsgräns och ingen där har hunnit ta "
+    + "det. Ta emot det, eller avböj med en kort motivering så går det tillbaka till {from}.",
   "referrals.back": "{name} avvisade remissen och ärendet är tillbaka hos dig. Skäl: {reason}",
 
   "sbar.situation": "Situation",
@@ -211,6 +216,7 @@ const en = {
   "queue.col.timeLeft": "Time left",
   "queue.referral": "Referral",
   "queue.referralFrom": "Referral from {unit}",
+  "queue.overflowFrom": "Overflow from {unit}",
   "queue.overridden": "Priority changed",
   "queue.review": "Review referral",
 
@@ -292,6 +298,10 @@ const en = {
   "referrals.acceptedBy": "Accepted by {name}",
   "referrals.rejectedBy": "Rejected by {name}",
   "referrals.rejectReason": "Reason:",
+  "referrals.overflow": "Overflow: the case was nearing its deadline without anyone at the unit having taken it, and "
+    + "was offered to a partner unit with capacity left.",
+  "referralAnswer.overflowLead": "Overflow from {from}: the case is nearing its deadline and nobody there has been able "
+    + "to take it. Accept it, or decline with a short reason and it goes back to {from}.",
   "referrals.back": "{name} rejected the referral and the case is back with you. Reason: {reason}",
 
   "sbar.situation": "Situation",

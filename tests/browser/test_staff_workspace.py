@@ -105,7 +105,8 @@ def row(page: Any, reason: str) -> Any:
 
 
 def live(page: Any) -> None:
-    expect(page.locator(".live-status").first).to_have_attribute("data-status", "open")
+    """The page's WebSocket is open (on a machine busy with other tests its handshake can take several seconds)."""
+    expect(page.locator(".live-status").first).to_have_attribute("data-status", "open", timeout=30_000)
 
 
 def no_wider_than(page: Any, width: int) -> None:

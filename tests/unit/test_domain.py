@@ -293,6 +293,36 @@ def test_a_referral_moves_the_case_and_is_accepted_by_a_claim_or_sent_back_to_th
         accepted.reject_referral("SE-B1", "Britt", reason="Sent", now=NOW)
 
 
+def test_an_overflow_offer_waits_at_one_partner_and_a_decline_returns_it_unclaimed_to_its_own_queue() -> None:
+    queued = _case()
+    with pytest.raises(Conflict):
+        queued.claim("SE-S1", NOW).offer_overflow(offer_id="o1", to_unit_id="u2", now=NOW)  # only a waiting case
+    offered = queued.offer_overflow(offer_id="o1", to_unit_id="u2", now=NOW)
+    assert (offered.unit_id, offered.status, offered.profession) == ("u2", CaseStatus.QUEUED, queued.profession)
+    assert offered.pending_referral is not None and offered.pending_referral["kind"] == "overflow"
+    assert offered.offer_overflow(offer_id="o1", to_unit_id="u2", now=NOW) is offered  # a retry
+    with pytest.raises(Conflict):
+        offered.offer_overflow(offer_id="o2", to_unit_id="u3", now=NOW)  # one partner at a time
+    back = offered.reject_referral("SE-B1", "Britt", reason="Ingen ledig", now=NOW)
+    assert (back.unit_id, back.status, back.claimed_by) == ("u1", CaseStatus.QUEUED, None)
+    assert back.overflow_asked == {"u2"}
+    with pytest.raises(Conflict):
+        back.offer_overflow(offer_id="o3", to_unit_id="u2", now=NOW)  # a partner that declined is not asked again
+    taken = back.offer_overflow(offer_id="o4", to_unit_id="u3", now=NOW).claim("SE-C1", NOW, "Cecilia")
+    assert (taken.unit_id, taken.claimed_by, taken.referrals[-1]["state"]) == ("u3", "SE-C1", "accepted")
+
+    image = {"type": "case", "tenant": "r", "case_id": "c1", "status": "queued", "referrals": []}
+    [event] = events_from_change(event_id="e1", entity="case", old=image, new={**image, "referrals": offered.referrals})
+    assert event.type == "OverflowOffered" and event.data["to_unit_id"] == "u2"
+    [declined] = events_from_change(
+        event_id="e2",
+        entity="case",
+        old={**image, "referrals": offered.referrals},
+        new={**image, "referrals": back.referrals},
+    )
+    assert declined.type == "ReferralRejected" and "back_to" not in declined.data
+
+
 def test_overrides_and_referrals_become_domain_events() -> None:
     claimed = {"type": "case", "tenant": "r", "case_id": "c1", "status": "claimed", "claimed_by": "SE-S1"}
     override = {"by": "SE-S1", "by_name": "A", "reason": "x", "from_priority": "P3", "to_priority": "P2"}
