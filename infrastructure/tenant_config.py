@@ -28,7 +28,7 @@ from chalicelib.domain.unit_settings import CLOCK, PROFESSIONS, UNIT_ROLES, Loca
 
 REGIONS_DIR = Path(__file__).resolve().parent / "regions"
 
-TENANT_ID = r"^[a-z][a-z0-9]{1,30}$"  # becomes part of every resource name: nara-<tenant>-main ...
+TENANT_ID = r"^[a-z][a-z0-9]{1,29}$"  # becomes part of every resource name: nara-<tenant>-main ...
 HSA_ID = r"^SE\d{10}-[A-Za-z0-9]{1,31}$"  # HSA-id: SE + the organisation number (10 digits) + "-" + the local part
 ROLES = UNIT_ROLES
 PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
@@ -108,17 +108,17 @@ class Video(Strict):
 
 
 class Oidc(Strict):
-    issuer: Annotated[str, Field(pattern=r"^https?://\S+$")]
+    issuer: Annotated[str, Field(pattern=r"^https://\S+$")]
     client_id: Text  # the client secret is the data stack's secret, never in this file
 
 
 class Identity(Strict):
     """Login methods. Citizens: BankID and/or Freja eID+; staff: SITHS (OIDC). Secrets live in Secrets Manager."""
 
-    bankid_url: Annotated[str, Field(pattern=r"^https?://\S+$")] | None = None
+    bankid_url: Annotated[str, Field(pattern=r"^https://\S+$")] | None = None
     freja: Oidc | None = None
     siths: Oidc
-    population_register_url: Annotated[str, Field(pattern=r"^https?://\S+$")] | None = None
+    population_register_url: Annotated[str, Field(pattern=r"^https://\S+$")] | None = None
 
     @model_validator(mode="after")
     def _citizens_can_log_in(self) -> Identity:
@@ -290,13 +290,12 @@ def _path(loc: tuple[Any, ...]) -> str:
 
 # What a pattern asks for, in words a region's administrator can act on.
 PATTERN_HELP = {
-    TENANT_ID: "lower-case letters and digits, starting with a letter (2–31), e.g. jonkoping",
+    TENANT_ID: "lower-case letters and digits, starting with a letter (2–30), e.g. jonkoping",
     HSA_ID: "an HSA-id: SE, the ten-digit organisation number, a hyphen and the local part, e.g. SE2321000057-VC01",
     CLOCK.pattern: 'a time as "HH:MM" (24:00 for midnight)',
     r"^#[0-9a-fA-F]{6}$": 'a colour as "#rrggbb"',
     r"^[A-Za-z0-9]{1,11}$": "1–11 letters A–Z or digits (what phones show as the sender)",
     r"^https://\S+$": "an https:// address",
-    r"^https?://\S+$": "an http(s):// address",
     r"^[^@\s]+@[^@\s]+\.[^@\s]+$": "an e-mail address",
     r"^[0-9 +()-]{5,20}$": "a phone number, e.g. 036-10 10 01",
     r"^[0-9 +()-]{3,20}$": "a phone number, e.g. 036-32 10 00",

@@ -77,6 +77,11 @@ PUBLIC_ORIGIN_PARAMETER = {
     "uploads (presigned POST) from browsers on this origin only. Empty: no browser uploads.",
 }
 UPLOAD_DAYS = 1  # an upload is processed within minutes; whatever is left under uploads/ is abandoned
+PHOTO_RETENTION_DAYS = 365  # the default of a region's retention.photos_days
+MAX_PHOTO_RETENTION_DAYS = 3650
+ACCESS_LOG_RETENTION_YEARS = 5  # the access log archive (below): the default, and the least a region may configure
+MIN_ACCESS_LOG_RETENTION_YEARS = 5
+MAX_OBJECT_LOCK_YEARS = 100  # S3 Object Lock's limit on a default retention
 _TABLE_KEYS = {
     "TableName",
     "BillingMode",
@@ -113,9 +118,24 @@ def stream_dlq_name(table_name: str) -> str:
     return f"{table_name}-stream-dlq"
 
 
-def render(resources: TenantResources) -> dict[str, Any]:
-    """The data stack's template as a dict (``json.dumps`` it to deploy)."""
+def render(
+    resources: TenantResources,
+    *,
+    access_log_years: int = ACCESS_LOG_RETENTION_YEARS,
+    photos_days: int = PHOTO_RETENTION_DAYS,
+) -> dict[str, Any]:
+    """The data stack's template as a dict (``json.dumps`` it to deploy).
+
+    ``access_log_years`` is how long the access log archive locks each record (at least five years), ``photos_days``
+    how long a photo is kept; a region's configuration gives both (``retention`` in ``infrastructure/regions``)."""
     check_tenant(resources.tenant)
+    if not MIN_ACCESS_LOG_RETENTION_YEARS <= access_log_years <= MAX_OBJECT_LOCK_YEARS:
+        raise ValueError(
+            f"access log retention {access_log_years} years: give {MIN_ACCESS_LOG_RETENTION_YEARS} to "
+            f"{MAX_OBJECT_LOCK_YEARS} years (HSLF-FS 2016:40 asks for at least five)"
+        )
+    if not UPLOAD_DAYS <= photos_days <= MAX_PHOTO_RETENTION_DAYS:
+        raise ValueError(f"photo retention {photos_days} days: give {UPLOAD_DAYS} to {MAX_PHOTO_RETENTION_DAYS} days")
     template: dict[str, Any] = {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": f"Nara data stack of region {resources.tenant}: tables, queues, buckets, key, secrets",
@@ -148,12 +168,12 @@ def render(resources: TenantResources) -> dict[str, Any]:
 
     for bucket in resources.buckets:
         name = logical_id(resources, bucket) + "Bucket"
-        res[name] = _bucket(bucket, uploads=f"{resources.tenant}/uploads/")
+        res[name] = _bucket(bucket, uploads=f"{resources.tenant}/uploads/", keep_days=photos_days)
         res[f"{name}Policy"] = _tls_only_bucket_policy(name)
         out[f"{name}Name"] = {"Ref": name}
         out[f"{name}Arn"] = {"Fn::GetAtt": [name, "Arn"]}
 
-    _access_log_archive(resources, res, out)
+    _access_log_archive(resources, res, out, years=access_log_years)
 
     for name, secret, why in (*APP_SECRETS, *IDENTITY_SECRETS, *VIDEO_SECRETS):
         res[name] = _secret(f"nara/{resources.tenant}/{secret}", why)
@@ -324,7 +344,7 @@ def _dlq_alarm(dlq: str, what: str) -> dict[str, Any]:
     }
 
 
-def _bucket(name: str, *, uploads: str) -> dict[str, Any]:
+def _bucket(name: str, *, uploads: str, keep_days: int) -> dict[str, Any]:
     cors = {
         "CorsRules": [
             {
@@ -362,6 +382,13 @@ def _bucket(name: str, *, uploads: str) -> dict[str, Any]:
                         "Id": "expire-replaced-versions",
                         "Status": "Enabled",
                         "NoncurrentVersionExpiration": {"NoncurrentDays": 30},
+                    },
+                    {
+                        # The region's retention of photos (retention.photos_days): then the photo is deleted (its
+                        # version expires 30 days later by the rule above).
+                        "Id": "expire-photos-after-retention",
+                        "Status": "Enabled",
+                        "ExpirationInDays": keep_days,
                     },
                 ]
             },
@@ -407,8 +434,8 @@ def _secret(name: str, description: str) -> dict[str, Any]:
 # --- The access log kept five years (patientdatalagen, HSLF-FS 2016:40; docs/access-log.md) -----------------------
 # The audit table streams every new record (DynamoDB's Kinesis streaming destination) into a Kinesis data stream;
 # Kinesis Data Firehose delivers the stream in batches to a bucket with S3 Object Lock in COMPLIANCE mode: no one, the
-# account's root user included, can delete or overwrite an archived record before its five years are out.
-ACCESS_LOG_RETENTION_YEARS = 5
+# account's root user included, can delete or overwrite an archived record before its retention (the region's
+# retention.access_log_years, at least five) is out.
 ACCESS_LOG_STREAM_HOURS = 7 * 24  # the stream holds a week: time to notice and fix a stalled delivery
 ACCESS_LOG_BUFFER_SECONDS = 300
 
@@ -417,8 +444,9 @@ def access_log_archive_name(tenant: str) -> str:
     return f"nara-{tenant}-access-log"
 
 
-def _access_log_archive(resources: TenantResources, res: dict[str, Any], out: dict[str, Any]) -> None:
-    """Add the stream, the Object Lock bucket and the delivery stream; the audit table streams into the first."""
+def _access_log_archive(resources: TenantResources, res: dict[str, Any], out: dict[str, Any], *, years: int) -> None:
+    """Add the stream, the Object Lock bucket (each record locked ``years``) and the delivery stream; the audit table
+    streams into the first."""
     stream_arn = {"Fn::GetAtt": ["AccessLogStream", "Arn"]}
     bucket_arn = {"Fn::GetAtt": ["AccessLogBucket", "Arn"]}
     res["AuditTable"]["Properties"]["KinesisStreamSpecification"] = {"StreamArn": stream_arn}
@@ -439,7 +467,7 @@ def _access_log_archive(resources: TenantResources, res: dict[str, Any], out: di
             "ObjectLockEnabled": True,
             "ObjectLockConfiguration": {
                 "ObjectLockEnabled": "Enabled",
-                "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Years": ACCESS_LOG_RETENTION_YEARS}},
+                "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Years": years}},
             },
             "VersioningConfiguration": {"Status": "Enabled"},
             **PRIVATE_BUCKET,

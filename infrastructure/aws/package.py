@@ -199,8 +199,79 @@ def merge(app: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     _repair_log_groups(template["Resources"])
     _grant_notices(template["Resources"])
     _grant_events(template["Resources"], names)
-    template["Description"] = f"Nara app stack of region {data['Outputs']['Tenant']['Value']}: APIs and functions"
+    tenant = data["Outputs"]["Tenant"]["Value"]
+    _name_apis(template["Resources"], tenant)
+    _alarm_on_errors(template["Resources"], names.imports["AlarmsTopicArn"], tenant)
+    template["Description"] = f"Nara app stack of region {tenant}: APIs and functions"
     return template
+
+
+FUNCTION_ERRORS_THRESHOLD = 1  # any failed invocation in five minutes: a handler raised, timed out or ran out of memory
+API_5XX_THRESHOLD = 5  # answers 5xx in five minutes (a single 502 during a deploy is not worth waking anyone for)
+
+
+def rest_api_name(tenant: str) -> str:
+    return f"nara-{tenant}-api"
+
+
+def _name_apis(resources: dict[str, Any], tenant: str) -> None:
+    """Chalice names both APIs after the app and stage ("nara", "nara-prod-websocket-api") in every region; the 5xx
+    alarm finds the REST API by name (ApiName), and two regions in one account must be told apart, so each region's
+    APIs are named after the region."""
+    for resource in resources.values():
+        if resource["Type"] == "AWS::Serverless::Api":
+            resource["Properties"]["Name"] = rest_api_name(tenant)
+            body = resource["Properties"].get("DefinitionBody", {})
+            if "info" in body:
+                body["info"]["title"] = rest_api_name(tenant)
+        elif resource["Type"] == "AWS::ApiGatewayV2::Api":
+            resource["Properties"]["Name"] = f"nara-{tenant}-websocket"
+
+
+def _alarm(description: str, topic: Any, **metric: Any) -> dict[str, Any]:
+    return {
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            "AlarmDescription": description,
+            "Statistic": "Sum",
+            "Period": 300,
+            "EvaluationPeriods": 1,
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+            "TreatMissingData": "notBreaching",
+            "AlarmActions": [topic],
+            "OKActions": [topic],
+            **metric,
+        },
+    }
+
+
+def _alarm_on_errors(resources: dict[str, Any], topic: Any, tenant: str) -> None:
+    """An alarm on every function's ``Errors`` and on the REST API's 5xx answers, to the data stack's alarms topic
+    (``nara-<tenant>-alarms``, which the region subscribes its operators to). Derived from the functions Chalice
+    packaged, so a new handler (a new consumer of domain events) gets its alarm without anyone listing it."""
+    functions = sorted(n for n, r in resources.items() if r["Type"] == "AWS::Serverless::Function")
+    for name in functions:
+        resources[f"{name}ErrorsAlarm"] = _alarm(
+            f"Nara {tenant}: the function {name} failed (an error, a timeout or out of memory); see its log group",
+            topic,
+            Namespace="AWS/Lambda",
+            MetricName="Errors",
+            Dimensions=[{"Name": "FunctionName", "Value": {"Ref": name}}],
+            Threshold=FUNCTION_ERRORS_THRESHOLD,
+        )
+    for name, resource in sorted(resources.items()):
+        if resource["Type"] == "AWS::Serverless::Api":
+            resources[f"{name}ServerErrorsAlarm"] = _alarm(
+                f"Nara {tenant}: the REST API answered 5xx at least {API_5XX_THRESHOLD} times in five minutes",
+                topic,
+                Namespace="AWS/ApiGateway",
+                MetricName="5XXError",
+                Dimensions=[
+                    {"Name": "ApiName", "Value": rest_api_name(tenant)},
+                    {"Name": "Stage", "Value": resource["Properties"]["StageName"]},
+                ],
+                Threshold=API_5XX_THRESHOLD,
+            )
 
 
 # Only the notices consumer of domain events (and the schedule sending held notices) send notices to citizens, so
