@@ -262,6 +262,16 @@ class TenantConfig(Strict):
             settings["video"] = video
         return settings
 
+    def browser_settings(self) -> dict[str, Any]:
+        """What the pages learn about the region from ``/config.js`` (besides where the API and WebSocket are): its
+        name, languages, colours and the accessibility contact."""
+        return {
+            "region": self.name,
+            "languages": list(self.languages),
+            "branding": self.branding.model_dump(exclude_none=True),
+            "accessibilityContact": self.accessibility_contact,
+        }
+
     def unit_details(self, unit: Unit) -> dict[str, Any]:
         """A unit's details as the directory keeps them (everything but its id and name)."""
         return unit.model_dump(exclude={"unit_id", "name"}, exclude_defaults=True)

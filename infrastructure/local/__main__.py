@@ -146,13 +146,9 @@ def main(argv: list[str] | None = None) -> int:
         browser_config = {
             "apiBase": "/api",
             "wsUrl": f"{ws_scheme}://{request.url.netloc}/ws",
-            "region": config.name,
-            "languages": list(config.languages),
-            "branding": config.branding.model_dump(exclude_none=True),
+            **config.browser_settings(),
             # No real BankID app here: "BankID on this device" opens the simulator's app page instead.
             "bankidAppUrl": "/local/bankid/app",
-            # Where the accessibility statement tells people to report problems (a region gives its own).
-            "accessibilityContact": config.accessibility_contact,
         }
         return f"window.NARA_CONFIG = {json.dumps(browser_config, ensure_ascii=False)};\n"
 

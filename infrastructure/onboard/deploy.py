@@ -316,12 +316,7 @@ def content_type(path: Path) -> str:
 
 def config_js(config: TenantConfig, websocket_url: str) -> str:
     """``/config.js``: where the pages find the API (under the same origin) and the WebSocket, and the region."""
-    settings = {
-        "apiBase": "/api",
-        "wsUrl": websocket_url,
-        "region": config.name,
-        "accessibilityContact": config.accessibility_contact,
-    }
+    settings = {"apiBase": "/api", "wsUrl": websocket_url, **config.browser_settings()}
     return f"window.NARA_CONFIG = {json.dumps(settings, ensure_ascii=False)};\n"
 
 

@@ -441,6 +441,8 @@ def test_config_js_tells_the_pages_where_the_api_and_websocket_are() -> None:
         "apiBase": "/api",
         "wsUrl": "wss://abc.execute-api.eu-north-1.amazonaws.com/api",
         "region": "Region Kalmar län",
+        "languages": ["sv", "en"],
+        "branding": {"primary": "#6b1d5c", "on_primary": "#ffffff", "accent": "#6b1d5c"},  # the pages wear it
         "accessibilityContact": "tillganglighet@nara-kalmar.example",
     }
 
