@@ -790,6 +790,21 @@ class DynamoDirectory:
     def put_region(self, tenant: str, details: dict[str, Any]) -> None:
         _create_once(RegionItem(pk=keys.region_pk(tenant), sk=keys.REGION_SK, tenant=tenant, details=details))
 
+    def set_region(self, tenant: str, details: dict[str, Any]) -> bool:
+        """Replace the region's settings (its configuration file is their source), conditional on the version just
+        read; False when nothing changed."""
+        try:
+            item = RegionItem.get(keys.region_pk(tenant), keys.REGION_SK, consistent_read=True)
+        except DoesNotExist:
+            return _create_once(
+                RegionItem(pk=keys.region_pk(tenant), sk=keys.REGION_SK, tenant=tenant, details=details)
+            )
+        if dict(item.details) == details:
+            return False
+        item.details = details
+        item.save()  # conditional on the version read
+        return True
+
     def region(self, tenant: str) -> dict[str, Any]:
         """The region's settings ({} when none are stored: the defaults apply)."""
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from infrastructure.onboard.directory import load_directory, staff_of
 from infrastructure.tenant_config import TenantConfig, of_tenant
 
 TENANT = "jonkoping"  # the region `make run` opens first; `--regions` names others (infrastructure/regions/*.yaml)
@@ -16,14 +17,6 @@ CONFIG: TenantConfig = of_tenant(TENANT)
 REGION_NAME = CONFIG.name
 ACCESSIBILITY_CONTACT = CONFIG.accessibility_contact
 DIGITAL, HUSKVARNA, NASSJO, TENHULT = (u.unit_id for u in CONFIG.units)
-
-
-def staff_of(config: TenantConfig) -> list[dict[str, Any]]:
-    """The region's staff as the directory and the SITHS simulator take them."""
-    return [
-        {"hsa_id": p.hsa_id, "name": p.name, "title": p.title or "", "roles": [r.model_dump() for r in p.roles]}
-        for p in config.staff
-    ]
 
 
 STAFF: list[dict[str, Any]] = staff_of(CONFIG)
@@ -43,11 +36,7 @@ def seed(directory: Any, config: TenantConfig = CONFIG, *, local_origin: str = "
     settings = config.region_settings()
     if local_origin and isinstance(settings.get("sms_provider"), dict):
         settings["sms_provider"] = {"http": {"url": f"{local_origin}/local/sms-gateway"}}
-    directory.put_region(config.tenant, settings)
-    for unit in config.units:
-        directory.put_unit(config.tenant, unit.unit_id, unit.name, config.unit_details(unit))
-    for person in staff_of(config):
-        directory.put_staff(config.tenant, person["hsa_id"], person["name"], person["roles"])
+    load_directory(config, directory, settings=settings)
     seed_templates(config)
     seed_availability(config)
 

@@ -240,6 +240,30 @@ class Deployer:
         self.cfn.set_stack_policy(StackName=stack.name, StackPolicyBody=json.dumps(policy))
         self.say(f"{stack.name}: stack policy protects {len(retained)} retained resources from replacement")
 
+    # --- the directory -------------------------------------------------------------------------------------------
+
+    def load_directory(self, config: TenantConfig) -> None:
+        """The region's settings, units and staff from its file into the data stack's main table (directory.py)."""
+        from chalicelib.adapters import dynamo
+        from infrastructure.definitions import TenantResources
+        from infrastructure.onboard.directory import load_directory
+
+        resources = TenantResources(config.tenant)
+        dynamo.configure(
+            dynamo.DynamoSettings(
+                table_name=resources.main_table["TableName"],
+                audit_table_name=resources.audit_table["TableName"],
+                region=self.session.region_name or config.aws_region,
+                endpoint=None,
+            )
+        )
+        loaded = load_directory(config, dynamo.DynamoDirectory())
+        self.say(
+            f"directory: region settings {'updated from the file' if loaded.region_changed else 'as in the file'}; "
+            f"{loaded.units} units and {loaded.staff} staff present (new ones created; existing ones are changed "
+            "in the staff dashboard)"
+        )
+
     # --- files ---------------------------------------------------------------------------------------------------
 
     def upload_code(
@@ -357,6 +381,8 @@ def deploy(plan: Plan, deployer: Deployer, *, frontend: Path = FRONTEND) -> dict
     say(f"== {data.name}")
     deployer.apply(data)
     deployer.protect(data)
+    say("== directory")
+    deployer.load_directory(config)
 
     rest, websocket, websocket_url = api_hosts(deployer.outputs(app.name))  # empty before the first app deploy
     web_now = _with_parameters(web, ApiDomain=rest, WebSocketDomain=websocket)

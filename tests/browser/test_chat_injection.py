@@ -85,6 +85,7 @@ def test_html_and_script_in_the_chat_are_only_ever_text_in_both_directions(open_
 
     # from the history (GET) rather than the push: the same
     for page, mine, theirs in ((nurse, back, PAYLOADS), (patient, PAYLOADS, back)):
+        page.wait_for_load_state("networkidle")  # every send answered (the push can come first; a reload cuts it off)
         page.reload()
         expect(page.locator(".msg-own .msg-text")).to_have_text(mine)
         assert_shown_as_text(page, "msg-other", theirs)

@@ -23,6 +23,7 @@ import pytest
 import yaml
 from botocore.stub import Stubber
 
+from chalicelib.adapters.dynamo import DynamoDirectory
 from infrastructure.aws import data_stack, package
 from infrastructure.definitions import CONSUMERS, TenantResources
 from infrastructure.onboard import __main__ as cli
@@ -606,6 +607,12 @@ def test_deploy_creates_data_web_and_app_through_change_sets_and_uploads_the_fro
 
     dynamodb = boto3.client("dynamodb", region_name="eu-north-1")
     assert sorted(dynamodb.list_tables()["TableNames"]) == ["nara-kalmar-audit", "nara-kalmar-main"]
+    # the directory the app reads: the region's settings, units and staff from its file
+    directory = DynamoDirectory()
+    assert directory.region("kalmar")["name"] == "Region Kalmar län"
+    assert {u["unit_id"] for u in directory.units("kalmar")} == {u.unit_id for u in plan.config.units}
+    assert directory.staff("kalmar", "SE2321000081-S004")["roles"][0]["role"] == "admin"
+    assert "directory: region settings updated from the file; 3 units and 4 staff present" in said
     s3 = boto3.client("s3", region_name="eu-north-1")
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket="nara-kalmar-web")["Contents"]}
     assert {"citizen/index.html", "staff/index.html", "shared/app.js", "config.js"} <= keys
