@@ -105,19 +105,6 @@ addStrings({
   },
 });
 
-// The call's own layout (kept here so every page that mounts the call has it).
-const STYLE = `
-.video-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(12rem, 1fr)); gap: 0.5rem; margin: 0.75rem 0; }
-.video-grid video { width: 100%; aspect-ratio: 4 / 3; background: #1b1b1b; border-radius: 6px; object-fit: cover; }
-.video-remotes { display: contents; }
-.video-controls { display: flex; flex-wrap: wrap; gap: 0.5rem; }
-.video-controls button, .video-panel > button, .video-prompt button { min-height: 44px; }
-.video-call[data-state="connected"] .video-status { color: var(--success, #1d6b35); font-weight: 600; }
-.interpreter-link { width: 100%; }
-`;
-if (typeof document !== "undefined" && !document.getElementById("nara-video-style")) {
-  document.head.append(Object.assign(document.createElement("style"), { id: "nara-video-style", textContent: STYLE }));
-}
 
 /** Camera and microphone, with the reason in words when they cannot be had: {stream, help} (help: a key). */
 async function localMedia(mediaDevices = navigator.mediaDevices) {

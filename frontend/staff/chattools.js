@@ -53,22 +53,6 @@ addStrings({
   },
 });
 
-// The dialog's own layout (kept here, like video.js, so every page with a staff chat has it).
-const STYLE = `
-.offer-dialog { width: min(95vw, 36rem); max-height: 92vh; padding: 1rem 1.25rem; border: 1px solid var(--border);
-  border-radius: var(--radius); background: var(--surface); color: var(--text); }
-.offer-dialog::backdrop { background: rgba(20, 28, 36, 0.75); }
-.offer-dialog h2 { margin-top: 0; }
-.offer-days { max-height: 50vh; overflow-y: auto; margin: 0.75rem 0; }
-.offer-day { border: 1px solid var(--border); border-radius: 6px; margin: 0 0 0.5rem; padding: 0.25rem 0.75rem; }
-.offer-day legend { font-weight: 700; padding: 0 0.25rem; }
-.offer-slots { list-style: none; margin: 0; padding: 0; }
-.offer-slots li { display: flex; gap: 0.5rem; align-items: center; min-height: 44px; }
-.offer-count.error { color: var(--danger); font-weight: 600; }
-`;
-if (typeof document !== "undefined" && !document.getElementById("nara-offer-style")) {
-  document.head.append(Object.assign(document.createElement("style"), { id: "nara-offer-style", textContent: STYLE }));
-}
 
 const stockholmDay = (at) => new Intl.DateTimeFormat("sv-SE", { timeZone: "Europe/Stockholm" }).format(parseTime(at));
 

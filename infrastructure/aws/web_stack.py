@@ -73,18 +73,16 @@ def photo_origins(resources: TenantResources) -> list[dict[str, Any]]:
 
 def content_security_policy(resources: TenantResources) -> dict[str, Any]:
     """The Content-Security-Policy as a CloudFormation string: scripts only from the site itself (no inline script,
-    no eval), connections to the site (the REST API is under /api), the photo bucket and the WebSocket API.
-
-    ``style-src`` allows inline styles: the frontends set a progress bar's width in a ``style`` attribute
-    (citizen/triage.js) and add one ``<style>`` element (staff/chattools.js). Moving both to stylesheets would let
-    this become ``'self'``."""
+    no eval), styles only from the site's stylesheets (the pages set no ``style`` attribute and add no ``<style>``
+    element; a width set through the CSSOM, as the triage's progress bar does, is allowed), connections to the site
+    (the REST API is under /api), the photo bucket and the WebSocket API."""
     photos = photo_origins(resources)
     websocket = {"Fn::If": ["HasWebSocket", {"Fn::Sub": " wss://${WebSocketDomain}"}, ""]}
     return {
         "Fn::Join": [
             "",
             [
-                "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' ",
+                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' ",
                 {"Fn::Join": [" ", photos]},
                 "; connect-src 'self' ",
                 {"Fn::Join": [" ", photos]},

@@ -391,6 +391,28 @@ def test_the_web_stack_sends_the_security_headers(plans: dict[str, tuple[plannin
     assert set(connect) <= {"'self'", f"wss://{ws}", photos, "https://nara-kalmar-photos.s3.amazonaws.com"}
     assert "wss://" not in " ".join(_csp(web, "").values())  # before the app stack exists: no WebSocket at all
     assert "unsafe" not in csp["script-src"] + csp["default-src"] + csp["connect-src"]
+    assert csp["style-src"] == "'self'"  # stylesheets only: no style attributes, no <style> elements
+
+
+def test_the_frontends_use_no_inline_script_or_style_so_the_policy_breaks_nothing() -> None:
+    """The local stack does not send the CloudFront policy, so the browser tests cannot see a violation: the sources
+    are checked instead (a width set through the CSSOM, ``el.style.width = …``, is allowed by the policy)."""
+    patterns = {
+        "a style attribute from h()": r"\bstyle:\s*[`'\"]",
+        "a <style> element made in script": r"createElement\(\s*[\"']style",
+        "a <style> element": r"<style\b",
+        "a style attribute in HTML": r"\sstyle=\"",
+        "an inline <script>": r"<script>\s*\S",
+        "an inline event handler": r"\son[a-z]+=\"",
+    }
+    offenders = [
+        (str(path.relative_to(deploy.FRONTEND)), what)
+        for path in sorted(deploy.FRONTEND.rglob("*"))
+        if path.suffix in (".js", ".html") and "vendor" not in path.parts
+        for what, pattern in patterns.items()
+        if re.search(pattern, path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
 
 
 def test_the_frontends_bucket_is_private_and_read_only_by_the_distribution(
