@@ -5,6 +5,7 @@ Out-of-scope access is reported by the services as NotFound, so nothing leaks.
 
 from __future__ import annotations
 
+from chalicelib.domain.errors import Forbidden, NotFound
 from chalicelib.domain.model import Case, Principal, PrincipalKind
 
 
@@ -36,3 +37,12 @@ def can_handle_case(principal: Principal, case: Case) -> bool:
         and principal.tenant == case.tenant
         and case.profession in principal.professions_at(case.unit_id)
     )
+
+
+def require_unit_admin(principal: Principal, unit_id: str, *, refused_en: str, refused_sv: str) -> None:
+    """What only a unit's administrators (role ``admin`` there) may do: NotFound outside the principal's units
+    (nothing about the unit leaks), Forbidden with the given words for its other staff."""
+    if principal.kind is not PrincipalKind.STAFF or unit_id not in principal.units:
+        raise NotFound(f"No unit {unit_id!r} of yours.", message_sv="Enheten finns inte.")
+    if "admin" not in principal.professions_at(unit_id):
+        raise Forbidden(refused_en, message_sv=refused_sv)

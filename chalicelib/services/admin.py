@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.adapters.dynamo import DynamoDirectory, DynamoSessions, UnitChange, UnitRecord
-from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from chalicelib.domain import policy
+from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.domain.model import Principal
 from chalicelib.domain.unit_settings import UNIT_ROLES, UnitSettings
 from chalicelib.services.ports import Clock, IdGenerator
@@ -24,13 +25,12 @@ HSA_ID = re.compile(r"^SE\d{10}-[A-Za-z0-9]{1,31}$")
 
 
 def require_unit_admin(principal: Principal, unit_id: str) -> None:
-    """404 for anyone not working at the unit (nothing about it leaks), 403 for its staff who are not admins."""
-    if not principal.is_staff or unit_id not in principal.units:
-        raise NotFound(f"No unit {unit_id!r} of yours.")
-    if ADMIN not in principal.professions_at(unit_id):
-        raise Forbidden(
-            "Only the unit's administrators may do this.", message_sv="Det här får bara enhetens administratörer göra."
-        )
+    policy.require_unit_admin(
+        principal,
+        unit_id,
+        refused_en="Only the unit's administrators may do this.",
+        refused_sv="Det här får bara enhetens administratörer göra.",
+    )
 
 
 @dataclass(frozen=True)

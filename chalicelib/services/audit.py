@@ -17,7 +17,8 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.adapters.dynamo import DynamoAuditLog, ListedCase
-from chalicelib.domain.errors import Forbidden, NotFound, ValidationFailed
+from chalicelib.domain import policy
+from chalicelib.domain.errors import NotFound, ValidationFailed
 from chalicelib.domain.identity import patient_ref
 from chalicelib.domain.model import Case, Principal
 from chalicelib.domain.opening_hours import SWEDEN
@@ -167,10 +168,12 @@ class AuditService:
         return drawn
 
     def _require_admin(self, principal: Principal, unit_id: str) -> None:
-        if not principal.is_staff or unit_id not in principal.units:
-            raise NotFound(f"No unit {unit_id!r} of yours.")
-        if ADMIN_ROLE not in principal.professions_at(unit_id):
-            raise Forbidden("Only the unit's administrators review its access log.")
+        policy.require_unit_admin(
+            principal,
+            unit_id,
+            refused_en="Only the unit's administrators review its access log.",
+            refused_sv="Loggranskning är för enhetens administratörer.",
+        )
 
     def _record_review(self, principal: Principal, unit_id: str, records: list[dict[str, Any]]) -> None:
         """One ``review`` access record per patient shown, written before anything is shown."""

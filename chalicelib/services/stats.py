@@ -22,7 +22,8 @@ from aws_lambda_powertools import Logger
 
 from chalicelib.adapters.dynamo import DynamoCases
 from chalicelib.adapters.stats import DynamoStats
-from chalicelib.domain.errors import Forbidden, NotFound, ValidationFailed
+from chalicelib.domain import policy
+from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.events import DomainEvent
 from chalicelib.domain.model import Case, Principal
 from chalicelib.domain.stats import (
@@ -39,7 +40,7 @@ from chalicelib.domain.stats import (
     triage_quality,
     what_counts,
 )
-from chalicelib.services.audit import ADMIN_ROLE, AuditService
+from chalicelib.services.audit import AuditService
 from chalicelib.services.ports import Clock
 
 logger = Logger(child=True)
@@ -208,13 +209,12 @@ class StatsService:
 
 def require_unit_admin(principal: Principal, unit_id: str) -> None:
     """A unit's statistics are for its administrators: 404 outside the principal's units, 403 for other roles."""
-    if not principal.is_staff or unit_id not in principal.units:
-        raise NotFound(f"No unit {unit_id!r} of yours.", message_sv="Enheten finns inte.")
-    if ADMIN_ROLE not in principal.professions_at(unit_id):
-        raise Forbidden(
-            "Only the unit's administrators read its statistics.",
-            message_sv="Statistiken är för enhetens administratörer.",
-        )
+    policy.require_unit_admin(
+        principal,
+        unit_id,
+        refused_en="Only the unit's administrators read its statistics.",
+        refused_sv="Statistiken är för enhetens administratörer.",
+    )
 
 
 def _reviewed(entry: OverrideEntry, case: Case) -> ReviewedOverride:

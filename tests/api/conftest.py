@@ -134,6 +134,7 @@ def send_case(
     free_text: str = "Ont i halsen sedan tre dagar",
     for_child: str | None = None,
     invite: str | None = None,
+    choose_contact: bool = True,
 ) -> dict[str, Any]:
     """A case in the unit's queue, the way a citizen makes one: the triage, then "Jag vill ändå ha kontakt"."""
     body = {"unit_id": unit_id, "reason": reason, "free_text": free_text, "for_child": for_child}
@@ -146,7 +147,7 @@ def send_case(
         answer = {"step_id": step, "value": COLD.get(step, "no")}
         status, draft = api.call("POST", f"/citizen/triage/{draft['draft_id']}/answers", who=who, body=answer)
         assert status == 200, draft
-    submit = {"choose_contact": True}
+    submit = {"choose_contact": choose_contact}
     status, case = api.call("POST", f"/citizen/triage/{draft['draft_id']}/submit", who=who, body=submit)
-    assert status == 201 and case["status"] == "queued", case
+    assert status == 201 and case["status"] == ("queued" if choose_contact else "self_care"), case
     return dict(case)

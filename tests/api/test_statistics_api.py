@@ -19,7 +19,7 @@ from chalicelib import bootstrap
 from chalicelib.domain.events import DomainEvent
 from chalicelib.domain.model import Principal
 from chalicelib.domain.stats import SWEDISH_TIME
-from tests.api.conftest import COLD, UNIT_A, UNIT_B, Api, citizen, send_case, staff
+from tests.api.conftest import UNIT_A, UNIT_B, Api, citizen, send_case, staff
 
 TENANT = "testregion"
 ANNA = citizen("191212121212", "Anna")
@@ -103,18 +103,7 @@ def events(api: Api) -> EventFlow:
 
 def _self_care_case(api: Api, who: Principal, key: str) -> str:
     """A cold triaged to self-care advice, sent without asking for contact."""
-    body = {"unit_id": UNIT_A, "reason": "Förkyld", "free_text": "", "for_child": None}
-    status, draft = api.call("POST", "/citizen/triage", who=who, body=body, headers={"Idempotency-Key": key})
-    assert status == 201, draft
-    while draft["step"] is not None:
-        step = draft["step"]["id"]
-        answer = {"step_id": step, "value": COLD.get(step, "no")}
-        status, draft = api.call("POST", f"/citizen/triage/{draft['draft_id']}/answers", who=who, body=answer)
-        assert status == 200, draft
-    submit = {"choose_contact": False}
-    status, case = api.call("POST", f"/citizen/triage/{draft['draft_id']}/submit", who=who, body=submit)
-    assert status == 201 and case["status"] == "self_care", case
-    return str(case["case_id"])
+    return str(send_case(api, who, key=key, reason="Förkyld", free_text="", choose_contact=False)["case_id"])
 
 
 def _ok(api: Api, method: str, path: str, who: Principal, body: Any = None, **kw: Any) -> Any:
