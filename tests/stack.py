@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import re
 import socket
 import subprocess
@@ -18,24 +19,33 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
 
 
-def free_ports(count: int) -> int:
-    """The first of ``count`` consecutive free ports (a stack of several regions takes one port each)."""
-    for _ in range(50):
-        first = free_port()
+def free_ports(count: int = 1) -> int:
+    """The first of ``count`` consecutive free ports (a stack of several regions takes one port each).
+
+    The ports are chosen below the kernel's ephemeral range: a port from that range, free when checked, can be taken
+    by any outgoing connection (the stack's own calls to its embedded AWS) before the stack binds it."""
+    low = _ephemeral_low()
+    for _ in range(200):
+        first = random.randrange(10000, low - count)
         try:
-            for port in range(first + 1, first + count):
+            for port in range(first, first + count):
                 with socket.socket() as s:
                     s.bind(("127.0.0.1", port))
         except OSError:
             continue
         return first
     raise RuntimeError(f"no {count} consecutive free ports")
+
+
+def free_port() -> int:
+    return free_ports(1)
 
 
 COLD_ANSWERS: dict[str, Any] = {

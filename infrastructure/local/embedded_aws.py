@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -17,12 +16,6 @@ from infrastructure.definitions import TenantResources
 
 REGION = "eu-north-1"
 CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -121,8 +114,7 @@ class EmbeddedAws:
     """moto's server on a free local port, in a thread of this process."""
 
     def __init__(self, port: int | None = None) -> None:
-        self.port = port or free_port()
-        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.port = port or 0  # 0: the kernel picks a free port as the server binds, so none can take it first
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -130,8 +122,15 @@ class EmbeddedAws:
         _keep_streams_across_rollbacks()
         app = _OneAtATime(DomainDispatcherApplication(create_backend_app))
         self._server = make_server("127.0.0.1", self.port, app, threaded=True, request_handler=MotoRequestHandler)
+        self.port = self._server.server_port
         self._thread = threading.Thread(target=self._server.serve_forever, name="embedded-aws", daemon=True)
         self._thread.start()
+
+    @property
+    def endpoint(self) -> str:
+        if not self.port:
+            raise RuntimeError("the embedded AWS has no endpoint before it starts")
+        return f"http://127.0.0.1:{self.port}"
 
     def stop(self) -> None:
         if self._server is not None:
