@@ -28,11 +28,13 @@ from chalicelib.api import (
     booking,
     chat,
     citizen,
+    interregion,
     invites,
     login,
     photos,
     public,
     record,
+    region_admin,
     schedule,
     staff,
     statistics,
@@ -67,6 +69,8 @@ for blueprint in (
     accesslog.bp,
     statistics.bp,
     admin.bp,
+    region_admin.bp,
+    interregion.bp,
 ):
     app.register_blueprint(blueprint)
 
@@ -196,6 +200,12 @@ def on_event_for_alerts(event: SQSEvent) -> dict[str, Any]:
 def on_event_for_stats(event: SQSEvent) -> dict[str, Any]:
     """The unit's statistics counters (docs/statistics.md), each event counted once."""
     return _consume("stats", event)
+
+
+@app.on_sqs_message(queue=settings.queue_of("interregion"), batch_size=10)
+def on_event_for_interregion(event: SQSEvent) -> dict[str, Any]:
+    """A referral to another region is sent there; the answer to one from another region is sent back."""
+    return _consume("interregion", event)
 
 
 @app.schedule("rate(1 minute)")

@@ -26,10 +26,11 @@ The same code runs in AWS Lambda and in the local stack; only endpoints and cred
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache, partial
 
@@ -43,6 +44,7 @@ from chalicelib.adapters import stats as stats_records
 from chalicelib.adapters import templates as template_records
 from chalicelib.adapters import video as video_records
 from chalicelib.adapters.bankid import BankIdClient
+from chalicelib.adapters.interregion import PartnerKeys, RegionClient, RegionSigner, RegionVerifier
 from chalicelib.adapters.notify import SesEmail, SmsProviders, SnsSms, sms_token_secret
 from chalicelib.adapters.oidc import OidcClient, freja_eid_plus, siths_eid
 from chalicelib.adapters.population import HttpPopulationRegister
@@ -61,6 +63,7 @@ from chalicelib.services.cases import CaseService
 from chalicelib.services.chat import ChatService
 from chalicelib.services.events import EventConsumers, EventService
 from chalicelib.services.handling import HandlingService
+from chalicelib.services.interregion import InterRegionService
 from chalicelib.services.invites import PhoneInviteService
 from chalicelib.services.login import LoginService, OidcProvider
 from chalicelib.services.notify import NotificationService
@@ -68,6 +71,7 @@ from chalicelib.services.overflow import OverflowService
 from chalicelib.services.photos import PhotoService
 from chalicelib.services.realtime import RealtimeService
 from chalicelib.services.record import RecordService
+from chalicelib.services.region_admin import RegionAdminService
 from chalicelib.services.sessions import SessionService
 from chalicelib.services.stats import StatsService
 from chalicelib.services.templates import TemplateService
@@ -106,6 +110,10 @@ class Settings:
     sms_sender_id: str | None = None  # notices by SMS (Amazon SNS) with this sender id; None: no SMS
     email_sender: str | None = None  # notices by e-mail (Amazon SES) from this verified address; None: no e-mail
     turn_secret_id: str = ""  # the Secrets Manager secret holding the TURN server's shared secret
+    # Referral to another region: this region's signing key (a secret) and, per partner region, the base of its API
+    # when it differs from the configuration's (NARA_PARTNER_URLS, JSON: the local stack runs partners on its ports).
+    region_key_secret_id: str = ""
+    partner_urls: dict[str, str] = field(default_factory=dict)
 
     @staticmethod
     def from_environment() -> Settings:
@@ -149,11 +157,22 @@ class Settings:
             photo_bucket=env.get("NARA_PHOTO_BUCKET") or f"nara-{tenant}-photos",
             s3_public_url=env.get("NARA_S3_PUBLIC_URL") or None,
             turn_secret_id=f"nara/{tenant}/turn/shared_secret",  # the data stack's secret (docs/deploy.md)
+            region_key_secret_id=f"nara/{tenant}/interregion/signing_key",
+            partner_urls=_partner_urls(env.get("NARA_PARTNER_URLS", "")),
         )
 
     def queue_of(self, consumer: str) -> str:
         """The queue a consumer of domain events reads (named as in infrastructure/definitions.py)."""
         return f"nara-{self.tenant}-{consumer}"
+
+
+def _partner_urls(raw: str) -> dict[str, str]:
+    if not raw.strip():
+        return {}
+    found = json.loads(raw)
+    if not isinstance(found, dict):
+        raise ValueError("NARA_PARTNER_URLS must be a JSON object of region -> API base URL")
+    return {str(k): str(v) for k, v in found.items()}
 
 
 def _oidc_settings(issuer: str | None, client_id: str | None, secret: str | None) -> tuple[str, str, str] | None:
@@ -192,8 +211,11 @@ class Container:
     video: VideoService
     invites: PhoneInviteService
     admin: AdminService
+    region_admin: RegionAdminService
     overflow: OverflowService
     stats: StatsService
+    interregion: InterRegionService
+    region_signer: RegionSigner
 
 
 def consumers(built: Container) -> EventConsumers:
@@ -205,6 +227,7 @@ def consumers(built: Container) -> EventConsumers:
             "notify": built.notify.on_event,
             "alerts": built.alerts.on_event,
             "stats": built.stats.on_event,
+            "interregion": built.interregion.on_event,
         }
         store = partial(idempotency_store, table_name=s.table_name, region=s.region, endpoint=s.aws_endpoint)
         _consumers[:] = [(built, EventConsumers(handlers, lambda name: store(tenant=s.tenant, consumer=name)))]
@@ -279,6 +302,25 @@ def build(settings: Settings) -> Container:
         ids=new_id,
         chat=chat,  # a photo added to a case is posted in its chat
     )
+    handling = HandlingService(case_store, directory, connections, pusher, audit, clock=utc_now)
+    signer = RegionSigner(
+        settings.tenant,
+        CachedSecret(settings.region_key_secret_id, region=settings.region, endpoint=settings.aws_endpoint),
+    )
+    interregion = InterRegionService(
+        case_store,
+        directory,
+        ephemeral,
+        audit,
+        handling,
+        RegionClient(settings.tenant, signer, clock=utc_now),
+        RegionVerifier(settings.tenant, PartnerKeys()),
+        tenant=settings.tenant,
+        partner_urls=settings.partner_urls,
+        patient_key=settings.patient_key.encode(),
+        clock=utc_now,
+        ids=new_id,
+    )
     invites = PhoneInviteService(
         dynamo.DynamoPhoneInvites(),
         directory,
@@ -297,7 +339,7 @@ def build(settings: Settings) -> Container:
         audit=audit,
         cases=CaseService(case_store, directory, dynamo.DynamoIdempotency(), audit, clock=utc_now, ids=new_id),
         chat=chat,
-        handling=HandlingService(case_store, directory, connections, pusher, audit, clock=utc_now),
+        handling=handling,
         alerts=AlertService(case_store, directory, connections, pusher, clock=utc_now),
         realtime=RealtimeService(connections, sessions, tenant=settings.tenant, clock=utc_now),
         events=EventService(case_store, publisher, on_draft_expired=photos.forget_draft),
@@ -352,10 +394,13 @@ def build(settings: Settings) -> Container:
         ),
         invites=invites,
         admin=AdminService(directory, session_store, tenant=settings.tenant, clock=utc_now, ids=new_id),
+        region_admin=RegionAdminService(directory, session_store, clock=utc_now, ids=new_id),
         overflow=OverflowService(case_store, directory, dynamo.DynamoOverflowCapacity(), clock=utc_now, ids=new_id),
         stats=StatsService(
             stats_records.DynamoStats(connection, settings.table_name), case_store, audit, clock=utc_now
         ),
+        interregion=interregion,
+        region_signer=signer,
     )
 
 

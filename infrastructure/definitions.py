@@ -12,7 +12,7 @@ from chalicelib.adapters import tables
 
 # The consumers of domain events (docs/events.md): each has its own queue, subscribed to the events topic, and its own
 # DLQ. The name is the queue's last part and the consumer's handler in app.py is ``on_event_for_<name>``.
-CONSUMERS = ("timeline", "notify", "alerts", "stats")
+CONSUMERS = ("timeline", "notify", "alerts", "stats", "interregion")
 RETRY_AFTER_SECONDS = 30  # a failed message comes back after this long (the visibility timeout) ...
 MAX_RECEIVES = 5  # ... at most this many times in all; then it goes to the consumer's DLQ
 

@@ -9,7 +9,7 @@ colours, checked for WCAG 2.1 AA contrast); retention periods; login methods (Ba
 population register; the SMS provider and e-mail sender; after-hours handling, open booking, notices, video servers;
 the emergency departments shown at "go to an emergency department now"; its units (HSA-id, name, address, phone,
 opening hours per channel, professions, self-booking rules, capacity and overflow partners); and the staff a new
-region starts with (its first administrators; in the demo regions every demo staff member).
+region starts with (its first administrators, of units and of the region; in the demo regions every demo staff member).
 
 The app reads the region settings from the directory (``DynamoDirectory.region``/``unit``), so ``region_settings()``
 and ``unit_details()`` give exactly the dictionaries it reads.
@@ -24,27 +24,27 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from chalicelib.domain.unit_settings import CLOCK, PROFESSIONS, UNIT_ROLES, Localized, Strict, Text, UnitSettings
+from chalicelib.domain.region_settings import (  # noqa: F401 (contrast, HexColour, QuietHours: this module's API too)
+    PRIORITIES,
+    WCAG_AA_TEXT,
+    Branding,
+    HexColour,
+    Notices,
+    QuietHours,
+    SelfBooking,
+    contrast,
+)
+from chalicelib.domain.unit_settings import CLOCK, UNIT_ROLES, Localized, Strict, Text, UnitSettings
 
 REGIONS_DIR = Path(__file__).resolve().parent / "regions"
 
 TENANT_ID = r"^[a-z][a-z0-9]{1,29}$"  # becomes part of every resource name: nara-<tenant>-main ...
 HSA_ID = r"^SE\d{10}-[A-Za-z0-9]{1,31}$"  # HSA-id: SE + the organisation number (10 digits) + "-" + the local part
 ROLES = UNIT_ROLES
-PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
 LANGUAGES = ("sv", "en")
 MIN_ACCESS_LOG_YEARS = 5  # HSLF-FS 2016:40 and the region's own rules: at least five years
-WCAG_AA_TEXT = 4.5
 
 HsaId = Annotated[str, Field(pattern=HSA_ID)]
-
-
-class SelfBooking(Strict):
-    """Open booking (webbtidbok): which professions and priorities a citizen may book themselves after the triage."""
-
-    professions: list[Literal[PROFESSIONS]] = Field(default_factory=list)  # type: ignore[valid-type]
-    priorities: list[Literal[PRIORITIES]] = Field(default_factory=list)  # type: ignore[valid-type]
-    cancel_limit_hours: int = Field(default=24, ge=0, le=168)
 
 
 class OverflowPartner(Strict):
@@ -67,16 +67,6 @@ class EmergencyDepartment(Strict):
     address: Text
     phone: Annotated[str, Field(pattern=r"^[0-9 +()-]{3,20}$")]
     hours: Localized
-
-
-class QuietHours(Strict):
-    start: Annotated[str, Field(pattern=CLOCK.pattern)] = "21:00"
-    end: Annotated[str, Field(pattern=CLOCK.pattern)] = "08:00"
-
-
-class Notices(Strict):
-    sms_interval_minutes: int = Field(default=15, ge=0, le=1440)
-    quiet_hours: QuietHours = QuietHours()
 
 
 class SmsHttp(Strict):
@@ -127,46 +117,6 @@ class Identity(Strict):
         return self
 
 
-HexColour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
-
-
-def _luminance(colour: str) -> float:
-    def channel(part: str) -> float:
-        c = int(part, 16) / 255
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(colour[i : i + 2]) for i in (1, 3, 5))
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def contrast(first: str, second: str) -> float:
-    """WCAG 2.1 contrast ratio of two #rrggbb colours (1 to 21)."""
-    light, dark = sorted((_luminance(first), _luminance(second)), reverse=True)
-    return (light + 0.05) / (dark + 0.05)
-
-
-class Branding(Strict):
-    """The region's look: its logo (an SVG or PNG file beside the configuration) and two colours. The header is the
-    primary colour with text in ``on_primary``; links and buttons use ``accent`` on white. Both pairs must reach
-    WCAG 2.1 AA for normal text (4.5:1)."""
-
-    logo: Annotated[str, Field(pattern=r"^[A-Za-z0-9._/-]+\.(svg|png)$")] | None = None
-    primary: HexColour = "#005a78"
-    on_primary: HexColour = "#ffffff"
-    accent: HexColour = "#005a78"
-
-    @model_validator(mode="after")
-    def _contrast(self) -> Branding:
-        pairs = (("primary", self.primary, "on_primary", self.on_primary), ("accent", self.accent, "white", "#ffffff"))
-        for name, colour, other_name, other in pairs:
-            ratio = contrast(colour, other)
-            if ratio < WCAG_AA_TEXT:
-                raise ValueError(
-                    f"{name} {colour} on {other_name} {other} has contrast {ratio:.2f}:1; WCAG AA needs at least 4.5:1"
-                )
-        return self
-
-
 class Retention(Strict):
     """How long data is kept. Cases and messages follow the region's journal rules; the access log at least 5 years."""
 
@@ -184,6 +134,17 @@ class Staff(Strict):
     name: Text
     title: Text | None = None
     roles: list[StaffRole] = Field(min_length=1)
+    # A region administrator: adds units, keeps the region's self-booking rules, branding and notices, and gives
+    # this role to others, in the staff dashboard (docs/administration.md). The file names the first ones only.
+    region_admin: bool = False
+
+
+class PartnerRegion(Strict):
+    """Another region this one refers cases to, and receives referrals from, with the patient's consent."""
+
+    tenant: Annotated[str, Field(pattern=TENANT_ID)]
+    name: Text
+    url: Annotated[str, Field(pattern=r"^https://\S+$")]  # the base of its API (its /interregion/jwks.json is there)
 
 
 class AfterHoursJourcentral(Strict):
@@ -209,6 +170,7 @@ class TenantConfig(Strict):
     emergency_departments: list[EmergencyDepartment] = Field(min_length=1)
     units: list[Unit] = Field(min_length=1)
     staff: list[Staff] = Field(min_length=1)
+    partner_regions: list[PartnerRegion] = Field(default_factory=list)
 
     @field_validator("languages")
     @classmethod
@@ -233,6 +195,9 @@ class TenantConfig(Strict):
             for j, role in enumerate(person.roles):
                 if role.unit_id not in units:
                     problems.append(f"staff[{i}].roles[{j}].unit_id: {role.unit_id} is not a unit of this region")
+        for i, partner in enumerate(self.partner_regions):
+            if partner.tenant == self.tenant:
+                problems.append(f"partner_regions[{i}].tenant: a region does not refer to itself")
         if isinstance(self.after_hours, AfterHoursJourcentral) and self.after_hours.jourcentral not in units:
             problems.append("after_hours.jourcentral: not a unit of this region")
         if not any(any(r.role == "admin" for r in p.roles) for p in self.staff):
@@ -256,6 +221,8 @@ class TenantConfig(Strict):
             "emergency_departments": [d.model_dump() for d in self.emergency_departments],
             "languages": list(self.languages),
             "branding": self.branding.model_dump(exclude_none=True),
+            "partner_regions": [p.model_dump() for p in self.partner_regions],
+            "region_admins": [{"hsa_id": p.hsa_id, "name": p.name} for p in self.staff if p.region_admin],
         }
         video = self.video.model_dump(exclude_none=True)
         if video.get("stun_urls") or video.get("turn"):

@@ -35,8 +35,9 @@ def aws() -> Iterator[dict[str, Any]]:
     from moto import mock_aws
 
     from infrastructure.definitions import TenantResources
-    from infrastructure.local.embedded_aws import create_event_fanout
+    from infrastructure.local.embedded_aws import create_event_fanout, transactions_as_in_dynamodb
 
+    transactions_as_in_dynamodb()  # as the embedded AWS does them: conditions first, no table copies
     resources = TenantResources(TEST_TENANT)
     with mock_aws():
         ddb = boto3.client("dynamodb")

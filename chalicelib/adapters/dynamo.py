@@ -205,6 +205,24 @@ class RegionItem(Entity, discriminator="region"):
 
     tenant = UnicodeAttribute()
     details = JSONAttribute()
+    changed_by = UnicodeAttribute(null=True)  # HSA-id of the region administrator who last changed it (none: the file)
+    changed_by_name = UnicodeAttribute(null=True)
+    changed_at = UTCDateTimeAttribute(null=True)
+
+
+class RegionChangeItem(Entity, discriminator="region_change"):
+    """One change made by a region administrator: who, when, what (under the region's key, sort key CHANGE#<when>)."""
+
+    tenant = UnicodeAttribute()
+    by = UnicodeAttribute()
+    by_name = UnicodeAttribute()
+    at = UTCDateTimeAttribute()
+    what = UnicodeAttribute()  # settings | unit | admin_given | admin_taken
+    fields = JSONAttribute(null=True)  # settings: the names of the settings changed
+    unit_id = UnicodeAttribute(null=True)  # unit: the unit added
+    unit_name = UnicodeAttribute(null=True)
+    staff = UnicodeAttribute(null=True)  # admin_given / admin_taken: whose
+    staff_name = UnicodeAttribute(null=True)
 
 
 class StaffItem(Entity, discriminator="staff"):
@@ -968,6 +986,97 @@ class DynamoDirectory:
             if isinstance(i, UnitChangeItem)
         ]
 
+    # --- Region administration (docs/administration.md) ----------------------------------------------------------
+
+    def region_record(self, tenant: str) -> RegionRecord | None:
+        try:
+            item = RegionItem.get(keys.region_pk(tenant), keys.REGION_SK, consistent_read=True)
+        except DoesNotExist:
+            return None
+        return RegionRecord(
+            dict(item.details), int(item.version or 0), item.changed_by, item.changed_by_name, item.changed_at
+        )
+
+    def update_region(self, tenant: str, details: dict[str, Any], *, version: int, change: RegionChange) -> bool:
+        """Store the region's new settings if it is still at ``version``, with the change on its history, in one
+        transaction; False when someone else changed it first."""
+        item = RegionItem(
+            pk=keys.region_pk(tenant),
+            sk=keys.REGION_SK,
+            tenant=tenant,
+            details=details,
+            changed_by=change.by,
+            changed_by_name=change.by_name,
+            changed_at=change.at,
+        )
+        item.version = version
+        try:
+            with TransactWrite(connection=Connection(region=RegionItem.Meta.region, host=RegionItem.Meta.host)) as tx:
+                tx.save(item)  # conditional on the version read
+                tx.save(self._region_change_item(tenant, change), condition=Entity.pk.does_not_exist())
+        except TransactWriteError as error:
+            if error.cause_response_code == "TransactionCanceledException":
+                return False
+            raise
+        return True
+
+    def create_unit(
+        self, tenant: str, unit_id: str, name: str, details: dict[str, Any], *, change: RegionChange
+    ) -> bool:
+        """A new unit and the change on the region's history, in one transaction; False when a unit with this id is
+        already there."""
+        item = UnitItem(pk=keys.unit_pk(tenant), sk=unit_id, tenant=tenant, unit_id=unit_id, name=name, details=details)
+        try:
+            with TransactWrite(connection=Connection(region=UnitItem.Meta.region, host=UnitItem.Meta.host)) as tx:
+                tx.save(item, condition=Entity.pk.does_not_exist())
+                tx.save(self._region_change_item(tenant, change), condition=Entity.pk.does_not_exist())
+        except TransactWriteError as error:
+            if error.cause_response_code == "TransactionCanceledException":
+                return False
+            raise
+        return True
+
+    def region_changes(self, tenant: str, *, limit: int = 50) -> list[dict[str, Any]]:
+        """The region's latest changes by its administrators, newest first."""
+        items = RegionChangeItem.query(
+            keys.region_pk(tenant),
+            RegionChangeItem.sk.startswith(REGION_CHANGE_SK),
+            scan_index_forward=False,
+            limit=limit,
+        )
+        return [
+            {
+                "by": i.by,
+                "by_name": i.by_name,
+                "at": i.at,
+                "what": i.what,
+                "fields": list(i.fields or []),
+                "unit_id": i.unit_id,
+                "unit_name": i.unit_name,
+                "staff": i.staff,
+                "staff_name": i.staff_name,
+            }
+            for i in items
+            if isinstance(i, RegionChangeItem)
+        ]
+
+    @staticmethod
+    def _region_change_item(tenant: str, change: RegionChange) -> RegionChangeItem:
+        return RegionChangeItem(
+            pk=keys.region_pk(tenant),
+            sk=f"{REGION_CHANGE_SK}{_iso(change.at)}#{change.change_id}",
+            tenant=tenant,
+            by=change.by,
+            by_name=change.by_name,
+            at=change.at,
+            what=change.what,
+            fields=list(change.fields) or None,
+            unit_id=change.unit_id,
+            unit_name=change.unit_name,
+            staff=change.staff,
+            staff_name=change.staff_name,
+        )
+
     @staticmethod
     def _change_item(tenant: str, unit_id: str, change: UnitChange) -> UnitChangeItem:
         return UnitChangeItem(
@@ -1053,6 +1162,32 @@ class UnitChange:
     staff: str | None = None
     staff_name: str | None = None
     roles: tuple[str, ...] | None = None
+
+
+REGION_CHANGE_SK = "CHANGE#"  # the region's history sits beside the region item (sort key REGION)
+
+
+@dataclass(frozen=True)
+class RegionRecord:
+    details: dict[str, Any]
+    version: int
+    changed_by: str | None
+    changed_by_name: str | None
+    changed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RegionChange:
+    change_id: str
+    by: str
+    by_name: str
+    at: datetime
+    what: str  # settings | unit | admin_given | admin_taken
+    fields: tuple[str, ...] = ()
+    unit_id: str | None = None
+    unit_name: str | None = None
+    staff: str | None = None
+    staff_name: str | None = None
 
 
 @dataclass(frozen=True)

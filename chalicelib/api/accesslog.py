@@ -44,6 +44,18 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "override_triage": ("ändrade bedömningen", "changed the assessment"),
     "refer_case": ("remitterade ärendet", "referred the case"),
     "reject_referral": ("avböjde remissen", "declined the referral"),
+    "refer_case_region": (
+        "remitterade ärendet till en annan region, med ditt samtycke",
+        "referred the case to another region, with your consent",
+    ),
+    "disclose_to_region": (
+        "skickade ärendet och dess historik till den andra regionen, med ditt samtycke",
+        "sent the case and its history to the other region, with your consent",
+    ),
+    "receive_from_region": (
+        "remitterade ärendet hit från en annan region, med ditt samtycke",
+        "referred the case here from another region, with your consent",
+    ),
     "journal_note": ("hämtade journalanteckningen", "fetched the note for the medical record"),
     "export_fhir": ("exporterade ärendet till journalen", "exported the case to the medical record"),
     "read_booking": ("läste din bokning", "read your booking"),

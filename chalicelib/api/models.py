@@ -167,10 +167,14 @@ class EarlierCase(BaseModel):
 class CaseEntry(BaseModel):
     """How the contact began, when not on the citizen's own initiative on the web."""
 
-    channel: Literal["phone_invite"] = Field(description="phone_invite: an SMS login link sent during a phone call")
-    unit_id: str
-    invited_by: str = Field(description="HSA-id of the staff member who sent the link")
+    channel: Literal["phone_invite", "region_referral"] = Field(
+        description="phone_invite: an SMS login link sent during a phone call; region_referral: referred here from "
+        "another region (its referral is in referrals)"
+    )
+    unit_id: str = ""
+    invited_by: str = Field(default="", description="HSA-id of the staff member who sent the link")
     invited_by_name: str = ""
+    from_region: str | None = Field(default=None, description="region_referral: the referring region")
 
 
 class StaffCase(CaseDetail):
@@ -214,7 +218,10 @@ class CloseCase(Strict):
 
 
 class PendingReferral(BaseModel):
-    kind: str = Field(default="referral", description="referral (a clinician's remiss) or overflow (near its deadline)")
+    kind: str = Field(
+        default="referral",
+        description="referral (a clinician's remiss), overflow (near its deadline) or region (from another region)",
+    )
     from_unit_id: str
     from_unit_name: str
     by_name: str
@@ -252,6 +259,51 @@ class Refer(Strict):
     background: str = Field(min_length=1, max_length=SBAR_MAX, description="B: what led here")
     assessment: str = Field(min_length=1, max_length=SBAR_MAX, description="A: the referring clinician's assessment")
     recommendation: str = Field(min_length=1, max_length=SBAR_MAX, description="R: what the receiver should do")
+
+
+class ReferToRegion(Strict):
+    referral_id: str | None = Field(
+        default=None, max_length=64, description="Optional client id; the Idempotency-Key is used when absent"
+    )
+    to_region: str = Field(min_length=1, max_length=40, description="A partner region (GET /staff/regions)")
+    to_unit_id: str = Field(min_length=1, max_length=64, description="A unit of that region")
+    to_profession: str = Field(min_length=1, max_length=40)
+    consent: str = Field(
+        min_length=1, max_length=10, description="How the patient consented: chat, phone, video or visit"
+    )
+    personal_number: str = Field(
+        min_length=10, max_length=13, description="The patient's personnummer, confirmed with the patient"
+    )
+    situation: str = Field(min_length=1, max_length=SBAR_MAX, description="S: what the case is about now")
+    background: str = Field(min_length=1, max_length=SBAR_MAX, description="B: what led here")
+    assessment: str = Field(min_length=1, max_length=SBAR_MAX, description="A: the referring clinician's assessment")
+    recommendation: str = Field(min_length=1, max_length=SBAR_MAX, description="R: what the receiver should do")
+
+
+class PartnerUnit(BaseModel):
+    unit_id: str
+    name: str
+    professions: list[str] | None = None
+
+
+class PartnerRegion(BaseModel):
+    tenant: str
+    name: str
+    available: bool = Field(description="False when the region's stack did not answer just now")
+    units: list[PartnerUnit]
+
+
+class PartnerRegions(BaseModel):
+    regions: list[PartnerRegion]
+
+
+class ReferralReceived(BaseModel):
+    case_id: str = Field(description="The case in the receiving region")
+    new: bool = Field(description="False when the same referral had already been received")
+
+
+class ReferralAnswerReceived(BaseModel):
+    state: str = Field(description="The referral's state at the referring region now")
 
 
 class RejectReferral(Strict):

@@ -130,7 +130,7 @@ def document(*, title: str, version: str, server_url: str = "/api") -> dict[str,
         spec["x-access"] = op.access.value
         if op.access is not Access.PUBLIC:
             codes |= {401}
-            spec["security"] = [{"session": []}]
+            spec["security"] = [{"region" if op.access is Access.REGION else "session": []}]
         if op.access in (Access.CITIZEN, Access.STAFF):
             codes |= {403}
         if op.request is not None or op.query:
@@ -148,6 +148,15 @@ def document(*, title: str, version: str, server_url: str = "/api") -> dict[str,
         "paths": paths,
         "components": {
             "schemas": components,
-            "securitySchemes": {"session": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+            "securitySchemes": {
+                "session": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                "region": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": "A partner region's stack: ES256, signed with its key (its /interregion/jwks.json), "
+                    "audience this region, with the SHA-256 of the body (docs/referral-across-regions.md)",
+                },
+            },
         },
     }

@@ -102,10 +102,13 @@ def _entry(case: Case, now: datetime, unit_names: dict[str, str]) -> QueueEntry:
     referral = None
     if pending is not None:
         from_unit = str(pending["from_unit_id"])
+        from_name = unit_names.get(from_unit, from_unit)
+        if pending.get("kind") == "region":  # a unit of another region: named as that region sent it
+            from_name = f"{pending.get('from_unit_name') or from_unit}, {pending.get('from_region_name') or ''}"
         referral = PendingReferral(
             kind=str(pending.get("kind") or "referral"),
             from_unit_id=from_unit,
-            from_unit_name=unit_names.get(from_unit, from_unit),
+            from_unit_name=from_name,
             by_name=str(pending.get("by_name") or pending.get("by") or ""),
             at=datetime.fromisoformat(str(pending["at"])),
         )

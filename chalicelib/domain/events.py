@@ -64,12 +64,20 @@ def _decisions(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, dict
     for entry in new_refs[len(old_refs) :]:
         keys = ("referral_id", "from_unit_id", "to_unit_id", "to_profession", "by")
         kind = "OverflowOffered" if entry.get("kind") == "overflow" else "CaseReferred"
-        found.append((kind, {k: entry.get(k) for k in keys}))
+        data = {k: entry.get(k) for k in keys}
+        if entry.get("kind") == "region":  # to another region: the consumer `interregion` sends it
+            data.update(kind="region", to_region=entry.get("to_region"))
+        found.append((kind, data))
     for before, after in zip(old_refs, new_refs, strict=False):
-        if before.get("state") == "pending" and after.get("state") in ("accepted", "rejected"):
+        if before.get("state") in ("pending", "sending", "delivered") and after.get("state") in (
+            "accepted",
+            "rejected",
+        ):
             kind = "ReferralAccepted" if after["state"] == "accepted" else "ReferralRejected"
             data = {"referral_id": after.get("referral_id"), "answered_by": after.get("answered_by")}
-            if after.get("reject_reason") and after.get("kind") != "overflow":
+            if after.get("kind") == "region":  # an answer to send back (in) or received (out)
+                data.update(kind="region", direction=after.get("direction"))
+            elif after.get("reject_reason") and after.get("kind") != "overflow":
                 data["back_to"] = after.get("by")
             found.append((kind, data))
     return found
@@ -110,6 +118,10 @@ def events_from_change(
             kinds = [d[0] for d in decisions]
             if "ReferralAccepted" in kinds and new.get("status") == "claimed":
                 decisions.append(("CaseClaimed", {"claimed_by": new.get("claimed_by")}))
+            elif old.get("status") != "closed" and new.get("status") == "closed":  # another region's answer
+                decisions.append(
+                    ("CaseClosed", {"outcome": new.get("close_outcome"), "closed_by": new.get("closed_by")})
+                )
             return [
                 DomainEvent(event_id if i == 0 else f"{event_id}.{i}", kind, tenant, case_id, at, data)
                 for i, (kind, data) in enumerate(decisions)

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from chalicelib.domain.errors import Conflict, ValidationFailed
+from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
 
 
 class PrincipalKind(enum.StrEnum):
@@ -99,6 +100,12 @@ SBAR_SV = {
     "recommendation": "rekommendation",
 }
 REJECT_REASON_MAX = 1000
+# How the patient gave their consent to sending the case to another region (another care provider): staff record it.
+CONSENT_WAYS = ("chat", "phone", "video", "visit")
+CONSENT_WAYS_SV = {"chat": "i chatten", "phone": "per telefon", "video": "vid videomöte", "visit": "vid besök"}
+# The states of a referral to another region on the referring side: sending (waiting for the event consumer),
+# delivered (the other region has it in its queue), then accepted or rejected there.
+REGION_REFERRAL_OPEN = ("sending", "delivered")
 
 
 def _clean(text: str, *, field_name: str, max_len: int, required: bool) -> str:
@@ -514,17 +521,7 @@ class Case:
                 field="to_unit_id",
                 message_sv="Ärendet finns redan där. Välj en annan enhet eller yrkesroll.",
             )
-        note = {
-            name: _required(
-                sbar.get(name) or "",
-                field_name=name,
-                max_len=SBAR_MAX,
-                empty_en="a referral carries a whole SBAR note.",
-                empty_sv=f"Fyll i {SBAR_SV[name]}.",
-                name_sv=f"Fältet {SBAR_SV[name]}",
-            )
-            for name in SBAR_FIELDS
-        }
+        note = self._sbar(sbar)
         referral: dict[str, Any] = {
             "referral_id": referral_id,
             "state": "pending",
@@ -634,6 +631,17 @@ class Case:
             name_sv="Motiveringen",
         )
         answered = self._answer_referral("rejected", by, by_name, now, reason)
+        if answered.get("kind") == "region":  # from another region: it ends here; the answer goes back there
+            return dataclasses.replace(
+                self,
+                status=CaseStatus.CLOSED,
+                closed_at=now,
+                closed_by=by,
+                close_outcome="no_action",
+                close_summary=f"Remissen från {answered.get('from_region_name')} avvisades: {reason}",
+                referrals=[*self.referrals[:-1], answered],
+                events=[{"type": "ReferralRejected", "case_id": self.case_id, "referral_id": answered["referral_id"]}],
+            )
         overflow = answered.get("kind") == "overflow"  # declined: back to its own unit's queue, unclaimed
         return dataclasses.replace(
             self,
@@ -654,6 +662,203 @@ class Case:
                 }
             ],
         )
+
+    # --- Referral to another region (another care provider): the patient's consent is recorded; the case and its
+    # history travel to the other region's stack as an event (chalicelib/services/interregion.py), wait there in
+    # the receiving unit's queue as a referral, and its answer comes back. Until then the referrer keeps the case.
+
+    def region_referral(self, referral_id: str) -> dict[str, Any] | None:
+        return next(
+            (r for r in self.referrals if r.get("kind") == "region" and r.get("referral_id") == referral_id), None
+        )
+
+    @property
+    def open_region_referral(self) -> dict[str, Any] | None:
+        """The referral to another region waiting for delivery or an answer, if any."""
+        return next(
+            (
+                r
+                for r in self.referrals
+                if r.get("kind") == "region" and r.get("direction") == "out" and r.get("state") in REGION_REFERRAL_OPEN
+            ),
+            None,
+        )
+
+    def refer_to_region(
+        self,
+        by: str,
+        by_name: str,
+        *,
+        referral_id: str,
+        to_region: str,
+        to_region_name: str,
+        to_unit_id: str,
+        to_unit_name: str,
+        to_profession: str,
+        sbar: dict[str, str],
+        consent: str,
+        now: datetime,
+    ) -> Case:
+        """Remiss till annan region: the claimer sends the case, with the patient's consent (how it was given is
+        recorded, with who recorded it and when), to a unit of another region. The case stays theirs until the
+        other region accepts it (then it closes here as referred) or sends it back with a reason. A retry (same
+        referral id) returns the case."""
+        if self.has_referral(referral_id, by=by):
+            return self
+        self._require_claimed_by(by, action_en="refer", action_sv="remittera")
+        if self.open_region_referral is not None:
+            raise Conflict(
+                "This case is already referred to another region and waits for its answer.",
+                message_sv="Ärendet är redan remitterat till en annan region och väntar på svar.",
+            )
+        if consent not in CONSENT_WAYS:
+            raise ValidationFailed(
+                "Record how the patient consented to sending the case to the other region "
+                f"({', '.join(CONSENT_WAYS)}); without the patient's consent the case cannot be sent.",
+                field="consent",
+                message_sv="Ange hur patienten samtyckte till att ärendet skickas till den andra regionen. "
+                "Utan samtycke kan ärendet inte skickas.",
+            )
+        if to_profession not in PROFESSIONS:
+            raise ValidationFailed(
+                f"Unknown profession {to_profession!r}.", field="to_profession", message_sv="Välj en yrkesroll."
+            )
+        note = self._sbar(sbar)
+        referral: dict[str, Any] = {
+            "referral_id": referral_id,
+            "kind": "region",
+            "direction": "out",
+            "state": "sending",
+            "from_unit_id": self.unit_id,
+            "from_profession": self.profession,
+            "to_region": to_region,
+            "to_region_name": to_region_name,
+            "to_unit_id": to_unit_id,
+            "to_unit_name": to_unit_name,
+            "to_profession": to_profession,
+            "by": by,
+            "by_name": by_name,
+            "at": now.isoformat(),
+            "consent": {"how": consent, "recorded_by": by, "recorded_by_name": by_name, "at": now.isoformat()},
+            **note,
+        }
+        return dataclasses.replace(
+            self,
+            referrals=[*self.referrals, referral],
+            events=[{"type": "CaseReferred", "case_id": self.case_id, "referral_id": referral_id, "kind": "region"}],
+        )
+
+    def region_referral_delivered(self, referral_id: str, *, remote_case_id: str, now: datetime) -> Case:
+        """The other region has the case in its queue (its case id there is kept)."""
+        return self._update_region_referral(
+            referral_id,
+            lambda r: (
+                None
+                if r.get("state") != "sending"
+                else {**r, "state": "delivered", "remote_case_id": remote_case_id, "delivered_at": now.isoformat()}
+            ),
+        )
+
+    def region_referral_answered(
+        self, referral_id: str, *, state: str, by_name: str, reason: str, at: datetime, now: datetime
+    ) -> Case:
+        """The other region's answer. Accepted: the case is theirs now and closes here as referred (if still open).
+        Rejected (or not deliverable): the referrer keeps the case and sees why. An answer given before changes
+        nothing."""
+        referral = self.region_referral(referral_id)
+        if referral is None or referral.get("direction") != "out":
+            raise NotFound("There is no such referral to another region on this case.")
+        if referral.get("state") not in REGION_REFERRAL_OPEN:
+            return self
+        answered = {**referral, "state": state, "answered_by_name": by_name, "answered_at": at.isoformat()}
+        if reason:
+            answered["reject_reason"] = reason
+        referrals = [answered if r is referral else r for r in self.referrals]
+        if state == "accepted" and self.is_open:
+            summary = (
+                f"Remitterad till {referral.get('to_region_name')}, {referral.get('to_unit_name')} "
+                f"(patientens samtycke {CONSENT_WAYS_SV.get(str((referral.get('consent') or {}).get('how')), '')}); "
+                f"mottagen av {by_name}."
+            )
+            return dataclasses.replace(
+                self,
+                referrals=referrals,
+                status=CaseStatus.CLOSED,
+                closed_at=now,
+                closed_by=str(referral.get("by")),
+                close_outcome="referred",
+                close_summary=summary,
+                events=[{"type": "ReferralAccepted", "case_id": self.case_id, "referral_id": referral_id}],
+            )
+        return dataclasses.replace(
+            self,
+            referrals=referrals,
+            events=[{"type": f"Referral{state.capitalize()}", "case_id": self.case_id, "referral_id": referral_id}],
+        )
+
+    def _update_region_referral(
+        self, referral_id: str, change: Callable[[dict[str, Any]], dict[str, Any] | None]
+    ) -> Case:
+        referral = self.region_referral(referral_id)
+        if referral is None:
+            raise NotFound("There is no such referral to another region on this case.")
+        changed = change(referral)
+        if changed is None:
+            return self
+        return dataclasses.replace(self, referrals=[changed if r is referral else r for r in self.referrals], events=[])
+
+    @staticmethod
+    def from_region(
+        *,
+        case_id: str,
+        tenant: str,
+        patient_ref: str,
+        patient_name: str,
+        patient_age: int | None,
+        referral: dict[str, Any],
+        story: dict[str, Any],
+        now: datetime,
+    ) -> Case:
+        """A case referred here from another region: it waits in the receiving unit's queue as a referral (kind
+        ``region``), for the profession asked, with the priority, deadline and place (submit time) it had there, the
+        whole story (the triage and its answers, the chat so far) and the SBAR note. Taking it accepts the referral;
+        rejecting it closes it here and sends the answer back."""
+        disposition = story.get("disposition")
+        case = Case.submit(
+            case_id=case_id,
+            tenant=tenant,
+            unit_id=str(referral["to_unit_id"]),
+            patient_ref=patient_ref,
+            reason=str(story.get("reason") or ""),
+            free_text=str(story.get("free_text") or ""),
+            priority=story.get("priority") or "P4",
+            profession=str(referral["to_profession"]),
+            now=datetime.fromisoformat(str(story["submitted_at"])),
+            disposition=None if disposition in REDIRECTING_DISPOSITIONS or disposition == "self_care" else disposition,
+            triage=story.get("triage"),
+            expectations=str(story.get("expectations") or ""),
+            notify_sms=story.get("notify_sms"),
+            notify_email=story.get("notify_email"),
+            patient_name=patient_name,
+            patient_age=patient_age,
+            triage_answers=list(story.get("triage_answers") or []),
+            entry={"channel": "region_referral", "from_region": referral.get("from_region")},
+        )
+        incoming = {**referral, "kind": "region", "direction": "in", "state": "pending", "received_at": now.isoformat()}
+        return dataclasses.replace(case, referrals=[incoming], events=case.events)
+
+    def _sbar(self, sbar: dict[str, str]) -> dict[str, str]:
+        return {
+            name: _required(
+                sbar.get(name) or "",
+                field_name=name,
+                max_len=SBAR_MAX,
+                empty_en="a referral carries a whole SBAR note.",
+                empty_sv=f"Fyll i {SBAR_SV[name]}.",
+                name_sv=f"Fältet {SBAR_SV[name]}",
+            )
+            for name in SBAR_FIELDS
+        }
 
     @property
     def deadline(self) -> datetime | None:

@@ -5,6 +5,8 @@ Out-of-scope access is reported by the services as NotFound, so nothing leaks.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from chalicelib.domain.errors import Forbidden, NotFound
 from chalicelib.domain.model import Case, Principal, PrincipalKind
 
@@ -46,3 +48,19 @@ def require_unit_admin(principal: Principal, unit_id: str, *, refused_en: str, r
         raise NotFound(f"No unit {unit_id!r} of yours.", message_sv="Enheten finns inte.")
     if "admin" not in principal.professions_at(unit_id):
         raise Forbidden(refused_en, message_sv=refused_sv)
+
+
+def is_region_admin(principal: Principal, region_admins: Iterable[str]) -> bool:
+    """A region administrator: staff named in the region's list (kept in the region item, not in the session, so a
+    role given or taken applies to the next request)."""
+    return principal.kind is PrincipalKind.STAFF and principal.subject in set(region_admins)
+
+
+def require_region_admin(principal: Principal, region_admins: Iterable[str]) -> None:
+    """What only the region's administrators may do: Forbidden for everyone else (the region itself is no secret to
+    its own staff)."""
+    if not is_region_admin(principal, region_admins):
+        raise Forbidden(
+            "Only the region's administrators may do this.",
+            message_sv="Det här får bara regionens administratörer göra.",
+        )

@@ -74,6 +74,33 @@ class AuditService:
             at=self._clock(),
         )
 
+    def record_on_behalf(
+        self,
+        *,
+        actor: str,
+        actor_name: str,
+        actor_roles: list[str],
+        unit_id: str,
+        case: Case,
+        action: str,
+        ground: str,
+    ) -> None:
+        """A record for an access made on a clinician's decision but not in their request: the case sent to another
+        region (here, by the referrer) or received from one (there, by the referrer of the other region)."""
+        self._log.record(
+            tenant=case.tenant,
+            record_id=self._ids(),
+            actor=actor,
+            actor_name=actor_name,
+            actor_roles=sorted(r for r in actor_roles if r),
+            unit_id=unit_id,
+            patient_ref=case.patient_ref,
+            case_id=case.case_id,
+            action=action,
+            ground=ground,
+            at=self._clock(),
+        )
+
     def record_list_access(self, principal: Principal, cases: Sequence[Case], action: str) -> None:
         """A list (the queue, Pågående) shows each case's reason, the patient's first name and age band: patient
         data. One record per case, the first time the list shows it to this staff member on a Swedish calendar day

@@ -177,6 +177,17 @@ class HandlingService:
             return None
         return tuple(UnitRole(str(r["unit_id"]), str(r["role"])) for r in found["roles"])
 
+    def scoped(self, principal: Principal, case: Case | None) -> Case:
+        """The case if the principal may handle it: NotFound outside their scope, Forbidden for another profession."""
+        return self._scoped(principal, case)
+
+    def decide(
+        self, principal: Principal, case_id: str, read: Case, action: str, change: Callable[[Case], Case]
+    ) -> Case:
+        """A handling decision made elsewhere (a referral to another region): logged, stored conditionally,
+        decided again on a lost race, and pushed, as every handling action is."""
+        return self._change_read(principal, case_id, read, action, change)
+
     def _in_scope(self, principal: Principal, case_id: str) -> Case:
         return self._scoped(principal, self._cases.get(principal.tenant, case_id))
 

@@ -61,8 +61,10 @@ function shade(hex, share) {
 }
 
 /**
- * The region's colours from its configuration file (branding: accent for links and buttons on white, primary for the
- * header's band), both checked there for WCAG AA contrast (4.5:1). Without branding the stylesheet's own apply.
+ * The region's colours (branding: accent for links and buttons on white, primary for the header's band), both checked
+ * for WCAG AA contrast (4.5:1) where they are set: the configuration file (config.js, at once) and the region's
+ * administrators in the staff dashboard (GET /branding, see loadStoredBranding). Without branding the stylesheet's own
+ * apply.
  */
 export function applyBranding(branding = config.branding) {
   const root = document.documentElement.style;
@@ -74,8 +76,22 @@ export function applyBranding(branding = config.branding) {
   if (HEX.test(branding?.primary || "")) root.setProperty("--brand", branding.primary);
 }
 
+/**
+ * The branding the region's administrators keep (GET /branding, public), applied over config.js's on every page load,
+ * so a change in the dashboard shows on the next load, in the local stack and in AWS alike. Best effort: without an
+ * answer the colours of config.js stay.
+ */
+export function loadStoredBranding() {
+  const url = new URL(`${config.apiBase.replace(/\/$/, "")}/branding`, location.origin);
+  return fetch(url, { headers: { Accept: "application/json" } })
+    .then((response) => (response.ok ? response.json() : null))
+    .then((branding) => { if (branding) applyBranding(branding); })
+    .catch(() => {});
+}
+
 export function startApp({ kind, titleKey, routes, loginView, nav = [] }) {
   applyBranding();
+  loadStoredBranding();
   initI18n();
   mountLanguageSwitch(document.getElementById("lang-switch"));
   wireSkipLink();

@@ -4,6 +4,7 @@
 
 import { loginPanel, startApp } from "/shared/app.js";
 import { accessLogView } from "./accesslog.js";
+import { regionAdminView, regionAdminAccess } from "./regionadmin.js";
 import { unitAdminView } from "./unitadmin.js";
 import { alertArea } from "./alerts.js";
 import { clear, codeLabel, errorMessage, errorTexts, h, priorityBadge, uniqueId } from "/shared/dom.js";
@@ -287,7 +288,7 @@ function toUnit(prefix) {
 const ADMIN_LINKS = ["#/enhet", "#/loggranskning", "#/statistik", "#/triagekvalitet"];
 
 /** Every logged-in page keeps the header's "Pågående (n)" current; Loggranskning, Statistik and Triagekvalitet are
- * shown to admins only. */
+ * shown to admins only, Region to the region's administrators only. */
 function tracked(view) {
   return (ctx, ...params) => {
     followMyCases(ctx);
@@ -297,6 +298,14 @@ function tracked(view) {
         const link = document.querySelector(`#nav a[href="${href}"]`);
         if (link) link.parentElement.hidden = !admin;
       }
+    }, () => {});
+    const regionLink = document.querySelector('#nav a[href="#/region"]');
+    if (regionLink && regionLink.dataset.checked !== "yes") regionLink.parentElement.hidden = true;
+    regionAdminAccess(ctx).then((regionAdmin) => {
+      const link = document.querySelector('#nav a[href="#/region"]');
+      if (!link) return;
+      link.parentElement.hidden = !regionAdmin;
+      link.dataset.checked = "yes";
     }, () => {});
     return view(ctx, ...params);
   };
@@ -321,6 +330,7 @@ startApp({
     { href: "#/loggranskning", t: "nav.accessLog" },
     { href: "#/statistik", t: "nav.statistics" },
     { href: "#/triagekvalitet", t: "nav.triageQuality" },
+    { href: "#/region", t: "nav.regionAdmin" },
   ],
   routes: [
     { path: /^\/(?:enheter)?$/, auth: true, view: tracked(unitsView) },
@@ -341,6 +351,7 @@ startApp({
     { path: /^\/statistik\/([^/]+)$/, auth: true, view: tracked(statisticsView) },
     { path: /^\/triagekvalitet$/, auth: true, view: toUnit("triagekvalitet") },
     { path: /^\/triagekvalitet\/([^/]+)$/, auth: true, view: tracked(triageQualityView) },
+    { path: /^\/region$/, auth: true, view: tracked(regionAdminView) },
     { path: /^\/frasmallar\/([^/]+)$/, auth: true,
       view: tracked((ctx, unitId) => import("./templates.js").then((m) => m.templatesView(ctx, unitId))) },
   ],

@@ -5,6 +5,7 @@
 
 import { clear, codeLabel, errorMessage, h, priorityBadge, timeEl, uniqueId } from "/shared/dom.js";
 import { bindAttrs } from "/shared/i18n.js";
+import { regionReferralDetails } from "./regionreferral.js";
 import { timeLeft } from "./timeleft.js";
 
 /** A card with a heading (h2) and its content. */
@@ -132,7 +133,7 @@ export function referralsSection(c, units) {
   h("p", { class: "change-head" },
     h("span", { class: `referral-state referral-${r.state}`, t: `referrals.state.${r.state}`,
       vars: { fallback: r.state } })),
-  h("p", {}, h("span", { t: "referrals.route", vars: {
+  r.kind === "region" ? regionReferralDetails(r) : h("p", {}, h("span", { t: "referrals.route", vars: {
     from: unitName(r.from_unit_id), to: unitName(r.to_unit_id) } }), " (",
   codeLabel("profession", r.from_profession), " → ", codeLabel("profession", r.to_profession), ")"),
   h("p", { class: "hint" }, h("span", { t: "referrals.sentBy", vars: { name: r.by_name || r.by || "" } }),

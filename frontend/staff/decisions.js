@@ -208,7 +208,10 @@ export function referralAnswer({ referral, units, act, actionButton }) {
   });
   return h("div", { class: "referral-answer" },
     h("p", { class: "notice referral-notice" }, h("span", { class: "marker marker-referral", t: "queue.referral" }),
-      " ", referral.kind === "overflow" ? h("span", { t: "referralAnswer.overflowLead", vars: { from } })
+      " ", referral.kind === "region" ? h("span", { t: "referralAnswer.regionLead", vars: {
+        from: referral.from_unit_name || referral.from_unit_id, region: referral.from_region_name || "",
+        name: referral.by_name || referral.by || "" } })
+        : referral.kind === "overflow" ? h("span", { t: "referralAnswer.overflowLead", vars: { from } })
         : h("span", { t: "referralAnswer.lead", vars: { from, name: referral.by_name || referral.by || "" } })),
     h("div", { class: "actions" },
       actionButton("referralAnswer.accept", "button", () => act("referral/accept", {}))),

@@ -10,13 +10,14 @@
 import { mountChat } from "/shared/chat.js";
 import { mountStaffVideo, takeVideoStartRequest } from "/shared/video.js";
 import { clear, codeLabel, errorMessage, errorTexts, h, priorityBadge, timeEl, uniqueId } from "/shared/dom.js";
-import { errorSummary, field } from "/shared/forms.js";
+import { choiceGroup, errorSummary, field } from "/shared/forms.js";
 import { bind } from "/shared/i18n.js";
 import {
   earlierSection, intakeRows, overridesSection, photosSection, referralsSection, transcriptSection, triageSection,
 } from "./caseinfo.js";
 import { attachPicker } from "./chattools.js";
 import { disclosure, overrideForm, recordSection, referForm, referralAnswer } from "./decisions.js";
+import { openRegionReferral, regionReferForm } from "./regionreferral.js";
 import { refreshMyCases } from "./mycases.js";
 import "./staff-strings.js";
 import { timeLeft } from "./timeleft.js";
@@ -133,7 +134,7 @@ export function caseWorkspace(ctx, initial, { units }) {
     const pending = pendingReferral(c);
     return [
       pending ? h("span", { class: "marker marker-referral", t: "queue.referralFrom",
-        vars: { unit: unitName(pending.from_unit_id) } }) : null,
+        vars: { unit: pending.from_unit_name || unitName(pending.from_unit_id) } }) : null,
       (c.overrides || []).length ? h("span", { class: "marker marker-override", t: "queue.overridden" }) : null,
     ];
   }
@@ -195,7 +196,8 @@ export function caseWorkspace(ctx, initial, { units }) {
           h("a", { href: `#/pagaende/${encodeURIComponent(caseId)}`, t: "handling.openInOngoing" })),
         h("div", { class: "decisions" },
           disclosure("override.open", overrideForm({ theCase: c, units, act })),
-          disclosure("refer.open", referForm({ theCase: c, units, act }))),
+          disclosure("refer.open", referForm({ theCase: c, units, act })),
+          openRegionReferral(c) ? null : disclosure("regionRefer.open", regionReferForm({ ctx, act }))),
         handOverForm(),
         closeForm());
     } else if (c.status === "closed") {
@@ -277,6 +279,11 @@ export function caseWorkspace(ctx, initial, { units }) {
         leave("refer.done", { unit: toUnit || unitName(updated.unit_id) });
         return;
       }
+      if (action === "refer-region") {
+        show({ ...updated, earlier_cases: theCase.earlier_cases });
+        notify("regionRefer.done", { region: toUnit });
+        return;
+      }
       if (action === "referral/reject") {
         leave("referralAnswer.rejected", { name: toName });
         return;
@@ -329,44 +336,22 @@ export function caseWorkspace(ctx, initial, { units }) {
 
   function closeForm() {
     const headingId = uniqueId("close-heading");
-    const groupName = uniqueId("close-outcome");
-    const outcomeError = h("p", { id: `${groupName}-error`, class: "field-error", hidden: true });
-    const radios = OUTCOMES.map((code) => h("input", { type: "radio", id: `${groupName}-${code}`, name: groupName,
-      value: code }));
-    const group = h("fieldset", { class: "group" },
-      h("legend", { t: "close.outcome" }),
-      outcomeError,
-      h("div", { class: "options" }, radios.map((radio) => h("div", { class: "option" },
-        radio, h("label", { for: radio.id, t: `closeOutcome.${radio.value}` })))));
-    // the radio group as a "field" for the error summary: its link focuses the first radio
-    const outcome = {
-      control: radios[0],
-      showError({ key, text }) {
-        clear(outcomeError, key ? h("span", { t: key }) : text);
-        outcomeError.hidden = false;
-        group.classList.add("field-invalid");
-        group.setAttribute("aria-describedby", outcomeError.id);
-      },
-      clearError() {
-        outcomeError.hidden = true;
-        group.classList.remove("field-invalid");
-        group.removeAttribute("aria-describedby");
-      },
-    };
+    const outcome = choiceGroup({ name: "outcome", type: "radio", codes: OUTCOMES, legendKey: "close.outcome",
+      labelFor: (code) => ({ t: `closeOutcome.${code}` }) });
     const textarea = h("textarea", { rows: "5", maxlength: String(SUMMARY_MAX) });
     const summaryField = field({ name: "summary", labelKey: "close.summary", hintKey: "close.summaryHint",
       control: textarea });
     const errors = h("div");
     const submit = h("button", { type: "submit", class: "button", t: "close.submit" });
     const form = h("form", { class: "handling-form close-form", novalidate: true, "aria-labelledby": headingId },
-      h("h3", { id: headingId, t: "close.title" }), errors, group, summaryField.el, submit);
+      h("h3", { id: headingId, t: "close.title" }), errors, outcome.el, summaryField.el, submit);
     const fields = { outcome, summary: summaryField };
 
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       Object.values(fields).forEach((f) => f.clearError());
       clear(errors);
-      const chosen = radios.find((r) => r.checked)?.value;
+      const chosen = outcome.value();
       const text = textarea.value.trim();
       const problems = [];
       if (!chosen) problems.push({ field: outcome, key: "close.errOutcome" });

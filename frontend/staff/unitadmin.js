@@ -7,13 +7,9 @@
 import { codeLabel, errorMessage, h, timeEl, uniqueId } from "/shared/dom.js";
 import { errorSummary, field } from "/shared/forms.js";
 import { addStrings } from "/shared/i18n.js";
+import { PROFESSIONS, codeChoice, lastChanged, loggedOut, openingHours, phoneHours, text } from "./adminforms.js";
 
-const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-const CHANNELS = ["chat", "video", "physical", "phone"];
-const PROFESSIONS = ["nurse", "doctor", "midwife", "psychologist", "physiotherapist", "occupational_therapist",
-  "counsellor", "dietitian", "medical_secretary"];
 const ROLES = [...PROFESSIONS, "admin", "coordinator"];
-const INTERVAL = /^([01]\d|2[0-3]):[0-5]\d\s*[–-]\s*(([01]\d|2[0-3]):[0-5]\d|24:00)$/;
 
 addStrings({
   sv: {
@@ -24,31 +20,18 @@ addStrings({
     "unitAdmin.name": "Namn",
     "unitAdmin.address": "Adress",
     "unitAdmin.phone": "Telefonnummer",
-    "unitAdmin.phoneHoursSv": "Telefontider (svenska)",
-    "unitAdmin.phoneHoursEn": "Telefontider (engelska)",
-    "unitAdmin.phoneHoursHint": "Till exempel: vardagar 08.00–10.00. Fyll i båda eller inget.",
     "unitAdmin.minutes": "Minuter per ärende (för väntetidsuppskattningen)",
     "unitAdmin.minutesHint": "Tomt: uppskattas från hur snabbt ärenden har besvarats.",
     "unitAdmin.professions": "Yrkesroller som enheten erbjuder",
     "unitAdmin.hours": "Öppettider",
     "unitAdmin.hoursLead": "Svensk tid. Skriv tiderna som 08:00–12:00, flera med komma. Tomt: stängt den dagen.",
-    "unitAdmin.channel.chat": "Chatt",
-    "unitAdmin.channel.video": "Video",
-    "unitAdmin.channel.physical": "Besök",
-    "unitAdmin.channel.phone": "Telefon",
-    "unitAdmin.day.mon": "Måndag", "unitAdmin.day.tue": "Tisdag", "unitAdmin.day.wed": "Onsdag",
-    "unitAdmin.day.thu": "Torsdag", "unitAdmin.day.fri": "Fredag", "unitAdmin.day.sat": "Lördag",
-    "unitAdmin.day.sun": "Söndag",
     "unitAdmin.save": "Spara ändringarna",
     "unitAdmin.saved": "Ändringarna är sparade.",
     "unitAdmin.noChange": "Inget var ändrat.",
-    "unitAdmin.lastChanged": (v) => `Senast ändrad av ${v.name}.`,
     "unitAdmin.reload": "Ladda om uppgifterna",
     "unitAdmin.errorsTitle": "Ändringarna kunde inte sparas",
     "unitAdmin.err.required": "Fyll i fältet.",
-    "unitAdmin.err.interval": "Skriv tiderna som 08:00–12:00, flera med komma.",
     "unitAdmin.err.professions": "Välj minst en yrkesroll.",
-    "unitAdmin.err.phoneHours": "Fyll i telefontiderna på både svenska och engelska, eller inget av dem.",
     "unitAdmin.err.minutes": "Ange ett antal minuter mellan 1 och 240, eller lämna tomt.",
     "unitAdmin.staff": "Personal",
     "unitAdmin.staffCaption": "Personal och roller på enheten",
@@ -67,8 +50,6 @@ addStrings({
     "unitAdmin.saveRoles": "Spara rollerna",
     "unitAdmin.rolesSaved": (v) => `Rollerna för ${v.name} är sparade.`,
     "unitAdmin.rolesSame": (v) => `${v.name} hade redan de rollerna.`,
-    "unitAdmin.loggedOut": (v) => (v.n === 1 ? "Personen loggades ut från 1 inloggning."
-      : `Personen loggades ut från ${v.n} inloggningar.`),
     "unitAdmin.err.hsa": "Ange ett HSA-id, till exempel SE2321000057-S011.",
     "unitAdmin.rolesErrorsTitle": "Rollerna kunde inte sparas",
     "unitAdmin.changes": "Senaste ändringar",
@@ -93,32 +74,19 @@ addStrings({
     "unitAdmin.name": "Name",
     "unitAdmin.address": "Address",
     "unitAdmin.phone": "Phone number",
-    "unitAdmin.phoneHoursSv": "Phone hours (Swedish)",
-    "unitAdmin.phoneHoursEn": "Phone hours (English)",
-    "unitAdmin.phoneHoursHint": "For example: weekdays 8–10 am. Fill in both or neither.",
     "unitAdmin.minutes": "Minutes per case (for the waiting time estimate)",
     "unitAdmin.minutesHint": "Empty: estimated from how quickly cases have been answered.",
     "unitAdmin.professions": "Professions the unit offers",
     "unitAdmin.hours": "Opening hours",
     "unitAdmin.hoursLead": "Swedish time. Write the times as 08:00–12:00, several separated by commas. Empty: "
       + "closed that day.",
-    "unitAdmin.channel.chat": "Chat",
-    "unitAdmin.channel.video": "Video",
-    "unitAdmin.channel.physical": "Visits",
-    "unitAdmin.channel.phone": "Phone",
-    "unitAdmin.day.mon": "Monday", "unitAdmin.day.tue": "Tuesday", "unitAdmin.day.wed": "Wednesday",
-    "unitAdmin.day.thu": "Thursday", "unitAdmin.day.fri": "Friday", "unitAdmin.day.sat": "Saturday",
-    "unitAdmin.day.sun": "Sunday",
     "unitAdmin.save": "Save the changes",
     "unitAdmin.saved": "The changes are saved.",
     "unitAdmin.noChange": "Nothing was changed.",
-    "unitAdmin.lastChanged": (v) => `Last changed by ${v.name}.`,
     "unitAdmin.reload": "Load the details again",
     "unitAdmin.errorsTitle": "The changes could not be saved",
     "unitAdmin.err.required": "Fill in the field.",
-    "unitAdmin.err.interval": "Write the times as 08:00–12:00, several separated by commas.",
     "unitAdmin.err.professions": "Choose at least one profession.",
-    "unitAdmin.err.phoneHours": "Fill in the phone hours in both Swedish and English, or neither.",
     "unitAdmin.err.minutes": "Enter a number of minutes between 1 and 240, or leave it empty.",
     "unitAdmin.staff": "Staff",
     "unitAdmin.staffCaption": "Staff and roles at the unit",
@@ -137,8 +105,6 @@ addStrings({
     "unitAdmin.saveRoles": "Save the roles",
     "unitAdmin.rolesSaved": (v) => `The roles of ${v.name} are saved.`,
     "unitAdmin.rolesSame": (v) => `${v.name} already had those roles.`,
-    "unitAdmin.loggedOut": (v) => (v.n === 1 ? "The person was logged out of 1 session."
-      : `The person was logged out of ${v.n} sessions.`),
     "unitAdmin.err.hsa": "Enter an HSA-id, for example SE2321000057-S011.",
     "unitAdmin.rolesErrorsTitle": "The roles could not be saved",
     "unitAdmin.changes": "Latest changes",
@@ -157,39 +123,6 @@ addStrings({
     "profession.admin": "Administrator",
   },
 });
-
-const text = (value = "") => h("input", { type: "text", value, autocomplete: "off" });
-
-/** "08:00–12:00, 13:00–16:30" ⇄ [["08:00","12:00"],["13:00","16:30"]]. */
-const showIntervals = (intervals = []) => intervals.map(([a, b]) => `${a}–${b}`).join(", ");
-function parseIntervals(value) {
-  const parts = value.split(",").map((p) => p.trim()).filter(Boolean);
-  if (!parts.every((p) => INTERVAL.test(p))) return null;
-  return parts.map((p) => p.split(/\s*[–-]\s*/));
-}
-
-function checkboxes(name, codes, chosen, legendKey) {
-  const boxes = codes.map((code) => {
-    const id = uniqueId(`${name}-${code}`);
-    const box = h("input", { type: "checkbox", id, name, value: code });
-    box.checked = chosen.includes(code);
-    return { code, box, el: h("div", { class: "check" }, box, h("label", { for: id }, codeLabel("profession", code))) };
-  });
-  const legendId = uniqueId(`${name}-legend`);
-  const error = h("p", { class: "field-error", hidden: true, id: `${legendId}-error` });
-  const el = h("fieldset", { class: "field checkbox-group", "aria-describedby": `${legendId}-error` },
-    h("legend", { id: legendId, t: legendKey }), error, boxes.map((b) => b.el));
-  return {
-    el, name, boxes, control: boxes[0].box,
-    value: () => boxes.filter((b) => b.box.checked).map((b) => b.code),
-    set: (codes) => boxes.forEach((b) => { b.box.checked = codes.includes(b.code); }),
-    showError: ({ key, text: message }) => {
-      error.replaceChildren(key ? h("span", { t: key }) : message);
-      error.hidden = false;
-    },
-    clearError: () => { error.hidden = true; },
-  };
-}
 
 export async function unitAdminView(ctx, unitId) {
   ctx.setTitle("unitAdmin.title");
@@ -222,36 +155,20 @@ export async function unitAdminView(ctx, unitId) {
     const address = field({ name: "address", labelKey: "unitAdmin.address", control: text(view.address) });
     const phone = field({ name: "phone", labelKey: "unitAdmin.phone",
       control: h("input", { type: "tel", value: view.phone || "", autocomplete: "off" }) });
-    const hoursSv = field({ name: "phone_hours_sv", labelKey: "unitAdmin.phoneHoursSv", hintKey: "unitAdmin.phoneHoursHint",
-      control: text(view.phone_hours?.sv || "") });
-    const hoursEn = field({ name: "phone_hours_en", labelKey: "unitAdmin.phoneHoursEn",
-      control: text(view.phone_hours?.en || "") });
+    const phoneTimes = phoneHours(view.phone_hours);
     const minutes = field({ name: "minutes_per_case", labelKey: "unitAdmin.minutes", hintKey: "unitAdmin.minutesHint",
       control: h("input", { type: "number", min: "1", max: "240", step: "any", inputmode: "decimal",
         value: view.minutes_per_case ?? "" }) });
-    const professions = checkboxes("professions", PROFESSIONS, view.professions || [], "unitAdmin.professions");
-    const days = [];
-    const channelSets = CHANNELS.map((channel) => {
-      const legendId = uniqueId(`hours-${channel}`);
-      const inputs = DAYS.map((day) => {
-        const f = field({ name: `opening_hours.${channel}.${day}`, labelKey: `unitAdmin.day.${day}`,
-          control: text(showIntervals(view.opening_hours?.[channel]?.[day])) });
-        days.push({ channel, day, f });
-        return f.el;
-      });
-      return h("fieldset", { class: "hours-channel", "aria-labelledby": legendId },
-        h("legend", { id: legendId, t: `unitAdmin.channel.${channel}` }), inputs);
-    });
+    const professions = codeChoice("professions", PROFESSIONS, view.professions || [], "unitAdmin.professions");
+    const hours = openingHours(view.opening_hours);
     const titleId = uniqueId("unit-settings");
     const form = h("form", { class: "card unit-settings", novalidate: true, "aria-labelledby": titleId },
       h("h2", { id: titleId, t: "unitAdmin.settings" }),
-      view.changed_by_name ? h("p", { class: "hint" }, h("span", { t: "unitAdmin.lastChanged",
-        vars: { name: view.changed_by_name } }), " ", view.changed_at ? timeEl(view.changed_at) : null) : null,
-      errors, name.el, address.el, phone.el, hoursSv.el, hoursEn.el, minutes.el, professions.el,
-      h("h3", { t: "unitAdmin.hours" }), h("p", { class: "hint", t: "unitAdmin.hoursLead" }),
-      h("div", { class: "hours-grid" }, channelSets),
+      lastChanged(view),
+      errors, name.el, address.el, phone.el, phoneTimes.sv.el, phoneTimes.en.el, minutes.el, professions.el,
+      h("h3", { t: "unitAdmin.hours" }), h("p", { class: "hint", t: "unitAdmin.hoursLead" }), hours.el,
       h("button", { type: "submit", class: "button", t: "unitAdmin.save" }), status);
-    const all = [name, address, phone, hoursSv, hoursEn, minutes, professions, ...days.map((d) => d.f)];
+    const all = [name, address, phone, phoneTimes.sv, phoneTimes.en, minutes, professions, ...hours.fields];
 
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
@@ -260,18 +177,9 @@ export async function unitAdminView(ctx, unitId) {
       const problems = [];
       const need = (f) => { if (!f.control.value.trim()) problems.push({ field: f, key: "unitAdmin.err.required" }); };
       need(name); need(address); need(phone);
-      const opening = {};
-      for (const { channel, day, f } of days) {
-        const value = f.control.value.trim();
-        if (!value) continue;
-        const intervals = parseIntervals(value);
-        if (!intervals) problems.push({ field: f, key: "unitAdmin.err.interval" });
-        else (opening[channel] ||= {})[day] = intervals;
-      }
+      const opening = hours.read(problems);
       if (!professions.value().length) problems.push({ field: professions, key: "unitAdmin.err.professions" });
-      const sv = hoursSv.control.value.trim();
-      const en = hoursEn.control.value.trim();
-      if (Boolean(sv) !== Boolean(en)) problems.push({ field: sv ? hoursEn : hoursSv, key: "unitAdmin.err.phoneHours" });
+      const phoneHoursSaid = phoneTimes.read(problems);
       const perCase = minutes.control.value.trim();
       if (perCase && !(Number(perCase) > 0 && Number(perCase) <= 240)) {
         problems.push({ field: minutes, key: "unitAdmin.err.minutes" });
@@ -282,7 +190,8 @@ export async function unitAdminView(ctx, unitId) {
       const body = {
         version: view.version, name: name.control.value.trim(), address: address.control.value.trim(),
         phone: phone.control.value.trim(), opening_hours: opening, professions: professions.value(),
-        ...(sv ? { phone_hours: { sv, en } } : {}), ...(perCase ? { minutes_per_case: Number(perCase) } : {}),
+        ...(phoneHoursSaid ? { phone_hours: phoneHoursSaid } : {}),
+        ...(perCase ? { minutes_per_case: Number(perCase) } : {}),
       };
       try {
         const before = view.version;
@@ -322,7 +231,7 @@ export async function unitAdminView(ctx, unitId) {
     const hsa = field({ name: "hsa_id", labelKey: "unitAdmin.hsa", hintKey: "unitAdmin.hsaHint",
       control: h("input", { type: "text", autocomplete: "off", spellcheck: "false" }) });
     const personName = field({ name: "name", labelKey: "unitAdmin.personName", control: text() });
-    const roles = checkboxes("roles", ROLES, [], "unitAdmin.roleChoice");
+    const roles = codeChoice("roles", ROLES, [], "unitAdmin.roleChoice");
     const choose = () => {
       const chosen = view.staff.find((s) => s.hsa_id === person.control.value);
       hsa.el.hidden = Boolean(chosen);
@@ -357,8 +266,7 @@ export async function unitAdminView(ctx, unitId) {
         const said = staffArea.querySelector(".unit-roles [role=status]");
         said.replaceChildren(h("span", { t: saved.changed ? "unitAdmin.rolesSaved" : "unitAdmin.rolesSame",
           vars: { name: saved.staff.name } }),
-        ...(saved.sessions_ended ? [" ", h("span", { t: "unitAdmin.loggedOut", vars: { n: saved.sessions_ended } })]
-          : []));
+        ...loggedOut(saved.sessions_ended));
       } catch (error) {
         const target = { hsa_id: hsa, name: personName, roles }[error?.field] || roles;
         target.showError({ text: errorMessage(error, "span") });

@@ -63,6 +63,12 @@ VIDEO_SECRETS = (
     ("TurnSecret", "turn/shared_secret", "The TURN server's shared secret (static-auth-secret)." + _PLACEHOLDER),
     # and a region's own SMS gateway (sms_provider {"http": ...}, docs/notifications.md): its bearer token
     ("SmsTokenSecret", "sms/token", "Bearer token of the region's HTTP SMS gateway." + _PLACEHOLDER),
+    # and the key signing its requests to partner regions (referral to another region, docs/referral-across-regions.md)
+    (
+        "RegionKeySecret",
+        "interregion/signing_key",
+        "EC P-256 private key (PKCS#8 PEM) signing referrals to partner regions." + _PLACEHOLDER,
+    ),
 )
 # The CreateTable parameters this renderer understands; anything else in ``tables.py`` must be taught here first.
 # Browsers upload photos straight to the bucket (presigned POST) from the region's origin; CORS allows that origin

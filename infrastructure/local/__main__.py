@@ -26,6 +26,7 @@ from typing import Any
 
 import uvicorn
 
+from chalicelib.adapters.interregion import new_signing_key
 from chalicelib.adapters.notify import sms_token_secret
 from infrastructure.definitions import TenantResources
 from infrastructure.local import demo_region
@@ -66,6 +67,10 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, IndexError) as error:
         print(f"error: {error or 'name at least one region'}", file=sys.stderr)
         return 2
+    if len(regions) > 1:  # each region refers to the others at their local ports (instead of their real addresses)
+        os.environ["NARA_PARTNER_URLS"] = json.dumps(
+            {of(name).tenant: f"http://{args.host}:{args.port + i}/api" for i, name in enumerate(regions)}
+        )
     children = [
         subprocess.Popen(
             [
@@ -92,6 +97,10 @@ def main(argv: list[str] | None = None) -> int:
     sms_token = secrets.token_urlsafe(32)
     if config.sms.provider == "http":  # the region's own gateway: here a simulator that fills the outbox
         aws.client("secretsmanager").create_secret(Name=sms_token_secret(config.tenant), SecretString=sms_token)
+    # the region's key signing its requests to partner regions: a secret, as in AWS (docs/referral-across-regions.md)
+    aws.client("secretsmanager").create_secret(
+        Name=f"nara/{config.tenant}/interregion/signing_key", SecretString=new_signing_key()
+    )
     freja = config.identity.freja
     os.environ.update(
         {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 from collections.abc import Callable, Iterable
@@ -77,26 +78,134 @@ class _OneAtATime:
             return list(self._app(environ, start_response))
 
 
-def _keep_streams_across_rollbacks() -> None:
-    """moto rolls a cancelled transaction back by putting deep copies of the tables in place, and with them copies
-    of their stream shards: a reader's shard iterator still points at the old shard and never sees another record
-    (the local event pump stalled for good after the first cancelled transaction: a claim race, a slot just taken).
-    Here a table keeps its own shard, which forgets the records of the rolled-back writes, as DynamoDB streams only
-    committed transactions. Requests are handled one at a time, so nothing else wrote in between."""
+def transactions_as_in_dynamodb() -> None:
+    """Transactions in the embedded AWS, as DynamoDB does them, without copying tables.
+
+    moto makes a transaction undoable by deep-copying every table it touches — each whole table, with every stream
+    record ever written — before the first write: a transaction's cost grows with everything stored, and a test tier
+    or a benchmark that writes many cases slows down as it goes. Here, as in DynamoDB, every condition is checked
+    against the state before the transaction (no two operations touch the same item) and nothing is written unless
+    all hold; then the writes are made, and if one of them still fails (a write moto refuses), the items written so
+    far are put back as they were and their stream records forgotten: DynamoDB streams only committed transactions.
+
+    It also keeps each table's own stream shard (moto's rollback put copies of the tables, and of their shards, in
+    place: a reader's shard iterator still pointed at the old shard and the local event pump stalled for good after
+    the first cancelled transaction). Requests are handled one at a time, so nothing else writes in between."""
+    from moto.dynamodb.comparisons import get_filter_expression
+    from moto.dynamodb.exceptions import (
+        ConditionalCheckFailed,
+        MockValidationException,
+        MultipleTransactionsException,
+        TooManyTransactionsException,
+        TransactionCanceledException,
+        TransactWriteSingleOpException,
+    )
     from moto.dynamodb.models import DynamoDBBackend
 
-    original = DynamoDBBackend.transact_write_items
-    if getattr(original, "keeps_streams", False):
+    if getattr(DynamoDBBackend.transact_write_items, "keeps_streams", False):
         return
 
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        if len(transact_items) > 100:
+            raise TooManyTransactionsException()
+        planned: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
+        targets: set[tuple[str, str]] = set()
+        reasons: list[tuple[Any, Any, Any]] = []
+        for entry in transact_items:  # 1. every condition against the state before the transaction
+            if len(entry) > 1:
+                raise TransactWriteSingleOpException
+            op_type, op = next(iter(entry.items()))
+            if op_type not in {"ConditionCheck", "Put", "Delete", "Update"}:
+                raise ValueError("Unsupported transaction operation")
+            table = self.get_table(op["TableName"])
+            if op_type == "Put":
+                key = {table.hash_key_attr: op["Item"][table.hash_key_attr]}
+                if table.range_key_attr is not None:
+                    key[table.range_key_attr] = op["Item"][table.range_key_attr]
+            else:
+                key = op["Key"]
+            target = (str(op["TableName"]), str(dict(sorted(key.items()))))
+            if target in targets:
+                raise MultipleTransactionsException()
+            targets.add(target)
+            current = self.get_item(op["TableName"], key)
+            condition = op.get("ConditionExpression")
+            holds = condition is None or get_filter_expression(
+                condition, op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
+            ).expr(current)
+            if holds:
+                reasons.append((None, None, None))
+            else:
+                old = (
+                    current.to_json()["Attributes"]
+                    if current is not None and op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD"
+                    else None
+                )
+                reasons.append(("ConditionalCheckFailed", "The conditional request failed", old))
+            planned.append((op_type, op, key))
+        if any(code is not None for code, _, _ in reasons):
+            raise TransactionCanceledException(reasons)
+
+        written: list[tuple[Any, Any, Any, Any]] = []  # 2. the writes, each undoable
+        try:
+            for op_type, op, key in planned:
+                if op_type == "ConditionCheck":
+                    continue
+                table = self.get_table(op["TableName"])
+                hash_value, range_value = self.get_keys_value(table, key)
+                written.append((table, hash_value, range_value, copy.deepcopy(table.get_item(hash_value, range_value))))
+                names, values = op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
+                if op_type == "Put":
+                    self.put_item(
+                        op["TableName"],
+                        op["Item"],
+                        expression_attribute_names=names,
+                        expression_attribute_values=values,
+                        condition_expression=op.get("ConditionExpression"),
+                    )
+                elif op_type == "Delete":
+                    self.delete_item(
+                        op["TableName"],
+                        key,
+                        expression_attribute_names=names,
+                        expression_attribute_values=values,
+                        condition_expression=op.get("ConditionExpression"),
+                    )
+                else:
+                    self.update_item(
+                        op["TableName"],
+                        key,
+                        update_expression=op["UpdateExpression"],
+                        expression_attribute_names=names,
+                        expression_attribute_values=values,
+                        condition_expression=op.get("ConditionExpression"),
+                    )
+        except Exception as error:
+            for table, hash_value, range_value, before in reversed(written):
+                place = table.items[hash_value] if range_value is not None else table.items
+                slot = range_value if range_value is not None else hash_value
+                if before is None:
+                    place.pop(slot, None)
+                else:
+                    place[slot] = before
+            if isinstance(error, MultipleTransactionsException | MockValidationException | ConditionalCheckFailed):
+                raise
+            failed = len(written) - 1
+            raise TransactionCanceledException(
+                [
+                    (type(error).__name__, str(error), None) if i == failed else (None, None, None)
+                    for i in range(len(planned))
+                ]
+            ) from error
+
+    def keeping_streams(self: Any, transact_items: list[dict[str, Any]]) -> None:
         shards = {
             name: (table.stream_shard, len(table.stream_shard.items))
             for name, table in self.tables.items()
             if table.stream_shard is not None
         }
         try:
-            original(self, transact_items)
+            transact_write_items(self, transact_items)
         except Exception:
             for name, (shard, length) in shards.items():
                 table = self.tables.get(name)
@@ -106,8 +215,8 @@ def _keep_streams_across_rollbacks() -> None:
                     table.stream_shard = shard
             raise
 
-    transact_write_items.keeps_streams = True  # type: ignore[attr-defined]
-    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    keeping_streams.keeps_streams = True  # type: ignore[attr-defined]
+    DynamoDBBackend.transact_write_items = keeping_streams  # type: ignore[method-assign]
 
 
 class EmbeddedAws:
@@ -119,7 +228,7 @@ class EmbeddedAws:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        _keep_streams_across_rollbacks()
+        transactions_as_in_dynamodb()
         app = _OneAtATime(DomainDispatcherApplication(create_backend_app))
         self._server = make_server("127.0.0.1", self.port, app, threaded=True, request_handler=MotoRequestHandler)
         self.port = self._server.server_port

@@ -54,3 +54,90 @@ def test_a_stream_reader_sees_the_writes_after_a_cancelled_transaction_and_none_
     seen, _ = _records(streams, iterator)
     assert seen == ["after"]  # the reader goes on, and the cancelled write never happened
     assert "Item" not in ddb.get_item(TableName=table, Key={"pk": {"S": "rolled-back"}})
+
+
+def _table(ddb: Any) -> str:
+    name = f"txn-{uuid.uuid4().hex[:8]}"
+    ddb.create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+    )
+    return name
+
+
+def _item(ddb: Any, table: str, pk: str) -> dict[str, Any] | None:
+    found = ddb.get_item(TableName=table, Key={"pk": {"S": pk}, "sk": {"S": "x"}}, ConsistentRead=True)
+    return found.get("Item")
+
+
+def test_a_transaction_writes_all_or_nothing_and_names_the_operation_whose_condition_failed(aws_server: Any) -> None:
+    """Transactions are made without copying tables (their cost no longer grows with what is stored): every condition
+    is checked first, against the state before the transaction, as DynamoDB does."""
+    ddb = aws_server.client("dynamodb")
+    table = _table(ddb)
+    ddb.put_item(TableName=table, Item={"pk": {"S": "a"}, "sk": {"S": "x"}, "n": {"N": "1"}})
+    bump = {
+        "Update": {
+            "TableName": table,
+            "Key": {"pk": {"S": "a"}, "sk": {"S": "x"}},
+            "UpdateExpression": "SET n = n + :one",
+            "ConditionExpression": "n = :was",
+            "ExpressionAttributeValues": {":one": {"N": "1"}, ":was": {"N": "1"}},
+        }
+    }
+    new = {
+        "Put": {
+            "TableName": table,
+            "Item": {"pk": {"S": "b"}, "sk": {"S": "x"}},
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+    }
+    gone = {
+        "Delete": {
+            "TableName": table,
+            "Key": {"pk": {"S": "c"}, "sk": {"S": "x"}},
+            "ConditionExpression": "attribute_exists(pk)",
+        }
+    }
+
+    with pytest.raises(ClientError) as cancelled:
+        ddb.transact_write_items(TransactItems=[bump, new, gone])  # "c" does not exist: nothing is written
+    reasons = [r["Code"] for r in cancelled.value.response["CancellationReasons"]]
+    assert reasons == ["None", "None", "ConditionalCheckFailed"]
+    assert _item(ddb, table, "a")["n"] == {"N": "1"} and _item(ddb, table, "b") is None  # type: ignore[index]
+
+    ddb.transact_write_items(TransactItems=[bump, new])
+    assert _item(ddb, table, "a")["n"] == {"N": "2"} and _item(ddb, table, "b") is not None  # type: ignore[index]
+    with pytest.raises(ClientError, match="TransactionCanceled"):
+        ddb.transact_write_items(TransactItems=[bump])  # n is 2 now: the same condition no longer holds
+    same_item = {"ConditionCheck": {k: v for k, v in bump["Update"].items() if k != "UpdateExpression"}}
+    with pytest.raises(ClientError, match="ValidationException"):  # two operations on one item
+        ddb.transact_write_items(TransactItems=[same_item, bump])
+
+
+def test_a_write_refused_after_others_were_made_puts_them_back(aws_server: Any) -> None:
+    ddb = aws_server.client("dynamodb")
+    table = _table(ddb)
+    ddb.put_item(TableName=table, Item={"pk": {"S": "a"}, "sk": {"S": "x"}, "v": {"S": "old"}})
+    with pytest.raises(ClientError):
+        ddb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": table, "Item": {"pk": {"S": "a"}, "sk": {"S": "x"}, "v": {"S": "new"}}}},
+                {"Put": {"TableName": table, "Item": {"pk": {"S": "d"}, "sk": {"S": "x"}}}},
+                {  # refused only when written: adding a number to a string
+                    "Update": {
+                        "TableName": table,
+                        "Key": {"pk": {"S": "a2"}, "sk": {"S": "x"}},
+                        "UpdateExpression": "ADD v :one",
+                        "ExpressionAttributeValues": {":one": {"S": "not a number"}},
+                    }
+                },
+            ]
+        )
+    assert _item(ddb, table, "a")["v"] == {"S": "old"}  # type: ignore[index]
+    assert _item(ddb, table, "d") is None and _item(ddb, table, "a2") is None

@@ -48,6 +48,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/staff/cases/{case_id}/refer"): PATIENT_DATA,
     ("POST", "/staff/cases/{case_id}/referral/accept"): PATIENT_DATA,
     ("POST", "/staff/cases/{case_id}/referral/reject"): PATIENT_DATA,
+    ("POST", "/staff/cases/{case_id}/refer-region"): PATIENT_DATA,
+    ("GET", "/staff/regions"): NOT_PATIENT_DATA + " (the partner regions and their units)",
     ("GET", "/cases/{case_id}/messages"): PATIENT_DATA,
     ("POST", "/cases/{case_id}/messages"): PATIENT_DATA,
     ("POST", "/cases/{case_id}/read"): NOT_PATIENT_DATA + " (moves the staff side's read mark, answers the marks)",
@@ -85,6 +87,11 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/staff/units/{unit_id}/settings"): NOT_PATIENT_DATA + " (the unit's settings and staff)",
     ("PUT", "/staff/units/{unit_id}/settings"): NOT_PATIENT_DATA,
     ("PUT", "/staff/units/{unit_id}/staff/{hsa_id}"): NOT_PATIENT_DATA,
+    ("GET", "/staff/region/access"): NOT_PATIENT_DATA,
+    ("GET", "/staff/region"): NOT_PATIENT_DATA + " (the region's settings, units and administrators)",
+    ("PUT", "/staff/region/settings"): NOT_PATIENT_DATA,
+    ("PUT", "/staff/region/units/{unit_id}"): NOT_PATIENT_DATA,
+    ("PUT", "/staff/region/admins/{hsa_id}"): NOT_PATIENT_DATA,
     ("POST", "/staff/templates"): NOT_PATIENT_DATA,
     ("PUT", "/staff/templates/{template_id}"): NOT_PATIENT_DATA,
     ("DELETE", "/staff/templates/{template_id}"): NOT_PATIENT_DATA,
@@ -150,6 +157,16 @@ def _work_through_every_route(api: Api, monkeypatch: pytest.MonkeyPatch) -> Jour
     j.call(("GET", case), NURSE_A)
     j.call(("POST", f"{case}/claim"), NURSE_A)
     j.call(("POST", f"{case}/override"), NURSE_A, body={"priority": "P4", "reason": "Bedömd i chatten"})
+    # a partner region (its stack is another process; here its public list of units is given)
+    region = api.container.directory.region(TENANT)
+    partner = {"tenant": "granne", "name": "Region Granne", "url": "https://api.granne.example"}
+    api.container.directory.set_region(TENANT, {**region, "partner_regions": [partner]})
+    units = [{"unit_id": "SE-GRANNE-VC1", "name": "Vårdcentralen Granne", "professions": ["nurse"]}]
+    monkeypatch.setattr(api.container.interregion, "_fetch_units", lambda url: units)
+    j.call(("GET", "/staff/regions"), NURSE_A)
+    to_region = {"to_region": "granne", "to_unit_id": "SE-GRANNE-VC1", "to_profession": "nurse", **SBAR}
+    to_region |= {"consent": "chat", "personal_number": "191212121212"}
+    j.call(("POST", f"{case}/refer-region"), NURSE_A, body=to_region, headers={"Idempotency-Key": "region-key-01"})
     j.call(("GET", "/cases/{case_id}/messages"), NURSE_A)
     j.call(("POST", "/cases/{case_id}/messages"), NURSE_A, body={"text": "Hej Anna!", "client_id": "m-1"}, expect=201)
     j.call(("POST", "/cases/{case_id}/read"), NURSE_A, body={"seq": 1})

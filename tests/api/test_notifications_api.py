@@ -294,6 +294,7 @@ def test_staff_send_a_caller_a_login_link_and_the_case_starts_at_their_unit(api:
     # the case keeps where it came from: staff see who sent the link; the citizen's own view does not carry it
     status, seen = api.call("GET", f"/staff/cases/{case['case_id']}", who=people.nurse_a)
     assert status == 200 and seen["entry"] == {
+        "from_region": None,
         "channel": "phone_invite",
         "unit_id": UNIT_A,
         "invited_by": people.nurse_a.subject,

@@ -144,10 +144,15 @@ def test_every_route_declares_who_may_call_it(api: Api) -> None:
         "/auth/methods",
         "/auth/oidc/{provider}/callback",
         "/auth/oidc/{provider}/start",
+        "/branding",  # the region's colours, applied by the pages (docs/administration.md)
         "/emergency-departments",
         "/health",
+        "/interregion/jwks.json",  # the public half of the region's key, for partner regions
         "/openapi.json",
         "/units",
         "/video/interpreter/session",  # the interpreter's one-time link (docs/video.md)
         "/video/interpreter/ws-ticket",  # checks the interpreter's meeting-scoped session itself
     ], "a route became public: is that intended?"
+    # routes another region's stack calls: no session, its signature (checked by the view; tests/e2e)
+    signed = sorted(p for (p, _), a in declared.items() if a is Access.REGION)
+    assert signed == ["/interregion/referrals", "/interregion/referrals/{referral_id}/answer"]

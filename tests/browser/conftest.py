@@ -57,7 +57,9 @@ class PageProblems:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    running = start_stack(tmp_path_factory.mktemp("browser-stack"))
+    # both demo regions, as `make run` starts them: the pages are Jönköping's (``stack``), the referral to another
+    # region goes to Kalmar (``stack.region("kalmar")``)
+    running = start_stack(tmp_path_factory.mktemp("browser-stack"), timeout=90, regions=("jonkoping", "kalmar"))
     try:
         yield running
     finally:

@@ -11,6 +11,7 @@ from tests.infra.templates import ROOT, Stacks, function, of_type
 LOCAL_ONLY_SETTINGS = {
     "NARA_AWS_ENDPOINT",  # the embedded AWS endpoint; in AWS the SDK's defaults apply
     "NARA_S3_PUBLIC_URL",  # where browsers reach the embedded S3 (the gateway's proxy); in AWS, S3 itself
+    "NARA_PARTNER_URLS",  # partner regions at local ports; in AWS their addresses are in the region's configuration
     # Paths of the BankID PEM files. In AWS the PEMs are Secrets Manager secrets (three PEMs do not fit in Lambda's
     # 4 KB of environment): the functions get the secrets' ARNs, NARA_BANKID_*_SECRET_ARN, and write the files.
     "NARA_BANKID_CERT",

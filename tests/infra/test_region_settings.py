@@ -20,7 +20,7 @@ DATA_KEY = {"Fn::GetAtt": ["DataKey", "Arn"]}
 BANKID_SECRETS = {"BankIdCertSecret", "BankIdKeySecret", "BankIdCaSecret"}
 OIDC_SECRETS = {"FrejaClientSecret": "NARA_FREJA_CLIENT_SECRET", "SithsClientSecret": "NARA_SITHS_CLIENT_SECRET"}
 # read by the functions themselves when needed (by ARN or by name), never put in the environment
-READ_SECRETS = BANKID_SECRETS | {"TurnSecret", "SmsTokenSecret"}
+READ_SECRETS = BANKID_SECRETS | {"TurnSecret", "SmsTokenSecret", "RegionKeySecret"}
 # what the region puts itself (created as placeholders)
 IDENTITY_SECRETS = READ_SECRETS | set(OIDC_SECRETS)
 PARAMETER_SETTINGS = {

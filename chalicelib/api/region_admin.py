@@ -1,0 +1,279 @@
+"""Administration of the region by its administrators: units, self-booking rules, branding, notices and who the region
+administrators are, with the region's change history; and the region's stored branding, which every page applies
+(docs/administration.md)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from chalice.app import Blueprint, Response
+from pydantic import BaseModel, Field, ValidationError
+
+from chalicelib import bootstrap
+from chalicelib.api import http
+from chalicelib.api.http import Access
+from chalicelib.api.openapi import operation
+from chalicelib.domain.errors import ValidationFailed
+from chalicelib.domain.region_settings import Branding, Notices, RegionSettings, SelfBooking
+from chalicelib.domain.unit_settings import Localized, Strict, UnitSettings
+from chalicelib.services.region_admin import RegionAdminService, RegionAdminView
+
+bp = Blueprint(__name__)
+
+
+def _service() -> RegionAdminService:
+    return bootstrap.container().region_admin
+
+
+# --- models --------------------------------------------------------------------------------------------------------
+
+
+class BrandingView(BaseModel):
+    primary: str | None = Field(default=None, description="The header's colour (#rrggbb); none: the page's own")
+    on_primary: str | None = Field(default=None, description="Text on the header")
+    accent: str | None = Field(default=None, description="Links and buttons on white")
+    logo: str | None = None
+
+
+class RegionAccess(BaseModel):
+    region_admin: bool = Field(description="Whether the logged-in staff member is one of the region's administrators")
+
+
+class RegionAdminEntry(BaseModel):
+    hsa_id: str
+    name: str
+
+
+class RegionUnit(BaseModel):
+    unit_id: str
+    name: str
+    address: str = ""
+    phone: str = ""
+    professions: list[str] = Field(default_factory=list)
+
+
+class RegionChangeEntry(BaseModel):
+    by: str = Field(description="HSA-id of the region administrator")
+    by_name: str
+    at: datetime
+    what: str = Field(description="settings, unit, admin_given or admin_taken")
+    fields: list[str] = Field(default_factory=list, description="settings: which were changed")
+    unit_id: str | None = Field(default=None, description="unit: the unit added")
+    unit_name: str | None = None
+    staff: str | None = Field(default=None, description="admin_given / admin_taken: whose (HSA-id)")
+    staff_name: str | None = None
+
+
+class RegionAdmin(BaseModel):
+    name: str
+    self_booking: SelfBooking
+    branding: Branding
+    notices: Notices
+    version: int
+    changed_by_name: str | None = Field(default=None, description="Who last changed the region (none: the file)")
+    changed_at: datetime | None = None
+    admins: list[RegionAdminEntry]
+    units: list[RegionUnit]
+    changes: list[RegionChangeEntry] = Field(description="The latest changes, newest first")
+
+    @classmethod
+    def of(cls, view: RegionAdminView) -> RegionAdmin:
+        record = view.record
+        return cls(
+            name=str(record.details.get("name") or ""),
+            self_booking=view.settings.self_booking,
+            branding=view.settings.branding,
+            notices=view.settings.notices,
+            version=record.version,
+            changed_by_name=record.changed_by_name,
+            changed_at=record.changed_at,
+            admins=[RegionAdminEntry(hsa_id=a["hsa_id"], name=a.get("name") or a["hsa_id"]) for a in view.admins],
+            units=[
+                RegionUnit(**{k: u[k] for k in RegionUnit.model_fields if u.get(k) is not None}) for u in view.units
+            ],
+            changes=[RegionChangeEntry(**c) for c in view.changes],
+        )
+
+
+class RegionSettingsRequest(Strict):
+    """All three, as shown (GET /staff/region): nothing left out is reset to a default by accident."""
+
+    self_booking: SelfBooking
+    branding: Branding
+    notices: Notices
+    version: int = Field(ge=0, description="The version the administrator saw (GET /staff/region); 409 if it changed")
+
+
+class NewUnit(UnitSettings):
+    admin_hsa_id: str = Field(description="The HSA-id of the unit's first administrator")
+    admin_name: str = Field(default="", max_length=200, description="Required when they are new to the region")
+
+
+class UnitAddedView(BaseModel):
+    unit_id: str
+    name: str
+    address: str = ""
+    phone: str = ""
+    phone_hours: Localized | None = None
+    opening_hours: dict[str, dict[str, list[list[str]]]] = Field(default_factory=dict)
+    professions: list[str] = Field(default_factory=list)
+    created: bool = Field(description="False when the unit was already there exactly so (a retry)")
+    admin: dict[str, Any] = Field(description="{hsa_id, name, roles}: the first administrator (from their next login)")
+
+
+class SetRegionAdmin(Strict):
+    region_admin: bool = Field(description="True: give the role; false: take it away (not one's own)")
+
+
+class RegionAdminSaved(BaseModel):
+    admin: RegionAdminEntry
+    region_admin: bool
+    changed: bool = Field(description="False when it already was so (a retry)")
+    sessions_ended: int = Field(description="Sessions ended because the role was taken away")
+
+
+# Words a region's administrator can act on, for what pydantic says about these forms.
+_COLOUR_SV = "Ange färgen som #rrggbb, till exempel #005a78."
+_CLOCK_SV = "Ange tiden som TT:MM, till exempel 21:00."
+
+
+def _readable(error: ValidationError) -> ValidationFailed | ValidationError:
+    first = error.errors()[0]
+    loc = [str(p) for p in first.get("loc", ())]
+    field = ".".join(loc)
+    if loc[:1] == ["branding"] and first["type"] == "value_error":
+        message = str(first["msg"]).removeprefix("Value error, ")
+        return ValidationFailed(
+            f"branding: {message}; choose a darker or lighter colour.",
+            field="branding",
+            message_sv="Färgerna har för låg kontrast för att texten ska gå att läsa (WCAG AA kräver minst 4,5:1). "
+            "Välj en mörkare eller ljusare färg.",
+        )
+    if loc[:1] == ["branding"] and first["type"] == "string_pattern_mismatch" and "logo" not in loc:
+        return ValidationFailed(f"{field}: give the colour as #rrggbb.", field=field, message_sv=_COLOUR_SV)
+    if "quiet_hours" in loc and first["type"] == "string_pattern_mismatch":
+        return ValidationFailed(f"{field}: give the time as HH:MM.", field=field, message_sv=_CLOCK_SV)
+    return error
+
+
+def _parse(model: type[Strict]) -> Any:
+    try:
+        return http.parse_body(model, bp.current_request)
+    except ValidationError as error:
+        raise _readable(error) from None
+
+
+# --- routes --------------------------------------------------------------------------------------------------------
+
+
+@operation(
+    bp,
+    "/branding",
+    "GET",
+    summary="The region's branding as its administrators keep it (every page applies it on load)",
+    tag="meta",
+    access=Access.PUBLIC,
+    response=BrandingView,
+)
+def get_branding() -> Response:
+    return http.respond(BrandingView(**_service().branding(bootstrap.settings().tenant)))
+
+
+@operation(
+    bp,
+    "/staff/region/access",
+    "GET",
+    summary="Whether the logged-in staff member is a region administrator (the dashboard shows Region then)",
+    tag="administration",
+    access=Access.STAFF,
+    response=RegionAccess,
+)
+def get_region_access() -> Response:
+    return http.respond(RegionAccess(region_admin=_service().is_region_admin(http.who())))
+
+
+@operation(
+    bp,
+    "/staff/region",
+    "GET",
+    summary="The region's settings, units, administrators and latest changes (the region's administrators)",
+    tag="administration",
+    access=Access.STAFF,
+    response=RegionAdmin,
+    errors=(403,),
+)
+def get_region() -> Response:
+    return http.respond(RegionAdmin.of(_service().region(http.who())))
+
+
+@operation(
+    bp,
+    "/staff/region/settings",
+    "PUT",
+    summary="Change the region's self-booking rules, branding and notices at `version` (409 naming who changed "
+    "them meanwhile; the same again: 200)",
+    tag="administration",
+    access=Access.STAFF,
+    request=RegionSettingsRequest,
+    response=RegionAdmin,
+    errors=(403, 409, 422),
+)
+def put_region_settings() -> Response:
+    who, service = http.who(), _service()
+    service.require(who)  # 403 before reading the body
+    body: RegionSettingsRequest = _parse(RegionSettingsRequest)
+    settings = RegionSettings(self_booking=body.self_booking, branding=body.branding, notices=body.notices)
+    service.update_settings(who, settings, version=body.version)
+    return http.respond(RegionAdmin.of(service.region(who)))
+
+
+@operation(
+    bp,
+    "/staff/region/units/{unit_id}",
+    "PUT",
+    summary="Add a unit to the region with its first administrator (201; the same unit again: 200; another unit "
+    "under an HSA-id in use: 409)",
+    tag="administration",
+    access=Access.STAFF,
+    request=NewUnit,
+    response=UnitAddedView,
+    status=201,
+    errors=(403, 409, 422),
+)
+def put_region_unit(unit_id: str) -> Response:
+    who, service = http.who(), _service()
+    service.require(who)
+    body: NewUnit = _parse(NewUnit)
+    settings = UnitSettings.model_validate(body.model_dump(exclude={"admin_hsa_id", "admin_name"}))
+    added = service.add_unit(who, unit_id, settings, admin_hsa_id=body.admin_hsa_id, admin_name=body.admin_name)
+    unit = added.unit
+    details = {k: v for k, v in unit.details.items() if k in UnitSettings.model_fields and k != "name"}
+    view = UnitAddedView(unit_id=unit.unit_id, name=unit.name, **details, created=added.created, admin=added.admin)
+    return http.respond(view, 201 if added.created else 200)
+
+
+@operation(
+    bp,
+    "/staff/region/admins/{hsa_id}",
+    "PUT",
+    summary="Give or take the region administrator role (not one's own); a role taken away ends their sessions",
+    tag="administration",
+    access=Access.STAFF,
+    request=SetRegionAdmin,
+    response=RegionAdminSaved,
+    errors=(403, 409, 422),
+)
+def put_region_admin(hsa_id: str) -> Response:
+    who, service = http.who(), _service()
+    service.require(who)
+    body: SetRegionAdmin = _parse(SetRegionAdmin)
+    saved = service.set_region_admin(who, hsa_id, region_admin=body.region_admin)
+    return http.respond(
+        RegionAdminSaved(
+            admin=RegionAdminEntry(hsa_id=saved.admin["hsa_id"], name=saved.admin["name"]),
+            region_admin=saved.admin["region_admin"],
+            changed=saved.changed,
+            sessions_ended=saved.sessions_ended,
+        )
+    )
