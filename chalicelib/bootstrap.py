@@ -49,6 +49,7 @@ from chalicelib.adapters.notify import SesEmail, SmsProviders, SnsSms, sms_token
 from chalicelib.adapters.oidc import OidcClient, freja_eid_plus, siths_eid
 from chalicelib.adapters.population import HttpPopulationRegister
 from chalicelib.adapters.queues import SnsEventPublisher, idempotency_store
+from chalicelib.adapters.ratelimit import DynamoRateLimiter
 from chalicelib.adapters.sdk import share_model_loader
 from chalicelib.adapters.secrets import CachedSecret
 from chalicelib.adapters.tokens import SessionTokens
@@ -259,6 +260,7 @@ def build(settings: Settings) -> Container:
     ephemeral = dynamo.DynamoEphemeral()
     session_store = dynamo.DynamoSessions()
     sessions = SessionService(session_store, ephemeral, tokens, tenant=settings.tenant, clock=utc_now, ids=new_id)
+    rates = DynamoRateLimiter()  # limits: chalicelib/domain/rate_limits.py (the defaults, for every region)
     ws_endpoint = settings.ws_endpoint or "https://websocket-endpoint-not-configured.invalid"
     pusher = WebSocketPusher(endpoint=ws_endpoint, region=settings.region)
     publisher = SnsEventPublisher(
@@ -276,6 +278,7 @@ def build(settings: Settings) -> Container:
         population=HttpPopulationRegister(settings.population_register_url)
         if settings.population_register_url
         else None,
+        rates=rates,
     )
     library = default_library()
     sms = SmsProviders(
@@ -286,7 +289,7 @@ def build(settings: Settings) -> Container:
             sms_token_secret(tenant), region=settings.region, endpoint=settings.aws_endpoint
         ),
     )
-    chat = ChatService(case_store, connections, pusher, audit, clock=utc_now)
+    chat = ChatService(case_store, connections, pusher, audit, clock=utc_now, rates=rates)
     photos = PhotoService(
         dynamo.DynamoDrafts(connection),
         case_store,

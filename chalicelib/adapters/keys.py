@@ -237,3 +237,13 @@ def phone_invite_pk(tenant: str, token_hash: str) -> str:
 
 
 PHONE_INVITE_SK = "INVITE"
+
+
+def rate_window_pk(tenant: str, kind: str, key: str) -> str:
+    """One rate-limit counter: a kind (login step, chat message) and what is counted (a client address, a sender)."""
+    return f"T#{tenant}#RATE#{kind}#{key}"
+
+
+def rate_window_sk(window: str) -> str:
+    """A fixed window of the counter, named by its start (seconds since the epoch): each window starts at zero."""
+    return f"W#{window}"

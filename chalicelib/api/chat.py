@@ -57,7 +57,7 @@ class RequestPhoto(Strict):
     request=PostMessage,
     response=MessageView,
     status=201,
-    errors=(404, 409, 413),
+    errors=(404, 409, 413, 429),
 )
 def post_message(case_id: str) -> Response:
     request = bp.current_request

@@ -24,11 +24,15 @@ from chalicelib.domain.errors import (
     ValidationFailed,
 )
 from chalicelib.domain.model import Principal, PrincipalKind
+from chalicelib.domain.rate_limits import LimitReached
 
 M = TypeVar("M", bound=BaseModel)
 
 MAX_BODY_BYTES = 64 * 1024
 JSON = {"Content-Type": "application/json; charset=utf-8"}
+# Every answer of the API is kept by no cache (browser, proxy, CDN) unless its view says otherwise: most carry
+# patient data or a session, and the few that do not gain nothing from caching. Set in ``guarded``, one place.
+NO_STORE = {"Cache-Control": "no-store"}
 
 STATUS: dict[type[DomainError], int] = {
     NotFound: 404,
@@ -54,10 +58,11 @@ def error_response(
 
 def domain_error_response(error: DomainError) -> Response:
     status = next((s for kind, s in STATUS.items() if isinstance(error, kind)), 400)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     response = error_response(status, error.code, error.message, error.field, error.message_sv)
-    if headers:
-        response.headers.update(headers)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(error, LimitReached):
+        response.headers["Retry-After"] = str(error.retry_after)
     return response
 
 
@@ -100,6 +105,14 @@ def parse_body(model: type[M], request: Request) -> M:
     if not isinstance(data, dict):
         raise ValidationFailed("The body must be a JSON object.")
     return model.model_validate(data)
+
+
+def client_ip(request: Request) -> str:
+    """The address of the client as API Gateway saw it (``requestContext.identity.sourceIp``; the local gateway
+    passes the real peer address the same way). API Gateway always gives one; the fallback keeps BankID's
+    ``endUserIp`` a valid address."""
+    identity = (request.context or {}).get("identity") or {}
+    return str(identity.get("sourceIp") or "127.0.0.1")
 
 
 def query(request: Request, name: str) -> str | None:
@@ -154,21 +167,25 @@ def authenticate(request: Request, access: Access) -> tuple[Principal, str] | No
 def guarded(
     view: Callable[..., Response], access: Access, request_of: Callable[[], Request]
 ) -> Callable[..., Response]:
-    """Authenticate per the route's access rule, then run the view; domain errors become HTTP answers."""
+    """Authenticate per the route's access rule, then run the view; domain errors become HTTP answers, and every
+    answer is ``no-store`` unless the view set its own ``Cache-Control``."""
 
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Response:
         reset = None
         try:
             reset = _who.set(authenticate(request_of(), access))
-            return view(*args, **kwargs)
+            response = view(*args, **kwargs)
         except DomainError as error:
-            return domain_error_response(error)
+            response = domain_error_response(error)
         except ValidationError as error:
-            return validation_error_response(error)
+            response = validation_error_response(error)
         finally:
             if reset is not None:
                 _who.reset(reset)
+        if not any(name.lower() == "cache-control" for name in response.headers):
+            response.headers.update(NO_STORE)
+        return response
 
     return wrapped
 

@@ -45,13 +45,15 @@ def methods() -> Response:
     request=BankIdStart,
     response=BankIdState,
     status=201,
-    errors=(404,),
+    errors=(404, 429),
 )
 def bankid_start() -> Response:
     request = bp.current_request
     body = http.parse_body(BankIdStart, request)
-    ip = str((request.context.get("identity") or {}).get("sourceIp") or "127.0.0.1")
-    state = bootstrap.container().login.bankid_start(end_user_ip=ip, same_device=body.same_device)
+    ip = http.client_ip(request)
+    login = bootstrap.container().login
+    login.admit("start", ip)
+    state = login.bankid_start(end_user_ip=ip, same_device=body.same_device)
     return http.respond(BankIdState(**state), status=201)
 
 
@@ -111,10 +113,12 @@ def bankid_cancel() -> Response:
     tag="auth",
     access=Access.PUBLIC,
     status=302,
-    errors=(404,),
+    errors=(404, 429),
 )
 def oidc_start(provider: str) -> Response:
-    url = bootstrap.container().login.oidc_start(provider)
+    login = bootstrap.container().login
+    login.admit("start", http.client_ip(bp.current_request))
+    url = login.oidc_start(provider)
     return Response(body="", status_code=302, headers={"Location": url, "Cache-Control": "no-store"})
 
 
@@ -126,12 +130,14 @@ def oidc_start(provider: str) -> Response:
     tag="auth",
     access=Access.PUBLIC,
     status=302,
-    errors=(404,),
+    errors=(404, 429),
     query=(("code", "authorization code", False), ("state", "state", False), ("error", "error", False)),
 )
 def oidc_callback(provider: str) -> Response:
     params = dict(bp.current_request.query_params or {})
-    url = bootstrap.container().login.oidc_callback(provider, params)
+    login = bootstrap.container().login
+    login.admit("callback", http.client_ip(bp.current_request))
+    url = login.oidc_callback(provider, params)
     return Response(body="", status_code=302, headers={"Location": url, "Cache-Control": "no-store"})
 
 
@@ -144,7 +150,10 @@ def oidc_callback(provider: str) -> Response:
     access=Access.PUBLIC,
     request=LoginCode,
     response=LoggedIn,
+    errors=(401, 429),
 )
 def exchange() -> Response:
     body = http.parse_body(LoginCode, bp.current_request)
-    return http.respond(LoggedIn(**bootstrap.container().login.exchange(body.code)))
+    login = bootstrap.container().login
+    login.admit("exchange", http.client_ip(bp.current_request))
+    return http.respond(LoggedIn(**login.exchange(body.code)))

@@ -20,9 +20,10 @@ from datetime import datetime
 from aws_lambda_powertools import Logger
 
 from chalicelib.adapters.dynamo import DynamoCases, DynamoConnections, DynamoQueueStats
+from chalicelib.adapters.ratelimit import DynamoRateLimiter
 from chalicelib.adapters.reads import SIDES, DynamoReads, ReadMark
 from chalicelib.adapters.websocket import ConnectionGone
-from chalicelib.domain import policy
+from chalicelib.domain import policy, rate_limits
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from chalicelib.domain.model import Case, Message, MessageKind, OfferedTime, Principal, SenderKind
 from chalicelib.services.audit import AuditService
@@ -92,7 +93,11 @@ class ChatService:
         clock: Clock,
         stats: DynamoQueueStats | None = None,
         reads: DynamoReads | None = None,
+        rates: DynamoRateLimiter | None = None,
+        message_limit: rate_limits.RateLimit | None = None,
     ) -> None:
+        self._rates = rates or DynamoRateLimiter()
+        self._message_limit = message_limit or rate_limits.messages()
         self._stats = stats or DynamoQueueStats()
         self._reads = reads or DynamoReads()
         self._cases = cases
@@ -112,9 +117,19 @@ class ChatService:
         text = Message.validate_text(text)
         _check_client_id(client_id)
         case = self._case_in_scope(principal, case_id)
+        self._admit_message(principal, case, client_id)
         if principal.is_staff:
             self._audit.record_case_access(principal, case, "post_message")
         return self._store(principal, case, text=text, client_id=client_id)
+
+    def _admit_message(self, principal: Principal, case: Case, client_id: str) -> None:
+        """Count the message against its sender's limit; a retry (same case, same client id) is counted once."""
+        limit, now = self._message_limit, self._clock()
+        window = limit.window_at(now)
+        hit = f"{case.case_id}#{client_id}"
+        if not self._rates.take(principal.tenant, limit, principal.subject, window, hit_id=hit):
+            logger.warning("message rate limit reached", extra={"case_id": case.case_id})
+            raise limit.refused(window, now)
 
     def request_photo(
         self, principal: Principal, case_id: str, *, client_id: str, text: str | None = None

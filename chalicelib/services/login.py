@@ -27,7 +27,8 @@ from chalicelib.adapters.bankid import BankIdError, BankIdPort
 from chalicelib.adapters.dynamo import DynamoDirectory, DynamoEphemeral
 from chalicelib.adapters.oidc import AccessDenied, LoginExpired, LoginRequest, OidcClient, OidcError
 from chalicelib.adapters.population import PopulationRegister, RegisterUnavailable
-from chalicelib.domain import bankid
+from chalicelib.adapters.ratelimit import DynamoRateLimiter
+from chalicelib.domain import bankid, rate_limits
 from chalicelib.domain.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
 from chalicelib.domain.identity import patient_ref
 from chalicelib.domain.model import Principal, PrincipalKind, UnitRole, Ward
@@ -80,6 +81,8 @@ class LoginService:
         bankid_client: BankIdPort | None,
         oidc: dict[str, OidcProvider],
         population: PopulationRegister | None = None,
+        rates: DynamoRateLimiter | None = None,
+        login_limits: dict[str, rate_limits.RateLimit] | None = None,
     ) -> None:
         self._tenant = tenant
         self._sessions = sessions
@@ -90,6 +93,18 @@ class LoginService:
         self._bankid = bankid_client
         self._oidc = oidc
         self._population = population
+        self._rates = rates or DynamoRateLimiter()
+        self._limits = login_limits or rate_limits.login_steps()
+
+    def admit(self, step: str, client_ip: str) -> None:
+        """Count one login step (``start``: BankID or OIDC, ``callback``, ``exchange``) from a client address;
+        raises ``LimitReached`` (429, with when to try again) when the address has made too many this minute."""
+        limit = self._limits[step]
+        now = self._clock()
+        window = limit.window_at(now)
+        if not self._rates.take(self._tenant, limit, client_ip, window):
+            logger.warning("login rate limit reached", extra={"step": step})
+            raise limit.refused(window, now)
 
     def methods(self) -> dict[str, list[str]]:
         citizen = (["bankid"] if self._bankid else []) + [

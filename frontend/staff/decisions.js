@@ -38,14 +38,19 @@ function problemsOf(container, titleKey, fields, aliases = {}) {
   };
 }
 
-/** A button that shows and hides a part of the page (aria-expanded), focusing its first control when opened. */
+/**
+ * A button that shows and hides a part of the page (aria-expanded), focusing its first control when opened. The
+ * content may be a function: it is made when first opened (a form that fetches what it offers fetches it then).
+ */
 export function disclosure(labelKey, content, { className = "button-secondary" } = {}) {
   const id = uniqueId("disclosure");
-  const panel = h("div", { id, class: "disclosure-panel", hidden: true }, content);
+  const lazy = typeof content === "function" ? content : null;
+  const panel = h("div", { id, class: "disclosure-panel", hidden: true }, lazy ? null : content);
   const button = h("button", { type: "button", class: `${className} disclosure`, "aria-expanded": "false",
     "aria-controls": id, t: labelKey });
   button.addEventListener("click", () => {
     const open = button.getAttribute("aria-expanded") !== "true";
+    if (open && lazy && !panel.firstChild) panel.append(lazy());
     button.setAttribute("aria-expanded", String(open));
     panel.hidden = !open;
     if (open) panel.querySelector("select, input, textarea")?.focus();

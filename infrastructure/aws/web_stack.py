@@ -3,10 +3,11 @@
 ``frontend/citizen``, ``frontend/staff`` and ``frontend/shared`` are uploaded (by ``python -m infrastructure.onboard
 deploy``) to a private bucket that only this stack's CloudFront distribution may read (Origin Access Control).
 CloudFront serves them at ``/citizen/``, ``/staff/`` and ``/shared/`` and ``/config.js``, redirects plain HTTP to
-HTTPS, and adds the security headers of :func:`content_security_policy` and :data:`PERMISSIONS_POLICY` to every
-answer. ``/api/*`` goes to the app stack's REST API (stage ``api``), so the API is on the region's own origin, where
-Freja eID+ and SITHS send users back to (``<PublicOrigin>/api/auth/oidc/<provider>/callback``). The WebSocket API is
-reached directly (``wss://<id>.execute-api...``), which the Content-Security-Policy allows by name.
+HTTPS, and adds the security headers of ``infrastructure/security_headers.py`` (the one definition the local gateway
+sends too) to every answer. ``/api/*`` goes to the app stack's REST API (stage ``api``), so the API is on the
+region's own origin, where Freja eID+ and SITHS send users back to
+(``<PublicOrigin>/api/auth/oidc/<provider>/callback``). The WebSocket API is reached directly
+(``wss://<id>.execute-api...``), which the Content-Security-Policy allows by name.
 
 The app stack is deployed after this one, so its two API domains are parameters here (``ApiDomain``,
 ``WebSocketDomain``): empty on the very first deploy (no ``/api/*`` behaviour yet), filled from the app stack's
@@ -20,13 +21,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from infrastructure import security_headers
 from infrastructure.aws.data_stack import RETAIN, check_tenant
 from infrastructure.definitions import TenantResources
 
 FRONTENDS = ("citizen", "staff", "shared")  # the directories of frontend/, served under the same path
-HSTS_SECONDS = 2 * 365 * 24 * 3600  # two years (at least one is asked for; two is what preload lists expect)
-# Cameras and microphones are for video meetings on Nära's own pages only; nothing else a page could ask for.
-PERMISSIONS_POLICY = "camera=(self), microphone=(self), display-capture=(), geolocation=(), payment=(), usb=()"
 # AWS managed CloudFront policies (the same ids in every account).
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
@@ -72,26 +71,10 @@ def photo_origins(resources: TenantResources) -> list[dict[str, Any]]:
 
 
 def content_security_policy(resources: TenantResources) -> dict[str, Any]:
-    """The Content-Security-Policy as a CloudFormation string: scripts only from the site itself (no inline script,
-    no eval), styles only from the site's stylesheets (the pages set no ``style`` attribute and add no ``<style>``
-    element; a width set through the CSSOM, as the triage's progress bar does, is allowed), connections to the site
-    (the REST API is under /api), the photo bucket and the WebSocket API."""
-    photos = photo_origins(resources)
+    """The Content-Security-Policy of ``security_headers`` as a CloudFormation string, with the region's photo
+    bucket and (once the app stack exists) its WebSocket API."""
     websocket = {"Fn::If": ["HasWebSocket", {"Fn::Sub": " wss://${WebSocketDomain}"}, ""]}
-    return {
-        "Fn::Join": [
-            "",
-            [
-                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' ",
-                {"Fn::Join": [" ", photos]},
-                "; connect-src 'self' ",
-                {"Fn::Join": [" ", photos]},
-                websocket,
-                "; font-src 'self'; media-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-                "frame-ancestors 'none'; upgrade-insecure-requests",
-            ],
-        ]
-    }
+    return {"Fn::Join": ["", security_headers.content_security_policy(photo_origins(resources), websocket)]}
 
 
 def _private_bucket(name: str) -> dict[str, Any]:
@@ -242,19 +225,19 @@ def render(resources: TenantResources) -> dict[str, Any]:
                             "Override": True,
                         },
                         "StrictTransportSecurity": {
-                            "AccessControlMaxAgeSec": HSTS_SECONDS,
-                            "IncludeSubdomains": True,
+                            "AccessControlMaxAgeSec": security_headers.HSTS_SECONDS,
+                            "IncludeSubdomains": security_headers.HSTS_INCLUDES_SUBDOMAINS,
                             "Preload": False,
                             "Override": True,
                         },
                         "ContentTypeOptions": {"Override": True},
-                        "FrameOptions": {"FrameOption": "DENY", "Override": True},
-                        "ReferrerPolicy": {"ReferrerPolicy": "same-origin", "Override": True},
+                        "FrameOptions": {"FrameOption": security_headers.FRAME_OPTION, "Override": True},
+                        "ReferrerPolicy": {"ReferrerPolicy": security_headers.REFERRER_POLICY, "Override": True},
                     },
                     "CustomHeadersConfig": {
                         "Items": [
-                            {"Header": "Permissions-Policy", "Value": PERMISSIONS_POLICY, "Override": True},
-                            {"Header": "Cross-Origin-Opener-Policy", "Value": "same-origin", "Override": True},
+                            {"Header": name, "Value": value, "Override": True}
+                            for name, value in security_headers.CUSTOM_HEADERS.items()
                         ]
                     },
                 }

@@ -7,6 +7,10 @@
     /local/...               the local stack's simulators (BankID, Freja eID+, SITHS, population register)
     /local/s3/{bucket}/...   S3 as browsers reach it (see :func:`s3_proxy_routes`): photo uploads and reads
 
+As CloudFront does in AWS, the pages, ``/config.js`` and the API's answers carry the security headers of
+``infrastructure/security_headers.py`` (:class:`SecurityHeaders`); as API Gateway does, the app sees the client's own
+address (``requestContext.identity.sourceIp``), which the login rate limit counts by.
+
 Every call into the app runs in a worker thread: the app makes blocking boto3 calls.
 """
 
@@ -16,6 +20,7 @@ import asyncio
 import base64
 import json
 import logging
+import re
 import threading
 import uuid
 from collections.abc import Callable
@@ -28,17 +33,60 @@ import httpx
 from chalice.local import LambdaContext, LambdaEventConverter, RouteMatcher
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from infrastructure import security_headers
 
 log = logging.getLogger("nara.local.gateway")
 
 FRONTEND = Path(__file__).resolve().parents[2] / "frontend"
 API_ID = "localapi"
 STAGE = "api"
+
+
+# What CloudFront serves in AWS, and so gets its security headers here too (the simulators under /local/ stand for
+# other services, which send their own).
+AS_IN_AWS = ("/api/", "/citizen", "/staff", "/shared/", "/config.js")
+_HOST = re.compile(r"^[A-Za-z0-9.:\[\]-]{1,255}$")
+
+
+class SecurityHeaders:
+    """Adds the headers of ``infrastructure.security_headers`` to every answer of the origin's own paths, replacing
+    any the app set (CloudFront's policy overrides them too). The WebSocket source is this origin's ``/ws``, photos
+    come through this origin (``/local/s3``), and ``upgrade-insecure-requests`` is left out over plain HTTP."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = str(scope.get("path", ""))
+        if scope["type"] != "http" or not (path == "/" or path.startswith(AS_IN_AWS)):
+            await self.app(scope, receive, send)
+            return
+        host = Headers(scope=scope).get("host", "")
+        host = host if _HOST.match(host) else "localhost"
+        https = scope.get("scheme") == "https"
+        added = security_headers.headers(photos=[], websocket=f"{'wss' if https else 'ws'}://{host}", https=https)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in added.items():
+                    headers[name] = value
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _client_address(connection: Request | WebSocket) -> str:
+    return connection.client.host if connection.client else "127.0.0.1"
 
 
 def _context(name: str) -> LambdaContext:
@@ -135,6 +183,7 @@ def build_gateway(
                 event["body"] = base64.b64encode(body).decode("ascii")
                 event["isBase64Encoded"] = True
         event["requestContext"].update({"requestId": uuid.uuid4().hex, "stage": STAGE, "apiId": API_ID})
+        event["requestContext"]["identity"]["sourceIp"] = _client_address(request)  # as API Gateway gives it
         result = await run_in_threadpool(invoke, chalice_app, event, _context("api_handler"))
         out_body = result.get("body") or ""
         raw = base64.b64decode(out_body) if result.get("isBase64Encoded") else out_body.encode("utf-8")
@@ -228,7 +277,7 @@ def build_gateway(
         Mount("/staff", StaticFiles(directory=FRONTEND / "staff", html=True), name="staff"),
         Mount("/shared", StaticFiles(directory=FRONTEND / "shared"), name="shared"),
     ]
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])
 
 
 # A presigned photo upload: the file (at most 10 MB, chalicelib.domain.photos.MAX_BYTES) and the form's fields.

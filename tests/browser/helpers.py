@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,21 @@ def log_in_with_oidc(page: Any, link_name: str, person: str) -> None:
 
 def log_in_with_siths(page: Any, person: str) -> None:
     log_in_with_oidc(page, "Logga in med SITHS-kort", person)
+
+
+def wait_until(page: Any, expression: str, *, arg: Any = None, timeout: float = 10_000) -> Any:
+    """Poll ``expression`` (a JavaScript function, given ``arg``, or an expression) until it is truthy; its value.
+
+    Evaluated through the DevTools protocol on each poll: Playwright's ``wait_for_function`` evaluates its predicate
+    with ``eval`` in the page, which the pages' Content-Security-Policy (no ``unsafe-eval``, as in AWS) refuses."""
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        value = page.evaluate(expression) if arg is None else page.evaluate(expression, arg)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout / 1000:.0f} s: {expression}")
+        time.sleep(0.1)
 
 
 def axe_violations(page: Any) -> list[dict[str, Any]]:

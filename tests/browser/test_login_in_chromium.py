@@ -22,6 +22,7 @@ from tests.browser.helpers import (
     TOLVAN,
     assert_no_axe_violations,
     log_in_with_oidc,
+    wait_until,
 )
 from tests.browser.helpers import citizen as citizen_session
 from tests.browser.helpers import staff as staff_session
@@ -46,7 +47,8 @@ def qr_markup(page: Any) -> str:
 
 def next_qr_markup(page: Any, before: str, timeout: float = 2500) -> str:
     """Waits for the QR code on the page to change (it should every second) and returns the new drawing."""
-    page.wait_for_function(
+    wait_until(
+        page,
         "(before) => { const svg = document.querySelector('.qr svg'); return svg && svg.outerHTML !== before; }",
         arg=before,
         timeout=timeout,

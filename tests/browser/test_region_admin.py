@@ -13,7 +13,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import ANNA, check_both_languages, staff
+from tests.browser.helpers import ANNA, check_both_languages, staff, wait_until
 
 pytestmark = [pytest.mark.browser]
 
@@ -60,9 +60,9 @@ def test_the_region_admin_changes_the_colours_and_every_page_shows_them(open_pag
         # the next load of any page applies the stored colours (not only config.js's)
         page.reload()
         expect(page.get_by_role("heading", name="Regionadministration", level=1)).to_be_visible()
-        page.wait_for_function(f"{PRIMARY_VAR} === '#6b1d5c'")
+        wait_until(page, f"{PRIMARY_VAR} === '#6b1d5c'")
         citizen_page, citizen_problems = open_page("/citizen/")
-        citizen_page.wait_for_function(f"{PRIMARY_VAR} === '#6b1d5c'")
+        wait_until(citizen_page, f"{PRIMARY_VAR} === '#6b1d5c'")
         citizen_problems.assert_none()
     finally:
         _restore_branding(stack)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import ALI, GRETA, PERSONNUMMER, check_both_languages
+from tests.browser.helpers import ALI, GRETA, PERSONNUMMER, check_both_languages, wait_until
 from tests.browser.test_staff_workspace import send, send_triaged
 
 pytestmark = [pytest.mark.browser]
@@ -79,7 +79,7 @@ def test_an_urgent_case_alerts_the_nurse_on_duty_at_once_with_a_sound_she_can_tu
         expect(banner).to_contain_text("Sjuksköterska")
         expect(banner).not_to_contain_text(f"Andfådd {t}")  # an alert carries no health data
         expect(banner.get_by_role("link", name="Öppna ärendet")).to_have_attribute("href", f"#/arenden/{first_id}")
-        maria.wait_for_function("window.__tones >= 2")  # the two-tone beep
+        wait_until(maria, "window.__tones >= 2")  # the two-tone beep
         expect(maria.locator(f"[data-alert='new_case:{mild_id}']")).to_have_count(0)
         check_both_languages(maria, "the queue page with an alert")
 

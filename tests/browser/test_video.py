@@ -13,7 +13,15 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PageProblems, launch_chromium, open_in
-from tests.browser.helpers import ANNA, HSA_ID, HUSKVARNA_ID, PERSONNUMMER, TOLVAN, check_both_languages
+from tests.browser.helpers import (
+    ANNA,
+    HSA_ID,
+    HUSKVARNA_ID,
+    PERSONNUMMER,
+    TOLVAN,
+    check_both_languages,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.browser]
 
@@ -66,7 +74,7 @@ def open_media_page(media_browser: Any, stack: Any) -> Iterator[Any]:
 
 
 def _media_flows(page: Any) -> None:
-    page.wait_for_function(f"({BYTES_RECEIVED})().then((n) => n > 0)", timeout=20_000)
+    wait_until(page, f"({BYTES_RECEIVED})().then((n) => n > 0)", timeout=20_000)
     assert page.evaluate(BYTES_RECEIVED) > 0
 
 

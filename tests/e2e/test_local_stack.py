@@ -16,6 +16,8 @@ import pytest
 import websockets
 from botocore.exceptions import ClientError
 
+from chalicelib.domain import rate_limits
+from infrastructure import security_headers
 from tests.stack import RunningStack, start_stack
 
 pytestmark = pytest.mark.e2e
@@ -75,6 +77,46 @@ def test_case_reaches_the_queue_and_staff_message_reaches_the_citizens_websocket
     pushed = asyncio.run(converse())
     assert pushed["type"] == "message"
     assert pushed["message"] == {**pushed["message"], "seq": 1, "text": "Hej! Har du feber?", "sender_kind": "staff"}
+
+
+def test_pages_and_api_answers_carry_the_security_headers_cloudfront_sends(stack: RunningStack) -> None:
+    """The headers of the one definition CloudFront's policy is made from, locally over plain HTTP (so without
+    upgrade-insecure-requests), and no-store on an answer with patient data."""
+    host = stack.origin.removeprefix("http://")
+    expected = security_headers.headers(photos=[], websocket=f"ws://{host}", https=False)
+    citizen = stack.login("citizen", TOLVAN)
+    case = _submit(stack, citizen)
+    answers = [httpx.get(stack.origin + path) for path in ("/citizen/", "/staff/", "/config.js", "/api/units")]
+    patient_data = httpx.get(f"{stack.origin}/api/citizen/cases/{case['case_id']}", headers=_auth(citizen))
+    for answer in [*answers, patient_data]:
+        assert answer.status_code == 200, answer.url
+        assert {name: answer.headers.get(name) for name in expected} == expected, answer.url
+    policy = dict(d.strip().split(" ", 1) for d in expected["Content-Security-Policy"].split(";"))
+    assert policy["script-src"] == "'self'" and policy["frame-ancestors"] == "'none'"
+    assert "upgrade-insecure-requests" not in expected["Content-Security-Policy"]
+    assert patient_data.headers["Cache-Control"] == "no-store" and "Ont i halsen" in patient_data.text
+
+
+def test_login_starts_over_the_limit_from_one_address_get_429_and_other_addresses_can_log_in(
+    stack: RunningStack,
+) -> None:
+    """The gateway passes the client's own address, as API Gateway does: this test's client comes from 127.0.0.2,
+    every other test's from 127.0.0.1."""
+    limit = rate_limits.LOGIN_PER_MINUTE
+    for attempt in range(2):  # a second go only if a minute began during the first (each window counts from zero),
+        # from another address (what the first go sent in the new minute counts there)
+        elsewhere = httpx.Client(
+            base_url=stack.origin, transport=httpx.HTTPTransport(local_address=f"127.0.0.{2 + attempt}")
+        )
+        minute = int(time.time()) // 60
+        answers = [elsewhere.get("/api/auth/oidc/siths/start") for _ in range(limit + 1)]
+        if int(time.time()) // 60 == minute:
+            break
+    assert [a.status_code for a in answers] == [302] * limit + [429]
+    refused = answers[-1]
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert "Vänta" in refused.json()["error"]["message_sv"]
+    assert stack.login("staff", ANNA_NURSE)  # from 127.0.0.1: unaffected
 
 
 def test_table_stream_reaches_the_event_handlers_through_the_pump(stack: RunningStack) -> None:
