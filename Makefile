@@ -56,7 +56,7 @@ test-integration: setup
 	$(BIN)/pytest -q -n 2 tests/adapters tests/api
 
 test-infra: setup cfn-lint-env
-	$(BIN)/pytest -q -n 2 tests/infra
+	$(BIN)/pytest -q tests/infra
 
 test-e2e: setup
 	$(BIN)/pytest -q -n 2 --dist loadfile tests/e2e
