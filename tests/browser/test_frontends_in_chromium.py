@@ -83,6 +83,7 @@ def test_language_switch_turns_the_page_english_persists_and_switches_back(open_
     expect(page.locator(".emergency")).to_contain_text("In a life-threatening emergency – call 112")
     expect(page).to_have_title("Contact your health centre – Nära")
 
+    page.wait_for_load_state("networkidle")  # a reload would cut short what the page is still fetching
     page.reload()  # the choice is remembered
     expect(page.get_by_role("heading", name="Contact your health centre")).to_be_visible()
     staff, _ = open_page("/staff/", context=page.context)  # ... in the staff frontend too
