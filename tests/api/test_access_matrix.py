@@ -288,8 +288,9 @@ def _sessions(world: World) -> None:
 
 def _schedule(api: Api) -> None:
     api.container.directory.put_region(TENANT, {"self_booking": {"professions": [], "priorities": []}})
-    # tomorrow only, so that the number of slots is the same at any hour: moto's index queries grow with the table
-    tomorrow = datetime.now(UTC).date() + timedelta(days=1)
+    # one day only, so that the number of slots is the same at any hour (moto's index queries grow with the table),
+    # and the day after tomorrow, so that every time is more than 24 hours ahead and may still be cancelled online
+    day = datetime.now(UTC).date() + timedelta(days=2)
     for unit_id, nurse, length in (
         (UNIT_A, PRINCIPALS["nurse_unit"], 30),
         (UNIT_B, PRINCIPALS["nurse_other_unit"], 60),
@@ -308,8 +309,8 @@ def _schedule(api: Api) -> None:
                 weekdays=("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
                 start=time(6, 0),
                 end=time(23, 0),
-                valid_from=tomorrow,
-                valid_to=tomorrow,
+                valid_from=day,
+                valid_to=day,
             ),
         )
     assert api.container.booking.materialise(TENANT, weeks=1) > 0
