@@ -31,7 +31,7 @@ from typing import Any
 import httpx
 import websockets
 
-from tests.stack import COLD_ANSWERS, RunningStack, start_stack
+from tests.stack import COLD_ANSWERS, RunningStack, personnummer, start_stack
 
 CITIZENS = 50
 STAFF = 10
@@ -39,16 +39,6 @@ SECONDS = 60.0
 HUSKVARNA = "SE2321000057-VC01"
 NURSES = ("SE2321000057-S001", "SE2321000057-S002", "SE2321000057-S010")
 TARGET_ERRORS = 0
-
-
-def personnummer(i: int) -> str:
-    """A valid personnummer (Luhn check digit) for simulated citizen ``i``: born in 1980-1989."""
-    body = f"{80 + i % 10:02d}{1 + i % 12:02d}{1 + i % 28:02d}{100 + i:03d}"
-    total = 0
-    for position, digit in enumerate(int(d) for d in body):
-        product = digit * (2 if position % 2 == 0 else 1)
-        total += product // 10 + product % 10
-    return f"19{body}{(10 - total % 10) % 10}"
 
 
 @dataclass

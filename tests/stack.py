@@ -58,6 +58,16 @@ COLD_ANSWERS: dict[str, Any] = {
 }
 
 
+def personnummer(i: int) -> str:
+    """A valid personnummer (Luhn check digit) for simulated citizen ``i``: born in 1980-1989."""
+    body = f"{80 + i % 10:02d}{1 + i % 12:02d}{1 + i % 28:02d}{100 + i:03d}"
+    total = 0
+    for position, digit in enumerate(int(d) for d in body):
+        product = digit * (2 if position % 2 == 0 else 1)
+        total += product // 10 + product % 10
+    return f"19{body}{(10 - total % 10) % 10}"
+
+
 @dataclass
 class RunningStack:
     process: subprocess.Popen[str]
@@ -180,13 +190,19 @@ class RunningStack:
             return self.process.wait(timeout=5)
 
 
-def start_stack(log_dir: Path, timeout: float = 60.0, regions: tuple[str, ...] = ("jonkoping",)) -> RunningStack:
+def start_stack(
+    log_dir: Path,
+    timeout: float = 60.0,
+    regions: tuple[str, ...] = ("jonkoping",),
+    options: tuple[str, ...] = (),
+) -> RunningStack:
+    """``options``: more arguments of ``python -m infrastructure.local`` (e.g. ``("--faults", "0.1")``)."""
     port = free_ports(len(regions))
     log_path = log_dir / f"local-stack-{port}.log"
     log = log_path.open("w")
     env = {**os.environ, "NARA_PORT": str(port), "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "infrastructure.local", "--port", str(port), "--regions", ",".join(regions)],
+        [sys.executable, "-m", "infrastructure.local", "--port", str(port), "--regions", ",".join(regions), *options],
         cwd=ROOT,
         env=env,
         stdout=log,

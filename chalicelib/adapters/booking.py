@@ -31,7 +31,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters import keys
-from chalicelib.adapters.dynamo import Entity, IdempotencyItem, _create_once
+from chalicelib.adapters.dynamo import Entity, IdempotencyItem, _create_once, error_code
 from chalicelib.domain.booking import (
     Availability,
     Booking,
@@ -482,7 +482,7 @@ class DynamoBookings:
         try:
             item.save(condition=BookingItem.reminder_sent_at.does_not_exist())
         except PutError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
+            if error_code(error) == "ConditionalCheckFailedException":
                 return False
             raise
         return True
@@ -562,7 +562,7 @@ def _exception_entry(item: _ScheduleItem) -> ScheduleEntry[ScheduleException]:
 
 
 def _condition_failed(error: PutError | UpdateError | DeleteError) -> bool:
-    return error.cause_response_code == "ConditionalCheckFailedException"
+    return error_code(error) == "ConditionalCheckFailedException"
 
 
 def _save_versioned(item: _ScheduleItem, expected: int | None) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -53,7 +54,56 @@ class OwnerIndex(GlobalSecondaryIndex["Entity"]):
     gsi2sk = UnicodeAttribute(range_key=True)
 
 
-class Entity(Model):
+def error_code(error: Exception) -> str | None:
+    """DynamoDB's error code behind a pynamodb error (``ConditionalCheckFailedException``, ...), or None when there
+    was no answer (a timeout, a lost connection): pynamodb's own ``cause_response_code`` fails on those."""
+    response = getattr(getattr(error, "cause", None), "response", None) or {}
+    code = response.get("Error", {}).get("Code")
+    return str(code) if code is not None else None
+
+
+def condition_failed(error: Exception) -> bool:
+    """Whether DynamoDB refused the write because its condition did not hold."""
+    return error_code(error) == "ConditionalCheckFailedException"
+
+
+class SavedOnce(Model):
+    """A conditional put whose answer was lost is not a failure when its write was made.
+
+    DynamoDB can make a write and lose its answer (a timeout, a dropped connection); botocore then sends the same
+    put again, and its condition — "no such item yet", "still at version n" — no longer holds, because of the
+    write it is waiting to hear about. Every put here carries an id of its own (``put_id``, new for each call of
+    ``save``, the same in botocore's retries of it). When a conditional put fails, the item is read back (strongly
+    consistent): if it is exactly the item this put writes, its own id included, this put's write was made and the
+    put succeeded. Anything else — another writer, an earlier delivery of the same event writing the same content,
+    a newer version — stays the failure it is, so "already recorded" still means someone else recorded it.
+    Transactions need none of this: their client request token makes DynamoDB answer a resent transaction without
+    doing it again."""
+
+    put_id = UnicodeAttribute(null=True)
+
+    def save(self, condition: Any = None, *, add_version_condition: bool = True) -> dict[str, Any]:
+        self.put_id = uuid.uuid4().hex
+        try:
+            return super().save(condition, add_version_condition=add_version_condition)
+        except PutError as error:
+            if not condition_failed(error) or not self._stored_as_sent():
+                raise
+            self.update_local_version_attribute()
+            return {}
+
+    def _stored_as_sent(self) -> bool:
+        (hash_key,), kwargs = self._get_save_args()  # the key and the attributes the put sent, with its version
+        sent = dict(kwargs["attributes"])
+        found = self._get_connection().get_item(hash_key, range_key=kwargs.get("range_key"), consistent_read=True)
+        stored = dict(found.get("Item") or {})
+        for key in (self._hash_key_attribute(), self._range_key_attribute()):
+            if key is not None:
+                stored.pop(key.attr_name, None)
+        return bool(stored) and stored == sent
+
+
+class Entity(SavedOnce):
     class Meta:
         table_name = "nara-unconfigured"
         region = "eu-north-1"
@@ -300,7 +350,7 @@ class AuditUnitIndex(GlobalSecondaryIndex["AuditRecordItem"]):
     gsi2sk = UnicodeAttribute(range_key=True)
 
 
-class AuditRecordItem(Model):
+class AuditRecordItem(SavedOnce):
     """One access to patient data. Lives in the separate, append-only audit table."""
 
     class Meta:
@@ -379,7 +429,7 @@ def _create_once(item: Entity) -> bool:
     try:
         item.save(condition=Entity.pk.does_not_exist())
     except PutError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        if error_code(error) == "ConditionalCheckFailedException":
             return False
         raise
     return True
@@ -550,7 +600,7 @@ class DynamoCases:
         try:
             item.save(condition=CaseItem.pk.exists())  # pynamodb adds "version = case.version" and increments it
         except PutError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
+            if error_code(error) == "ConditionalCheckFailedException":
                 raise Conflict("The case changed at the same time.") from error
             raise
         return _case_from_item(item)
@@ -696,7 +746,7 @@ class DynamoQueueStats:
                 item.save()  # conditional on the version read (or on absence)
                 return
             except PutError as error:
-                if error.cause_response_code != "ConditionalCheckFailedException":
+                if error_code(error) != "ConditionalCheckFailedException":
                     raise
 
     def first_contacts(self, tenant: str, unit_id: str, profession: str) -> list[datetime]:
@@ -728,7 +778,7 @@ class DynamoNoticeLog:
                 add_version_condition=False,
             )
         except PutError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
+            if error_code(error) == "ConditionalCheckFailedException":
                 return False
             raise
         return True
@@ -739,7 +789,7 @@ class DynamoNoticeLog:
         try:
             item.delete(condition=NoticeItem.last_event == event_id, add_version_condition=False)
         except DeleteError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
+            if error_code(error) != "ConditionalCheckFailedException":
                 raise
 
 
@@ -777,7 +827,11 @@ class DynamoConnections:
             item = ConnectionItem.get(keys.connection_pk(tenant, connection_id), keys.CONNECTION_SK)
         except ConnectionItem.DoesNotExist:
             return
-        item.delete(condition=ConnectionItem.pk.exists())
+        try:
+            item.delete(condition=ConnectionItem.pk.exists())
+        except DeleteError as error:  # gone already (by another call, or this one's lost answer): as wanted
+            if not condition_failed(error):
+                raise
 
     def of_subject(self, tenant: str, subject: str) -> list[str]:
         items = Entity.owner_index.query(keys.subject_pk(tenant, subject), Entity.gsi2sk.startswith("CONN#"))
@@ -914,7 +968,7 @@ class DynamoDirectory:
                 tx.save(item)  # conditional on the version read
                 tx.save(self._change_item(tenant, unit_id, change), condition=Entity.pk.does_not_exist())
         except TransactWriteError as error:
-            if error.cause_response_code == "TransactionCanceledException":
+            if error_code(error) == "TransactionCanceledException":
                 return False
             raise
         return True
@@ -963,7 +1017,7 @@ class DynamoDirectory:
                     tx.delete(entry)
                 tx.save(self._change_item(tenant, unit_id, change), condition=Entity.pk.does_not_exist())
         except TransactWriteError as error:
-            if error.cause_response_code == "TransactionCanceledException":
+            if error_code(error) == "TransactionCanceledException":
                 return False
             raise
         return True
@@ -1015,7 +1069,7 @@ class DynamoDirectory:
                 tx.save(item)  # conditional on the version read
                 tx.save(self._region_change_item(tenant, change), condition=Entity.pk.does_not_exist())
         except TransactWriteError as error:
-            if error.cause_response_code == "TransactionCanceledException":
+            if error_code(error) == "TransactionCanceledException":
                 return False
             raise
         return True
@@ -1031,7 +1085,7 @@ class DynamoDirectory:
                 tx.save(item, condition=Entity.pk.does_not_exist())
                 tx.save(self._region_change_item(tenant, change), condition=Entity.pk.does_not_exist())
         except TransactWriteError as error:
-            if error.cause_response_code == "TransactionCanceledException":
+            if error_code(error) == "TransactionCanceledException":
                 return False
             raise
         return True
@@ -1114,7 +1168,7 @@ class DynamoOverflowCapacity:
                 add_version_condition=False,
             )
         except UpdateError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
+            if error_code(error) == "ConditionalCheckFailedException":
                 return False
             raise
         return True
@@ -1129,7 +1183,7 @@ class DynamoOverflowCapacity:
                 add_version_condition=False,
             )
         except UpdateError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
+            if error_code(error) != "ConditionalCheckFailedException":
                 raise
 
     def offered(self, tenant: str, unit_id: str, day: str) -> int:
@@ -1246,7 +1300,7 @@ class DynamoSessions:
                 add_version_condition=False,
             )
         except UpdateError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
+            if error_code(error) != "ConditionalCheckFailedException":
                 raise
 
     def revoke(self, tenant: str, session_id: str, *, now: datetime) -> None:
@@ -1258,7 +1312,7 @@ class DynamoSessions:
                 add_version_condition=False,
             )
         except UpdateError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
+            if error_code(error) != "ConditionalCheckFailedException":
                 raise  # already revoked (or never existed): logging out twice is fine
 
 
@@ -1290,7 +1344,7 @@ class DynamoEphemeral:
                 actions=[EphemeralItem.data.set(data)], condition=EphemeralItem.pk.exists(), add_version_condition=False
             )
         except UpdateError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
+            if error_code(error) == "ConditionalCheckFailedException":
                 return False
             raise
         return True
@@ -1303,7 +1357,7 @@ class DynamoEphemeral:
         except DoesNotExist:
             return None
         except DeleteError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
+            if error_code(error) == "ConditionalCheckFailedException":
                 return None
             raise
         return dict(item.data), item.expires_at
@@ -1435,7 +1489,7 @@ class DynamoDrafts:
         try:
             item.save(condition=DraftItem.pk.exists())  # pynamodb adds "version = draft.version" and increments it
         except PutError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
+            if error_code(error) == "ConditionalCheckFailedException":
                 raise Conflict("The triage changed at the same time; reload it.") from error
             raise
         return _draft_from_item(item)
@@ -1560,14 +1614,14 @@ class DynamoAuditLog:
                 self._write_listed(tenant, actor, actor_name, action, pk, at, chunk, ids)
                 written += len(chunk)
             except TransactWriteError as error:
-                if error.cause_response_code != "TransactionCanceledException":
+                if error_code(error) != "TransactionCanceledException":
                     raise
                 for case in chunk:  # another request of the same staff member wrote some of them meanwhile
                     try:
                         self._write_listed(tenant, actor, actor_name, action, pk, at, [case], ids)
                         written += 1
                     except TransactWriteError as single:
-                        if single.cause_response_code != "TransactionCanceledException":
+                        if error_code(single) != "TransactionCanceledException":
                             raise
         return written
 
@@ -1725,7 +1779,7 @@ class DynamoNoticeEvents:
         try:
             item.delete(condition=NoticeEventItem.pk.exists(), add_version_condition=False)
         except DeleteError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
+            if error_code(error) != "ConditionalCheckFailedException":
                 raise
 
     def defer(self, tenant: str, notice: DeferredNotice) -> bool:
@@ -1750,7 +1804,7 @@ class DynamoNoticeEvents:
                 add_version_condition=False,
             )
         except PutError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
+            if error_code(error) == "ConditionalCheckFailedException":
                 return False
             raise
         return True
@@ -1771,7 +1825,7 @@ class DynamoNoticeEvents:
         try:
             item.delete(condition=DeferredNoticeItem.text == notice.text, add_version_condition=False)
         except DeleteError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
+            if error_code(error) == "ConditionalCheckFailedException":
                 return False
             raise
         return True
@@ -1838,7 +1892,7 @@ class DynamoPhoneInvites:
         try:
             item.delete(add_version_condition=False)
         except DeleteError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
+            if error_code(error) != "ConditionalCheckFailedException":
                 raise
 
     def use(self, tenant: str, token_hash: str, subject: str) -> bool:
@@ -1852,7 +1906,7 @@ class DynamoPhoneInvites:
                 add_version_condition=False,
             )
         except UpdateError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
+            if error_code(error) == "ConditionalCheckFailedException":
                 return False
             raise
         return True

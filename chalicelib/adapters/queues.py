@@ -8,6 +8,11 @@ from typing import Any
 
 import boto3
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyItemAlreadyExistsError,
+    IdempotencyItemNotFoundError,
+)
+from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import STATUS_CONSTANTS, DataRecord
 
 from chalicelib.adapters import tables
 from chalicelib.domain.events import DomainEvent
@@ -43,13 +48,38 @@ class SnsEventPublisher:
                 raise RuntimeError(f"could not publish {len(result['Failed'])} domain events")
 
 
-def idempotency_store(
-    *, table_name: str, tenant: str, consumer: str, region: str, endpoint: str | None
-) -> DynamoDBPersistenceLayer:
+class EventMemory(DynamoDBPersistenceLayer):
+    """Powertools' idempotency records, also when DynamoDB's answer to "this event is now in progress" is lost.
+
+    The record is a conditional put (no record yet, or an expired one). When its answer is lost, botocore sends the
+    put again and finds the record — its own — so Powertools would take the event as being handled by another
+    delivery, and every later delivery as well until the record's in-progress time ran out (the invocation's whole
+    timeout): the event would end in the DLQ unhandled. A record in progress with this put's own expiry times (to
+    the millisecond of the invocation's deadline) is this put's, and the handling goes on."""
+
+    def _put_record(self, data_record: DataRecord) -> None:
+        try:
+            super()._put_record(data_record)
+        except IdempotencyItemAlreadyExistsError as error:
+            found = error.old_data_record
+            if found is None:
+                try:
+                    found = self._get_record(data_record.idempotency_key)
+                except IdempotencyItemNotFoundError:
+                    raise error from None
+            if not (
+                found.status == STATUS_CONSTANTS["INPROGRESS"]
+                and found.in_progress_expiry_timestamp == data_record.in_progress_expiry_timestamp
+                and found.expiry_timestamp == data_record.expiry_timestamp
+            ):
+                raise
+
+
+def idempotency_store(*, table_name: str, tenant: str, consumer: str, region: str, endpoint: str | None) -> EventMemory:
     """Where a consumer remembers the events it has handled: items of the main table, one partition per consumer,
     expiring by the table's TTL."""
     client = boto3.session.Session().client("dynamodb", region_name=region, endpoint_url=endpoint)
-    return DynamoDBPersistenceLayer(
+    return EventMemory(
         table_name=table_name,
         key_attr="pk",
         sort_key_attr="sk",

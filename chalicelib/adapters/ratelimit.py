@@ -17,7 +17,7 @@ from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import size
 
 from chalicelib.adapters import keys
-from chalicelib.adapters.dynamo import Entity
+from chalicelib.adapters.dynamo import Entity, error_code
 from chalicelib.domain.rate_limits import RateLimit, Window
 
 # A window's item outlives its window a little (TTL deletion is lazy anyway): nothing reads an ended window.
@@ -57,7 +57,7 @@ class DynamoRateLimiter:
                 add_version_condition=False,
             )
         except UpdateError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
+            if error_code(error) == "ConditionalCheckFailedException":
                 return False
             raise
         return True

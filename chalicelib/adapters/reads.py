@@ -19,7 +19,7 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAt
 from pynamodb.exceptions import PutError
 
 from chalicelib.adapters import keys
-from chalicelib.adapters.dynamo import Entity
+from chalicelib.adapters.dynamo import Entity, error_code
 
 SIDES = ("citizen", "staff")
 
@@ -67,7 +67,7 @@ class DynamoReads:
                 add_version_condition=False,  # the mark itself is the condition: it only rises
             )
         except PutError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
+            if error_code(error) == "ConditionalCheckFailedException":
                 return False
             raise
         return True

@@ -19,7 +19,7 @@ from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.models import Model
 
-from chalicelib.adapters.dynamo import Entity
+from chalicelib.adapters.dynamo import Entity, error_code
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.templates import UNIT, PhraseTemplate
 
@@ -113,7 +113,7 @@ def _item(template: PhraseTemplate) -> PhraseTemplateItem:
 
 
 def _condition_failed(error: PutError | UpdateError) -> bool:
-    return error.cause_response_code == "ConditionalCheckFailedException"
+    return error_code(error) == "ConditionalCheckFailedException"
 
 
 class DynamoTemplates:

@@ -6,6 +6,9 @@ the region seeded from its configuration, the event pump, and the API, the WebSo
 on its own port (the first region on ``--port``, the next on the port after it, ...). Nothing is shared between
 regions: tokens, keys and data of one are useless in the other, as in AWS. The first region runs in this process,
 each further one in a child process. Ctrl-C stops everything.
+
+``--faults 0.1`` makes about a tenth of the stack's AWS calls throttle, fail or time out once it is serving (the
+regions' seeding is not disturbed); see ``infrastructure/local/faults.py`` and docs/reliability.md.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from chalicelib.adapters.notify import sms_token_secret
 from infrastructure.definitions import TenantResources
 from infrastructure.local import demo_region
 from infrastructure.local.embedded_aws import CREDENTIALS, REGION, EmbeddedAws
+from infrastructure.local.faults import FaultInjector
 from infrastructure.local.pump import EventPump
 from infrastructure.tenant_config import ConfigError, of
 
@@ -53,7 +57,24 @@ def main(argv: list[str] | None = None) -> int:
         help="comma-separated regions, each on its own port from --port: a name (infrastructure/regions/<name>.yaml) "
         "or the path of a region's configuration file",
     )
+    parser.add_argument(
+        "--faults",
+        type=float,
+        default=float(os.environ.get("NARA_FAULTS") or 0),
+        help="share (0-1) of AWS calls that throttle, fail or time out on purpose (default 0: none)",
+    )
+    parser.add_argument(
+        "--fault-seed",
+        type=int,
+        default=int(os.environ["NARA_FAULT_SEED"]) if os.environ.get("NARA_FAULT_SEED") else None,
+        help="seed of the fault choices, to repeat a run",
+    )
     args = parser.parse_args(argv)
+    if not 0 <= args.faults <= 1:
+        parser.error("--faults is a share between 0 and 1, e.g. 0.1")
+    faults = FaultInjector(args.faults, args.fault_seed)
+    if args.faults:
+        faults.install()  # before the first botocore session: every client of this process passes through it
     started = time.monotonic()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     for noisy in ("werkzeug", "botocore", "urllib3", "pynamodb"):
@@ -83,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
                 str(args.port + i),
                 "--regions",
                 name,
+                "--faults",
+                str(args.faults),
+                *(["--fault-seed", str(args.fault_seed + i)] if args.fault_seed is not None else []),
             ]
         )
         for i, name in enumerate(regions[1:], start=1)
@@ -170,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         *s3_proxy_routes("/local/s3", aws.endpoint),
         *bankid_sim.routes("/local/bankid"),
         *population_sim.routes("/local/population"),
+        *faults.routes("/local/faults"),
         *oidc_sim.routes(
             "/local/freja",
             issuer=f"{origin}/local/freja",
@@ -190,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     @contextlib.asynccontextmanager
     async def lifespan(_: Any) -> AsyncIterator[None]:
         pump.start()
+        if args.faults:
+            faults.enable()
         print(
             f"\nNära is running ({config.name}), started in {time.monotonic() - started:.1f} s\n"
             f"  Invånare (citizen):   {origin}/citizen/\n"
@@ -197,7 +224,12 @@ def main(argv: list[str] | None = None) -> int:
             f"  API (OpenAPI):        {origin}/api/openapi.json\n"
             f"  WebSocket:            ws://{args.host}:{args.port}/ws\n"
             f"  Embedded AWS:         {aws.endpoint}\n"
-            "Stop with Ctrl-C.\n",
+            + (
+                f"  Faults on purpose:    {args.faults:.0%} of AWS calls ({origin}/local/faults)\n"
+                if args.faults
+                else ""
+            )
+            + "Stop with Ctrl-C.\n",
             flush=True,
         )
         yield

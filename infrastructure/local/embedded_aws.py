@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -217,6 +218,52 @@ def transactions_as_in_dynamodb() -> None:
 
     keeping_streams.keeps_streams = True  # type: ignore[attr-defined]
     DynamoDBBackend.transact_write_items = keeping_streams  # type: ignore[method-assign]
+    _transactions_once_per_token()
+
+
+IDEMPOTENCY_WINDOW = 600.0  # seconds: DynamoDB keeps a transaction's client request token for 10 minutes
+
+
+def _transactions_once_per_token() -> None:
+    """A transaction sent again with the same ``ClientRequestToken`` within 10 minutes is not done again: the answer
+    is the first one's, as in DynamoDB (another request under the same token is refused). botocore gives every
+    TransactWriteItems call a token and keeps it when it retries, so a transaction whose answer was lost (a timeout
+    after DynamoDB made the writes) succeeds on the retry; moto would do it again, and find its own conditions
+    broken."""
+    from moto.dynamodb.exceptions import DynamodbException
+    from moto.dynamodb.responses import DynamoHandler
+
+    original = DynamoHandler.transact_write_items
+    done: dict[str, tuple[float, str, Any]] = {}
+    lock = threading.Lock()
+
+    class IdempotentParameterMismatch(DynamodbException):
+        def __init__(self) -> None:
+            super().__init__(
+                "com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException",
+                "The request uses the same client token as a previous, but non-identical request.",
+            )
+
+    def transact_write_items(self: Any) -> Any:
+        token = self.body.get("ClientRequestToken")
+        if not token:
+            return original(self)
+        fingerprint = json.dumps(self.body.get("TransactItems"), sort_keys=True)
+        now = time.monotonic()
+        with lock:
+            for old in [t for t, (at, _, _) in done.items() if now - at > IDEMPOTENCY_WINDOW]:
+                del done[old]
+            seen = done.get(token)
+        if seen is not None:
+            if seen[1] != fingerprint:
+                raise IdempotentParameterMismatch()
+            return seen[2]
+        result = original(self)
+        with lock:
+            done[token] = (now, fingerprint, result)
+        return result
+
+    DynamoHandler.transact_write_items = transact_write_items  # type: ignore[method-assign]
 
 
 class EmbeddedAws:
