@@ -215,27 +215,30 @@ class BookingService:
                 "The case already has a booked time; change it instead.",
                 message_sv="Du har redan en bokad tid i ärendet. Ändra den i stället.",
             )
-        slot = self._bookable(case, slot_id)
-        now = self._clock()
-        booking = Booking(
-            booking_id=Booking.new_id(case.case_id, current),
-            tenant=case.tenant,
-            case_id=case.case_id,
-            unit_id=case.unit_id,
-            patient_ref=case.patient_ref,
-            slot=slot,
-            state=BookingState.BOOKED,
-            created_at=now,
-            created_by=principal.subject,
-            version=current.version if current is not None else 0,
-            updated_at=now,
-        )
         try:
-            return self._bookings.book(
-                booking, now=now, idempotency=(principal.subject, idempotency_key, digest, {"slot_id": slot_id})
+            slot = self._bookable(case, slot_id)
+            now = self._clock()
+            booking = Booking(
+                booking_id=Booking.new_id(case.case_id, current),
+                tenant=case.tenant,
+                case_id=case.case_id,
+                unit_id=case.unit_id,
+                patient_ref=case.patient_ref,
+                slot=slot,
+                state=BookingState.BOOKED,
+                created_at=now,
+                created_by=principal.subject,
+                version=current.version if current is not None else 0,
+                updated_at=now,
             )
-        except SlotTaken as taken:
-            raise SlotTaken(self._alternatives(case, slot)) from taken
+            try:
+                return self._bookings.book(
+                    booking, now=now, idempotency=(principal.subject, idempotency_key, digest, {"slot_id": slot_id})
+                )
+            except SlotTaken as taken:
+                raise SlotTaken(self._alternatives(case, slot)) from taken
+        except Conflict as lost:
+            return self._booked_meanwhile(case, slot_id, lost)
 
     def reschedule(self, principal: Principal, case_id: str, slot_id: str, *, idempotency_key: str) -> Booking:
         """Move the booking to another free time in one transaction (old slot released, new taken, booking
@@ -252,14 +255,20 @@ class BookingService:
             return current
         now = self._clock()
         current.require_citizen_may_change(now, self.rule(case.tenant).cancel_limit)
-        slot = self._bookable(case, slot_id)
-        moved = current.moved_to(slot, now)
         try:
-            return self._bookings.move(
-                current, moved, now=now, idempotency=(principal.subject, idempotency_key, digest, {"slot_id": slot_id})
-            )
-        except SlotTaken as taken:
-            raise SlotTaken(self._alternatives(case, slot)) from taken
+            slot = self._bookable(case, slot_id)
+            moved = current.moved_to(slot, now)
+            try:
+                return self._bookings.move(
+                    current,
+                    moved,
+                    now=now,
+                    idempotency=(principal.subject, idempotency_key, digest, {"slot_id": slot_id}),
+                )
+            except SlotTaken as taken:
+                raise SlotTaken(self._alternatives(case, slot)) from taken
+        except Conflict as lost:
+            return self._booked_meanwhile(case, slot_id, lost)
 
     def cancel(self, principal: Principal, case_id: str) -> Booking:
         """The citizen cancels up to the tenant's limit before the time; cancelling again returns the cancelled
@@ -272,7 +281,10 @@ class BookingService:
             return current
         now = self._clock()
         cancelled = current.cancel_by_citizen(principal.subject, now, self.rule(case.tenant).cancel_limit)
-        return self._bookings.end(cancelled, now=now, release=True)
+        try:
+            return self._bookings.end(cancelled, now=now, release=True)
+        except Conflict as lost:
+            return self._ended_meanwhile(case, cancelled, lost, by=None)
 
     def ics(self, principal: Principal, case_id: str) -> bytes:
         """The booked time as an iCalendar file: when, where and with which unit; no health data."""
@@ -326,11 +338,15 @@ class BookingService:
         return entries
 
     def no_show(self, principal: Principal, booking_id: str) -> Booking:
-        _, booking = self._staff_booking(principal, booking_id, "booking_no_show")
+        case, booking = self._staff_booking(principal, booking_id, "booking_no_show")
         if booking.state is BookingState.NO_SHOW:
             return booking  # a retry
         now = self._clock()
-        return self._bookings.end(booking.mark_no_show(principal.subject, now), now=now, release=False)
+        marked = booking.mark_no_show(principal.subject, now)
+        try:
+            return self._bookings.end(marked, now=now, release=False)
+        except Conflict as lost:
+            return self._ended_meanwhile(case, marked, lost, by=principal.subject)
 
     def cancel_by_staff(self, principal: Principal, booking_id: str, message: str) -> Booking:
         """Staff cancel at any time, with a message to the patient (also posted in the case's chat when open)."""
@@ -338,7 +354,11 @@ class BookingService:
         if booking.state is BookingState.CANCELLED and booking.cancelled_by == principal.subject:
             return booking  # a retry
         now = self._clock()
-        cancelled = self._bookings.end(booking.cancel_by_staff(principal.subject, message, now), now=now, release=True)
+        wanted = booking.cancel_by_staff(principal.subject, message, now)
+        try:
+            cancelled = self._bookings.end(wanted, now=now, release=True)
+        except Conflict as lost:
+            return self._ended_meanwhile(case, wanted, lost, by=principal.subject)  # its message is posted by it
         if case.is_open:
             text = f"Din bokade tid har avbokats av mottagningen. {cancelled.reason}"
             self._chat.post_in_logged_case(principal, case, text=text[:2000], client_id=f"cancel-{booking_id}")
@@ -693,6 +713,27 @@ class BookingService:
         if taken is not None:
             raise SlotTaken(self._alternatives(case, slot))
         return slot
+
+    def _booked_meanwhile(self, case: Case, slot_id: str, lost: Conflict) -> Booking:
+        """After a lost race: the case's booking if it now holds this very slot (the same request sent again, or
+        clicked twice, while the first was being stored: that one's booking is the answer); else ``lost``."""
+        current = self._bookings.current(case.tenant, case.case_id)
+        if current is not None and current.active and current.slot.slot_id == slot_id:
+            return current
+        raise lost
+
+    def _ended_meanwhile(self, case: Case, ended: Booking, lost: Conflict, *, by: str | None) -> Booking:
+        """After a lost race to end a booking: the stored booking if it has ended so already (the same cancel or
+        no-show sent twice at once, done by the other send; ``by``: only if that was done by them); else ``lost``."""
+        again = self._bookings.current(case.tenant, case.case_id)
+        if (
+            again is not None
+            and again.booking_id == ended.booking_id
+            and again.state is ended.state
+            and by in (None, again.cancelled_by)
+        ):
+            return again
+        raise lost
 
     def _replay(self, principal: Principal, key: str, digest: str, case: Case) -> Booking | None:
         found = self._idempotency.find(principal.tenant, principal.subject, key)

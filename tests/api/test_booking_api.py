@@ -3,7 +3,6 @@ no-show, staff cancel, offered times in the chat; and 50 citizens racing for one
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -336,60 +335,3 @@ def test_materialising_again_creates_nothing_and_reminders_are_marked_once(ready
     assert [b.case_id for b in marked] == ["case-knee"]
     assert service.reminders_due(TENANT) == []
     assert service._bookings.current(TENANT, "case-knee").reminder_sent_at is not None
-
-
-def test_fifty_citizens_on_one_slot_give_exactly_one_booking_and_49_clear_conflicts(server_container: Any) -> None:
-    tenant = server_container.settings.tenant
-    server_container.directory.put_unit(tenant, UNIT_A, "Vårdcentralen A", {"professions": ["doctor"]})
-    server_container.directory.put_region(tenant, SELF_BOOKING)
-    service = server_container.booking
-    service._bookings.put_availability(
-        tenant,
-        Availability(
-            availability_id="a1",
-            unit_id=UNIT_A,
-            staff_hsa_id="SE-DOC-1",
-            staff_name="Dr Berg",
-            profession="doctor",
-            form="physical",
-            length_minutes=60,
-            location="Storgatan 1",
-            weekdays=("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
-            start=time(0, 0),
-            end=time(23, 0),
-            valid_from=date(2026, 1, 1),
-        ),
-    )
-    service.materialise(tenant, weeks=1)
-    citizens = [Principal(tenant, PATIENT.kind, f"patient-{i}", f"Patient {i}", "bankid", "loa3") for i in range(50)]
-    for i, who in enumerate(citizens):
-        visit_case(server_container, who, f"race-{i}")
-    target = service.free_slots(citizens[0], "race-0", None)[1][4]
-    won: list[str] = []
-    refused: list[SlotTaken] = []
-    other: list[Exception] = []
-    start = threading.Barrier(len(citizens))
-
-    def attempt(i: int) -> None:
-        start.wait()
-        try:
-            won.append(
-                service.book(citizens[i], f"race-{i}", target.slot_id, idempotency_key=f"race-key-{i:04d}").case_id
-            )
-        except SlotTaken as error:
-            refused.append(error)
-        except Exception as error:  # collected and asserted below
-            other.append(error)
-
-    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(50)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not other, other[:3]
-    assert len(won) == 1 and len(refused) == 49
-    assert {e.message_sv for e in refused} == {"Tiden togs precis av någon annan. Välj en annan tid."}
-    assert all(e.alternatives and target.slot_id not in {a.slot_id for a in e.alternatives} for e in refused)
-    assert service._bookings.slot(tenant, target.slot_id)[1] == won[0]
-    booked = [c for c in (service._bookings.current(tenant, f"race-{i}") for i in range(50)) if c is not None]
-    assert [b.case_id for b in booked] == won
