@@ -28,6 +28,7 @@ from chalicelib.api import (
     booking,
     chat,
     citizen,
+    http,
     interregion,
     invites,
     login,
@@ -93,7 +94,7 @@ def correlate(event: Any, get_response: Any) -> Response:
     headers = event.headers or {}
     logger.set_correlation_id(headers.get("x-correlation-id") or event.context.get("requestId"))
     metrics.add_metric(name="ApiRequest", unit=MetricUnit.Count, value=1)
-    response: Response = get_response(event)
+    response: Response = http.in_api_shape(get_response(event))
     if response.status_code >= 500:
         metrics.add_metric(name="ApiServerError", unit=MetricUnit.Count, value=1)
     return response
@@ -120,7 +121,7 @@ def ws_connect(event: WebsocketEvent) -> dict[str, Any]:
 def ws_message(event: WebsocketEvent) -> None:
     try:
         body = json.loads(event.body or "{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deep to be a message of ours: ignored
         body = {}
     if isinstance(body, dict) and body.get("action") == "ping":
         with contextlib.suppress(WebsocketDisconnectedError):  # the page left between its ping and the answer

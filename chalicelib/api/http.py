@@ -78,6 +78,8 @@ def _swedish(kind: str, context: dict[str, Any]) -> str:
         return f"Välj ett av värdena: {context.get('expected', '')}."
     if kind == "extra_forbidden":
         return "Fältet är okänt här; ta bort det."
+    if kind == "string_unicode":
+        return "Texten innehåller ett ogiltigt tecken; ta bort det och skicka igen."
     return "Värdet har fel form; kontrollera fältet."
 
 
@@ -90,6 +92,47 @@ def validation_error_response(error: ValidationError) -> Response:
     )
 
 
+# Chalice answers a few requests itself, before or around any view, as {"Code", "Message"}: a Content-Type other
+# than JSON (415), a method the path does not have (405), a view that failed unexpectedly (500). ``in_api_shape``
+# gives them the API's own error body, so that every client reads every error the same way.
+_CHALICE_ERRORS: dict[int, tuple[str, str, str]] = {
+    415: (
+        "unsupported_media_type",
+        "Send the body as JSON, with Content-Type: application/json.",
+        "Skicka innehållet som JSON, med Content-Type: application/json.",
+    ),
+    405: ("method_not_allowed", "This address does not take that method.", "Adressen tar inte emot den metoden."),
+    500: (
+        "internal_error",
+        "Something went wrong on our side; try again in a while.",
+        "Något gick fel hos oss; försök igen om en stund.",
+    ),
+}
+
+
+def in_api_shape(response: Response) -> Response:
+    """Chalice's own error answers in the API's error shape; every other answer unchanged."""
+    if response.status_code < 400:
+        return response
+    body = response.body
+    if isinstance(body, bytes | str):
+        try:
+            body = json.loads(body or "null")
+        except ValueError:
+            return response
+    if not (isinstance(body, dict) and set(body) == {"Code", "Message"} and response.status_code >= 400):
+        return response
+    code, message, message_sv = _CHALICE_ERRORS.get(
+        response.status_code, ("bad_request", "The request could not be handled.", "Begäran kunde inte hanteras.")
+    )
+    if response.status_code < 500:
+        message = f"{body['Message']}. {message}"
+    shaped = error_response(response.status_code, code, message, message_sv=message_sv)
+    kept = {k: v for k, v in response.headers.items() if k.lower() != "content-type"}
+    shaped.headers.update({**NO_STORE, **kept})
+    return shaped
+
+
 def respond(model: BaseModel, status: int = 200) -> Response:
     return Response(body=model.model_dump_json(), status_code=status, headers=dict(JSON))
 
@@ -97,13 +140,21 @@ def respond(model: BaseModel, status: int = 200) -> Response:
 def parse_body(model: type[M], request: Request) -> M:
     raw = request.raw_body or b""
     if len(raw) > MAX_BODY_BYTES:
-        raise PayloadTooLarge(f"The body is {len(raw)} bytes; at most {MAX_BODY_BYTES} are allowed.")
+        raise PayloadTooLarge(
+            f"The body is {len(raw)} bytes; at most {MAX_BODY_BYTES} are allowed.",
+            message_sv=f"Innehållet är för stort ({len(raw)} byte); högst {MAX_BODY_BYTES} byte är tillåtet.",
+        )
     try:
         data = json.loads(raw or b"null")
     except (ValueError, UnicodeDecodeError) as error:
-        raise ValidationFailed("The body is not valid JSON.") from error
+        raise ValidationFailed("The body is not valid JSON.", message_sv="Innehållet är inte giltig JSON.") from error
+    except RecursionError as error:  # arrays or objects nested hundreds deep: no form of ours has more than a few
+        raise ValidationFailed(
+            "The body is nested too deeply to be one of this API's forms.",
+            message_sv="Innehållet är för djupt nästlat för att vara ett av tjänstens formulär.",
+        ) from error
     if not isinstance(data, dict):
-        raise ValidationFailed("The body must be a JSON object.")
+        raise ValidationFailed("The body must be a JSON object.", message_sv="Innehållet måste vara ett JSON-objekt.")
     return model.model_validate(data)
 
 
