@@ -9,8 +9,8 @@ CHROMIUM ?= /usr/bin/chromium
 # same modules again.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: run test setup lint typecheck triage-check test-unit test-integration test-infra test-e2e test-browser \
-        chromium cfn-lint-env openapi bench clean replay-dlq
+.PHONY: run test setup lint typecheck triage-check test-unit test-integration test-fuzz test-infra test-e2e \
+        test-browser chromium cfn-lint-env openapi bench fuzz clean replay-dlq
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,8 +20,9 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 setup: $(VENV)/.installed
 
+# FAULTS=0.1: a tenth of the stack's AWS calls throttle, fail or time out on purpose (docs/reliability.md, "Faults")
 run: setup
-	$(BIN)/python -m infrastructure.local --regions jonkoping,kalmar
+	$(BIN)/python -m infrastructure.local --regions jonkoping,kalmar $(if $(FAULTS),--faults $(FAULTS))
 
 $(CFN_VENV)/.installed: requirements-cfn.txt
 	test -x $(CFN_VENV)/bin/python || $(PYTHON) -m venv $(CFN_VENV)
@@ -55,6 +56,15 @@ test-unit: setup
 test-integration: setup
 	$(BIN)/pytest -q -n 2 tests/adapters tests/api
 
+# The fuzzing tier's fixed sample (one example per operation, role and mode); in a run of its own: it keeps one moto
+# for the whole session in each worker (docs/reliability.md, "Fuzzing").
+test-fuzz: setup
+	$(BIN)/pytest -q -n 2 tests/fuzz
+
+# The full fuzzing run (issue 10): more than 10,000 generated requests, a few minutes.
+fuzz: setup
+	NARA_FUZZ_EXAMPLES=18 $(BIN)/pytest -q -n 2 tests/fuzz
+
 test-infra: setup cfn-lint-env
 	$(BIN)/pytest -q tests/infra
 
@@ -64,7 +74,7 @@ test-e2e: setup
 test-browser: setup chromium
 	$(BIN)/pytest -q -n 2 --durations=8 tests/browser
 
-test: lint typecheck triage-check test-unit test-integration test-infra test-e2e test-browser
+test: lint typecheck triage-check test-unit test-integration test-fuzz test-infra test-e2e test-browser
 	@echo "make test: every tier passed"
 
 openapi: setup  # regenerate docs/openapi.json after changing routes or models

@@ -379,6 +379,7 @@ def staff_case_slots(case_id: str) -> Response:
     request=OfferSlots,
     response=MessageView,
     status=201,
+    also=(200,),
     errors=(404, 409),
 )
 def offer(case_id: str) -> Response:

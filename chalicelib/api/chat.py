@@ -57,6 +57,7 @@ class RequestPhoto(Strict):
     request=PostMessage,
     response=MessageView,
     status=201,
+    also=(200,),
     errors=(404, 409, 413, 429),
 )
 def post_message(case_id: str) -> Response:
@@ -115,6 +116,7 @@ def mark_read(case_id: str) -> Response:
     request=RequestPhoto,
     response=MessageView,
     status=201,
+    also=(200,),
     errors=(403, 404, 409),
 )
 def request_photo(case_id: str) -> Response:

@@ -91,7 +91,10 @@ def _raw() -> bytes:
     raw = bp.current_request.raw_body or b""
     raw = raw.encode() if isinstance(raw, str) else raw
     if len(raw) > MAX_REFERRAL_BYTES:
-        raise PayloadTooLarge(f"The body is {len(raw)} bytes; at most {MAX_REFERRAL_BYTES} are allowed.")
+        raise PayloadTooLarge(
+            f"The body is {len(raw)} bytes; at most {MAX_REFERRAL_BYTES} are allowed.",
+            message_sv=f"Innehållet är för stort ({len(raw)} byte); högst {MAX_REFERRAL_BYTES} byte är tillåtet.",
+        )
     return raw
 
 
@@ -109,6 +112,7 @@ def _authorization() -> str:
     access=Access.REGION,
     response=ReferralReceived,
     status=201,
+    also=(200,),
     errors=(409, 413, 422),
 )
 def receive_referral() -> Response:

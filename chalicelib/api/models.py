@@ -478,8 +478,10 @@ class BeginTriage(Strict):
 class UpdateIntake(Strict):
     """Change what was written in the intake (only the fields given)."""
 
-    reason: str | None = Field(default=None, min_length=1, max_length=REASON_MAX)
-    free_text: str | None = Field(default=None, max_length=DRAFT_FREE_TEXT_MAX)
+    # Not nullable: the reason cannot be removed and "" clears the own words (a null was a 500, found by fuzzing).
+    # The defaults are never used: only the fields given are applied (``exclude_unset``).
+    reason: str = Field(default="", min_length=1, max_length=REASON_MAX)
+    free_text: str = Field(default="", max_length=DRAFT_FREE_TEXT_MAX)
     expectations: str | None = Field(default=None, max_length=EXPECTATIONS_MAX)
     notify_sms: str | None = NOTIFY_SMS
     notify_email: str | None = NOTIFY_EMAIL

@@ -28,6 +28,7 @@ class Operation:
     query: tuple[tuple[str, str, bool], ...] = ()  # (name, description, required)
     idempotency_key: bool = False
     errors: tuple[int, ...] = field(default=())
+    also: tuple[int, ...] = ()  # other success statuses, with the same body (e.g. 200 for a repeated create)
 
 
 REGISTRY: list[Operation] = []
@@ -47,12 +48,15 @@ def operation(
     query: tuple[tuple[str, str, bool], ...] = (),
     idempotency_key: bool = False,
     errors: tuple[int, ...] = (),
+    also: tuple[int, ...] = (),
 ) -> Callable[[F], F]:
     """Register a Chalice route and describe it for the OpenAPI document in one place."""
 
     def decorate(fn: F) -> F:
         REGISTRY.append(
-            Operation(method, path, summary, tag, access, request, response, status, query, idempotency_key, errors)
+            Operation(
+                method, path, summary, tag, access, request, response, status, query, idempotency_key, errors, also
+            )
         )
         bp.route(path, methods=[method])(guarded(fn, access, lambda: bp.current_request))
         return fn
@@ -125,7 +129,8 @@ def document(*, title: str, version: str, server_url: str = "/api") -> dict[str,
         ok: dict[str, Any] = {"description": "OK"}
         if op.response is not None:
             ok["content"] = {"application/json": {"schema": _schema_ref(op.response, components)}}
-        spec["responses"][str(op.status)] = ok
+        for status in sorted({op.status, *op.also}):
+            spec["responses"][str(status)] = ok
         codes = set(op.errors)
         spec["x-access"] = op.access.value
         if op.access is not Access.PUBLIC:
@@ -133,7 +138,7 @@ def document(*, title: str, version: str, server_url: str = "/api") -> dict[str,
             spec["security"] = [{"region" if op.access is Access.REGION else "session": []}]
         if op.access in (Access.CITIZEN, Access.STAFF):
             codes |= {403}
-        if op.request is not None or op.query:
+        if op.request is not None or op.query or op.idempotency_key:  # a missing or malformed key is 422
             codes |= {400, 422}
         for code in sorted(codes):
             spec["responses"][str(code)] = {
@@ -142,7 +147,7 @@ def document(*, title: str, version: str, server_url: str = "/api") -> dict[str,
             }
         paths.setdefault(op.path, {})[op.method.lower()] = spec
     return {
-        "openapi": "3.0.3",
+        "openapi": "3.1.0",  # the models' schemas are JSON Schema 2020-12 (pydantic), as 3.1 has them
         "info": {"title": title, "version": version},
         "servers": [{"url": server_url}],
         "paths": paths,

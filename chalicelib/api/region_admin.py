@@ -239,6 +239,7 @@ def put_region_settings() -> Response:
     request=NewUnit,
     response=UnitAddedView,
     status=201,
+    also=(200,),
     errors=(403, 409, 422),
 )
 def put_region_unit(unit_id: str) -> Response:

@@ -230,6 +230,7 @@ def get_schedule(unit_id: str) -> Response:
     access=Access.STAFF,
     request=AvailabilityRequest,
     response=AvailabilitySaved,
+    also=(201,),
     errors=(403, 404, 409, 422),
 )
 def put_availability(unit_id: str, availability_id: str) -> Response:
@@ -272,6 +273,7 @@ def delete_availability(unit_id: str, availability_id: str) -> Response:
     access=Access.STAFF,
     request=ExceptionRequest,
     response=ExceptionSaved,
+    also=(201,),
     errors=(403, 404, 409, 422),
 )
 def put_exception(unit_id: str, exception_id: str) -> Response:

@@ -131,6 +131,7 @@ def list_templates() -> Response:
     request=NewTemplate,
     response=PhraseTemplateView,
     status=201,
+    also=(200,),
     errors=(404, 409),
 )
 def create_template() -> Response:
