@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from chalice.app import (
     Chalice,
     ConvertToMiddleware,
@@ -44,7 +42,9 @@ from chalicelib.api import (
     video,
 )
 from chalicelib.domain.errors import Unauthenticated
-from chalicelib.services.video import TICKET_PREFIX as VIDEO_TICKET_PREFIX
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 settings = bootstrap.settings()
 app = Chalice(app_name="nara")
@@ -105,6 +105,8 @@ def correlate(event: Any, get_response: Any) -> Response:
 
 @app.on_ws_connect()
 def ws_connect(event: WebsocketEvent) -> dict[str, Any]:
+    from chalicelib.services.video import TICKET_PREFIX as VIDEO_TICKET_PREFIX
+
     raw = event.to_dict()
     ticket = (raw.get("queryStringParameters") or {}).get("ticket")
     try:
@@ -169,6 +171,9 @@ def mark_booking_reminders(event: Any) -> None:
 
 
 def _consume(consumer: str, event: SQSEvent) -> dict[str, Any]:
+    # Powertools' batch utilities (asyncio among them) load in the consumers' Lambda only, not in the API's.
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
     consumers = bootstrap.consumers(bootstrap.container())
 
     def record_handler(record: SQSRecord) -> None:

@@ -26,59 +26,53 @@ The same code runs in AWS Lambda and in the local stack; only endpoints and cred
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
+import sys
 import tempfile
+import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache, partial
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
-import boto3
-import httpx
-
-from chalicelib.adapters import booking as booking_records
-from chalicelib.adapters import dynamo
-from chalicelib.adapters import photos as photo_records
-from chalicelib.adapters import stats as stats_records
-from chalicelib.adapters import templates as template_records
-from chalicelib.adapters import video as video_records
-from chalicelib.adapters.bankid import BankIdClient
-from chalicelib.adapters.interregion import PartnerKeys, RegionClient, RegionSigner, RegionVerifier
-from chalicelib.adapters.notify import SesEmail, SmsProviders, SnsSms, sms_token_secret
-from chalicelib.adapters.oidc import OidcClient, freja_eid_plus, siths_eid
-from chalicelib.adapters.population import HttpPopulationRegister
-from chalicelib.adapters.queues import SnsEventPublisher, idempotency_store
-from chalicelib.adapters.ratelimit import DynamoRateLimiter
 from chalicelib.adapters.sdk import share_model_loader
-from chalicelib.adapters.secrets import CachedSecret
-from chalicelib.adapters.tokens import SessionTokens
-from chalicelib.adapters.websocket import WebSocketPusher
-from chalicelib.domain.model import PrincipalKind
-from chalicelib.domain.tokens import purpose_key
-from chalicelib.services.admin import AdminService
-from chalicelib.services.alerts import AlertService
-from chalicelib.services.audit import AuditService
-from chalicelib.services.booking import BookingService
-from chalicelib.services.cases import CaseService
-from chalicelib.services.chat import ChatService
-from chalicelib.services.events import EventConsumers, EventService
-from chalicelib.services.handling import HandlingService
-from chalicelib.services.interregion import InterRegionService
-from chalicelib.services.invites import PhoneInviteService
-from chalicelib.services.login import LoginService, OidcProvider
-from chalicelib.services.notify import NotificationService
-from chalicelib.services.overflow import OverflowService
-from chalicelib.services.photos import PhotoService
-from chalicelib.services.realtime import RealtimeService
-from chalicelib.services.record import RecordService
-from chalicelib.services.region_admin import RegionAdminService
-from chalicelib.services.sessions import SessionService
-from chalicelib.services.stats import StatsService
-from chalicelib.services.templates import TemplateService
-from chalicelib.services.triage_session import TriageSessionService
-from chalicelib.services.video import VideoService
-from chalicelib.triage import Library, default_library
+
+if TYPE_CHECKING:  # the adapters and services are imported where they are built (a cold start loads what it uses)
+    from chalicelib.adapters import dynamo
+    from chalicelib.adapters.bankid import BankIdClient
+    from chalicelib.adapters.interregion import RegionSigner
+    from chalicelib.adapters.notify import SmsProviders
+    from chalicelib.adapters.ratelimit import DynamoRateLimiter
+    from chalicelib.adapters.websocket import WebSocketPusher
+    from chalicelib.services.admin import AdminService
+    from chalicelib.services.alerts import AlertService
+    from chalicelib.services.audit import AuditService
+    from chalicelib.services.booking import BookingService
+    from chalicelib.services.cases import CaseService
+    from chalicelib.services.chat import ChatService
+    from chalicelib.services.events import EventConsumers, EventService
+    from chalicelib.services.handling import HandlingService
+    from chalicelib.services.interregion import InterRegionService
+    from chalicelib.services.invites import PhoneInviteService
+    from chalicelib.services.login import LoginService, OidcProvider
+    from chalicelib.services.notify import NotificationService
+    from chalicelib.services.overflow import OverflowService
+    from chalicelib.services.photos import PhotoService
+    from chalicelib.services.realtime import RealtimeService
+    from chalicelib.services.record import RecordService
+    from chalicelib.services.region_admin import RegionAdminService
+    from chalicelib.services.sessions import SessionService
+    from chalicelib.services.stats import StatsService
+    from chalicelib.services.templates import TemplateService
+    from chalicelib.services.triage_session import TriageSessionService
+    from chalicelib.services.video import VideoService
+    from chalicelib.triage import Library
+
+T = TypeVar("T")
 
 share_model_loader()  # botocore's JSON models are read once per process, not once per session
 
@@ -188,40 +182,412 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
-@dataclass(frozen=True)
+class _Lazy(Generic[T]):
+    """A part of the container built when first used, once (also when several threads ask at once), then kept in
+    the instance, where later reads find it directly."""
+
+    def __init__(self, make: Callable[[Any], T]) -> None:
+        self._make = make
+        self._name = make.__name__
+
+    @overload
+    def __get__(self, container: None, owner: type) -> _Lazy[T]: ...
+
+    @overload
+    def __get__(self, container: Container, owner: type) -> T: ...
+
+    def __get__(self, container: Container | None, owner: type) -> _Lazy[T] | T:
+        if container is None:
+            return self
+        with container._lock:
+            if self._name not in container.__dict__:
+                container.__dict__[self._name] = self._make(container)
+            return container.__dict__[self._name]  # type: ignore[no-any-return]
+
+
+_RECORDS = ("photos", "templates", "booking", "video")  # adapter modules with pynamodb models of their own
+
+
+def _records(name: str) -> Any:
+    """An adapter module with models of its own, its cached connections forgotten (the table may have changed)."""
+    module = importlib.import_module(f"chalicelib.adapters.{name}")
+    module.configure()
+    return module
+
+
 class Container:
-    settings: Settings
-    sessions: SessionService
-    login: LoginService
-    directory: dynamo.DynamoDirectory
-    audit_log: dynamo.DynamoAuditLog
-    audit: AuditService
-    cases: CaseService
-    chat: ChatService
-    handling: HandlingService
-    realtime: RealtimeService
-    events: EventService
-    alerts: AlertService
-    triage: TriageSessionService
-    photos: PhotoService
-    notify: NotificationService
-    triage_library: Library
-    templates: TemplateService
-    record: RecordService
-    booking: BookingService
-    video: VideoService
-    invites: PhoneInviteService
-    admin: AdminService
-    region_admin: RegionAdminService
-    overflow: OverflowService
-    stats: StatsService
-    interregion: InterRegionService
-    region_signer: RegionSigner
+    """The adapters and services of the deployment. Each is built when first used and then reused for the life of
+    the process: a request that reads a session builds the session service and one DynamoDB client, not the SNS,
+    S3, Secrets Manager and SES clients, the triage library and the services of routes it does not call (Lambda's
+    cold start). The same parts share the same instances as when all were built at once."""
+
+    def __init__(self, settings: Settings) -> None:
+        from chalicelib.adapters import dynamo
+
+        self.settings = settings
+        self._lock = threading.RLock()
+        self.connection = dynamo.configure(
+            dynamo.DynamoSettings(
+                table_name=settings.table_name,
+                audit_table_name=settings.audit_table_name,
+                region=settings.region,
+                endpoint=settings.aws_endpoint,
+            )
+        )
+        for name in _RECORDS:  # already loaded by an earlier container: point them at this one's tables too
+            if f"chalicelib.adapters.{name}" in sys.modules:
+                _records(name)
+
+    # --- adapters shared by several services ---
+
+    @_Lazy
+    def directory(self) -> dynamo.DynamoDirectory:
+        from chalicelib.adapters import dynamo
+
+        return dynamo.DynamoDirectory()
+
+    @_Lazy
+    def audit_log(self) -> dynamo.DynamoAuditLog:
+        from chalicelib.adapters import dynamo
+
+        return dynamo.DynamoAuditLog(self.connection)
+
+    @_Lazy
+    def _case_store(self) -> dynamo.DynamoCases:
+        from chalicelib.adapters import dynamo
+
+        return dynamo.DynamoCases(self.connection)
+
+    @_Lazy
+    def _connections(self) -> dynamo.DynamoConnections:
+        from chalicelib.adapters import dynamo
+
+        return dynamo.DynamoConnections()
+
+    @_Lazy
+    def _ephemeral(self) -> dynamo.DynamoEphemeral:
+        from chalicelib.adapters import dynamo
+
+        return dynamo.DynamoEphemeral()
+
+    @_Lazy
+    def _session_store(self) -> dynamo.DynamoSessions:
+        from chalicelib.adapters import dynamo
+
+        return dynamo.DynamoSessions()
+
+    @_Lazy
+    def _rates(self) -> DynamoRateLimiter:
+        from chalicelib.adapters.ratelimit import DynamoRateLimiter
+
+        return DynamoRateLimiter()  # limits: chalicelib/domain/rate_limits.py (the defaults, for every region)
+
+    @_Lazy
+    def _pusher(self) -> WebSocketPusher:
+        from chalicelib.adapters.websocket import WebSocketPusher
+
+        ws_endpoint = self.settings.ws_endpoint or "https://websocket-endpoint-not-configured.invalid"
+        return WebSocketPusher(endpoint=ws_endpoint, region=self.settings.region)
+
+    @_Lazy
+    def _sms(self) -> SmsProviders:
+        from chalicelib.adapters.notify import SmsProviders, SnsSms, sms_token_secret
+        from chalicelib.adapters.secrets import CachedSecret
+
+        s = self.settings
+        return SmsProviders(
+            sns=SnsSms(sender_id=s.sms_sender_id, region=s.region, endpoint=s.aws_endpoint)
+            if s.sms_sender_id
+            else None,
+            token_for=lambda tenant: CachedSecret(sms_token_secret(tenant), region=s.region, endpoint=s.aws_endpoint),
+        )
+
+    @_Lazy
+    def region_signer(self) -> RegionSigner:
+        from chalicelib.adapters.interregion import RegionSigner
+        from chalicelib.adapters.secrets import CachedSecret
+
+        s = self.settings
+        return RegionSigner(s.tenant, CachedSecret(s.region_key_secret_id, region=s.region, endpoint=s.aws_endpoint))
+
+    @_Lazy
+    def triage_library(self) -> Library:
+        from chalicelib.triage import default_library
+
+        return default_library()
+
+    # --- services ---
+
+    @_Lazy
+    def audit(self) -> AuditService:
+        from chalicelib.services.audit import AuditService
+
+        return AuditService(self.audit_log, clock=utc_now, ids=new_id, patient_key=self.settings.patient_key.encode())
+
+    @_Lazy
+    def sessions(self) -> SessionService:
+        from chalicelib.adapters.tokens import SessionTokens
+        from chalicelib.services.sessions import SessionService
+
+        s = self.settings
+        tokens = SessionTokens(tenant=s.tenant, signing_key=s.session_key)
+        return SessionService(self._session_store, self._ephemeral, tokens, tenant=s.tenant, clock=utc_now, ids=new_id)
+
+    @_Lazy
+    def login(self) -> LoginService:
+        from chalicelib.services.login import LoginService
+
+        s = self.settings
+        population = None
+        if s.population_register_url:
+            from chalicelib.adapters.population import HttpPopulationRegister
+
+            population = HttpPopulationRegister(s.population_register_url)
+        return LoginService(
+            tenant=s.tenant,
+            sessions=self.sessions,
+            ephemeral=self._ephemeral,
+            directory=self.directory,
+            patient_key=s.patient_key.encode(),
+            clock=utc_now,
+            bankid_client=_bankid(s),
+            oidc=_oidc_providers(s),
+            population=population,
+            rates=self._rates,
+        )
+
+    @_Lazy
+    def chat(self) -> ChatService:
+        from chalicelib.services.chat import ChatService
+
+        return ChatService(
+            self._case_store, self._connections, self._pusher, self.audit, clock=utc_now, rates=self._rates
+        )
+
+    @_Lazy
+    def photos(self) -> PhotoService:
+        from chalicelib.adapters import dynamo
+        from chalicelib.services.photos import PhotoService
+
+        s = self.settings
+        photo_records = _records("photos")
+        return PhotoService(
+            dynamo.DynamoDrafts(self.connection),
+            self._case_store,
+            photo_records.DynamoPhotos(self.connection),
+            photo_records.S3PhotoFiles(
+                s.photo_bucket, region=s.region, endpoint=s.aws_endpoint, public_endpoint=s.s3_public_url
+            ),
+            self.audit,
+            clock=utc_now,
+            ids=new_id,
+            chat=self.chat,  # a photo added to a case is posted in its chat
+        )
+
+    @_Lazy
+    def handling(self) -> HandlingService:
+        from chalicelib.services.handling import HandlingService
+
+        return HandlingService(
+            self._case_store, self.directory, self._connections, self._pusher, self.audit, clock=utc_now
+        )
+
+    @_Lazy
+    def interregion(self) -> InterRegionService:
+        from chalicelib.adapters.interregion import PartnerKeys, RegionClient, RegionVerifier
+        from chalicelib.services.interregion import InterRegionService
+
+        s = self.settings
+        return InterRegionService(
+            self._case_store,
+            self.directory,
+            self._ephemeral,
+            self.audit,
+            self.handling,
+            RegionClient(s.tenant, self.region_signer, clock=utc_now),
+            RegionVerifier(s.tenant, PartnerKeys()),
+            tenant=s.tenant,
+            partner_urls=s.partner_urls,
+            patient_key=s.patient_key.encode(),
+            clock=utc_now,
+            ids=new_id,
+        )
+
+    @_Lazy
+    def invites(self) -> PhoneInviteService:
+        from chalicelib.adapters import dynamo
+        from chalicelib.domain.tokens import purpose_key
+        from chalicelib.services.invites import PhoneInviteService
+
+        s = self.settings
+        return PhoneInviteService(
+            dynamo.DynamoPhoneInvites(),
+            self.directory,
+            self._sms.for_region,
+            clock=utc_now,
+            link_key=purpose_key(s.session_key, "nara phone invites"),
+            citizen_url=f"{s.public_origin}/citizen/",
+        )
+
+    @_Lazy
+    def cases(self) -> CaseService:
+        from chalicelib.adapters import dynamo
+        from chalicelib.services.cases import CaseService
+
+        return CaseService(
+            self._case_store, self.directory, dynamo.DynamoIdempotency(), self.audit, clock=utc_now, ids=new_id
+        )
+
+    @_Lazy
+    def alerts(self) -> AlertService:
+        from chalicelib.services.alerts import AlertService
+
+        return AlertService(self._case_store, self.directory, self._connections, self._pusher, clock=utc_now)
+
+    @_Lazy
+    def realtime(self) -> RealtimeService:
+        from chalicelib.services.realtime import RealtimeService
+
+        return RealtimeService(self._connections, self.sessions, tenant=self.settings.tenant, clock=utc_now)
+
+    @_Lazy
+    def events(self) -> EventService:
+        from chalicelib.adapters.queues import SnsEventPublisher
+        from chalicelib.services.events import EventService
+
+        s = self.settings
+        publisher = SnsEventPublisher(topic_arn=s.events_topic_arn, region=s.region, endpoint=s.aws_endpoint)
+        # the photo service (and its S3 client) is built only when a draft with photos has expired
+        return EventService(self._case_store, publisher, on_draft_expired=self._forget_draft)
+
+    def _forget_draft(self, tenant: str, draft_id: str) -> int:
+        return self.photos.forget_draft(tenant, draft_id)
+
+    @_Lazy
+    def notify(self) -> NotificationService:
+        from chalicelib.adapters import dynamo
+        from chalicelib.services.notify import NotificationService
+
+        s = self.settings
+        email = None
+        if s.email_sender:
+            from chalicelib.adapters.notify import SesEmail
+
+            email = SesEmail(sender=s.email_sender, region=s.region, endpoint=s.aws_endpoint)
+        return NotificationService(
+            self._case_store,
+            dynamo.DynamoNoticeLog(),
+            dynamo.DynamoNoticeEvents(),
+            self.directory,
+            self._connections,
+            clock=utc_now,
+            link=f"{s.public_origin}/citizen/",
+            sms=self._sms,
+            email=email,
+        )
+
+    @_Lazy
+    def templates(self) -> TemplateService:
+        from chalicelib.services.templates import TemplateService
+
+        return TemplateService(_records("templates").DynamoTemplates(), self.directory, clock=utc_now)
+
+    @_Lazy
+    def record(self) -> RecordService:
+        from chalicelib.services.record import RecordService
+
+        return RecordService(self._case_store, self.directory, self.audit, clock=utc_now)
+
+    @_Lazy
+    def booking(self) -> BookingService:
+        from chalicelib.adapters import dynamo
+        from chalicelib.services.booking import BookingService
+
+        return BookingService(
+            _records("booking").DynamoBookings(self.connection),
+            self._case_store,
+            self.directory,
+            dynamo.DynamoIdempotency(),
+            self.audit,
+            self.chat,
+            clock=utc_now,
+        )
+
+    @_Lazy
+    def video(self) -> VideoService:
+        from chalicelib.adapters.secrets import CachedSecret
+        from chalicelib.domain.tokens import purpose_key
+        from chalicelib.services.video import VideoService
+
+        s = self.settings
+        return VideoService(
+            _records("video").DynamoVideo(self.connection),
+            self._case_store,
+            self.directory,
+            self._connections,
+            self._ephemeral,
+            self._pusher,
+            self.audit,
+            tenant=s.tenant,
+            clock=utc_now,
+            ids=new_id,
+            link_key=purpose_key(s.session_key, "nara interpreter links"),
+            turn_secret=CachedSecret(s.turn_secret_id, region=s.region, endpoint=s.aws_endpoint),
+        )
+
+    @_Lazy
+    def triage(self) -> TriageSessionService:
+        from chalicelib.adapters import dynamo
+        from chalicelib.services.triage_session import TriageSessionService
+
+        return TriageSessionService(
+            dynamo.DynamoDrafts(self.connection),
+            self.directory,
+            dynamo.DynamoIdempotency(),
+            self.triage_library,
+            cases=self._case_store,
+            clock=utc_now,
+            ids=new_id,
+            invites=self.invites,
+        )
+
+    @_Lazy
+    def admin(self) -> AdminService:
+        from chalicelib.services.admin import AdminService
+
+        return AdminService(self.directory, self._session_store, tenant=self.settings.tenant, clock=utc_now, ids=new_id)
+
+    @_Lazy
+    def region_admin(self) -> RegionAdminService:
+        from chalicelib.services.region_admin import RegionAdminService
+
+        return RegionAdminService(self.directory, self._session_store, clock=utc_now, ids=new_id)
+
+    @_Lazy
+    def overflow(self) -> OverflowService:
+        from chalicelib.adapters import dynamo
+        from chalicelib.services.overflow import OverflowService
+
+        return OverflowService(
+            self._case_store, self.directory, dynamo.DynamoOverflowCapacity(), clock=utc_now, ids=new_id
+        )
+
+    @_Lazy
+    def stats(self) -> StatsService:
+        from chalicelib.adapters.stats import DynamoStats
+        from chalicelib.services.stats import StatsService
+
+        return StatsService(
+            DynamoStats(self.connection, self.settings.table_name), self._case_store, self.audit, clock=utc_now
+        )
 
 
 def consumers(built: Container) -> EventConsumers:
     """The consumers of domain events of the container, each idempotent by event id (built once, when first used)."""
     if not _consumers or _consumers[0][0] is not built:
+        from chalicelib.adapters.queues import idempotency_store
+        from chalicelib.services.events import EventConsumers
+
         s = built.settings
         handlers = {
             "timeline": built.events.record_on_timeline,
@@ -239,172 +605,8 @@ _consumers: list[tuple[Container, EventConsumers]] = []
 
 
 def build(settings: Settings) -> Container:
-    connection = dynamo.configure(
-        dynamo.DynamoSettings(
-            table_name=settings.table_name,
-            audit_table_name=settings.audit_table_name,
-            region=settings.region,
-            endpoint=settings.aws_endpoint,
-        )
-    )
-    photo_records.configure()
-    template_records.configure()
-    booking_records.configure()
-    video_records.configure()
-    case_store = dynamo.DynamoCases(connection)
-    connections = dynamo.DynamoConnections()
-    directory = dynamo.DynamoDirectory()
-    audit_log = dynamo.DynamoAuditLog(connection)
-    audit = AuditService(audit_log, clock=utc_now, ids=new_id, patient_key=settings.patient_key.encode())
-    tokens = SessionTokens(tenant=settings.tenant, signing_key=settings.session_key)
-    ephemeral = dynamo.DynamoEphemeral()
-    session_store = dynamo.DynamoSessions()
-    sessions = SessionService(session_store, ephemeral, tokens, tenant=settings.tenant, clock=utc_now, ids=new_id)
-    rates = DynamoRateLimiter()  # limits: chalicelib/domain/rate_limits.py (the defaults, for every region)
-    ws_endpoint = settings.ws_endpoint or "https://websocket-endpoint-not-configured.invalid"
-    pusher = WebSocketPusher(endpoint=ws_endpoint, region=settings.region)
-    publisher = SnsEventPublisher(
-        topic_arn=settings.events_topic_arn, region=settings.region, endpoint=settings.aws_endpoint
-    )
-    login = LoginService(
-        tenant=settings.tenant,
-        sessions=sessions,
-        ephemeral=ephemeral,
-        directory=directory,
-        patient_key=settings.patient_key.encode(),
-        clock=utc_now,
-        bankid_client=_bankid(settings),
-        oidc=_oidc_providers(settings),
-        population=HttpPopulationRegister(settings.population_register_url)
-        if settings.population_register_url
-        else None,
-        rates=rates,
-    )
-    library = default_library()
-    sms = SmsProviders(
-        sns=SnsSms(sender_id=settings.sms_sender_id, region=settings.region, endpoint=settings.aws_endpoint)
-        if settings.sms_sender_id
-        else None,
-        token_for=lambda tenant: CachedSecret(
-            sms_token_secret(tenant), region=settings.region, endpoint=settings.aws_endpoint
-        ),
-    )
-    chat = ChatService(case_store, connections, pusher, audit, clock=utc_now, rates=rates)
-    photos = PhotoService(
-        dynamo.DynamoDrafts(connection),
-        case_store,
-        photo_records.DynamoPhotos(connection),
-        photo_records.S3PhotoFiles(
-            settings.photo_bucket,
-            region=settings.region,
-            endpoint=settings.aws_endpoint,
-            public_endpoint=settings.s3_public_url,
-        ),
-        audit,
-        clock=utc_now,
-        ids=new_id,
-        chat=chat,  # a photo added to a case is posted in its chat
-    )
-    handling = HandlingService(case_store, directory, connections, pusher, audit, clock=utc_now)
-    signer = RegionSigner(
-        settings.tenant,
-        CachedSecret(settings.region_key_secret_id, region=settings.region, endpoint=settings.aws_endpoint),
-    )
-    interregion = InterRegionService(
-        case_store,
-        directory,
-        ephemeral,
-        audit,
-        handling,
-        RegionClient(settings.tenant, signer, clock=utc_now),
-        RegionVerifier(settings.tenant, PartnerKeys()),
-        tenant=settings.tenant,
-        partner_urls=settings.partner_urls,
-        patient_key=settings.patient_key.encode(),
-        clock=utc_now,
-        ids=new_id,
-    )
-    invites = PhoneInviteService(
-        dynamo.DynamoPhoneInvites(),
-        directory,
-        sms.for_region,
-        clock=utc_now,
-        link_key=purpose_key(settings.session_key, "nara phone invites"),
-        citizen_url=f"{settings.public_origin}/citizen/",
-    )
-    return Container(
-        settings=settings,
-        triage_library=library,
-        sessions=sessions,
-        login=login,
-        directory=directory,
-        audit_log=audit_log,
-        audit=audit,
-        cases=CaseService(case_store, directory, dynamo.DynamoIdempotency(), audit, clock=utc_now, ids=new_id),
-        chat=chat,
-        handling=handling,
-        alerts=AlertService(case_store, directory, connections, pusher, clock=utc_now),
-        realtime=RealtimeService(connections, sessions, tenant=settings.tenant, clock=utc_now),
-        events=EventService(case_store, publisher, on_draft_expired=photos.forget_draft),
-        notify=NotificationService(
-            case_store,
-            dynamo.DynamoNoticeLog(),
-            dynamo.DynamoNoticeEvents(),
-            directory,
-            connections,
-            clock=utc_now,
-            link=f"{settings.public_origin}/citizen/",
-            sms=sms,
-            email=SesEmail(sender=settings.email_sender, region=settings.region, endpoint=settings.aws_endpoint)
-            if settings.email_sender
-            else None,
-        ),
-        photos=photos,
-        templates=TemplateService(template_records.DynamoTemplates(), directory, clock=utc_now),
-        record=RecordService(case_store, directory, audit, clock=utc_now),
-        booking=BookingService(
-            booking_records.DynamoBookings(connection),
-            case_store,
-            directory,
-            dynamo.DynamoIdempotency(),
-            audit,
-            chat,
-            clock=utc_now,
-        ),
-        video=VideoService(
-            video_records.DynamoVideo(connection),
-            case_store,
-            directory,
-            connections,
-            ephemeral,
-            pusher,
-            audit,
-            tenant=settings.tenant,
-            clock=utc_now,
-            ids=new_id,
-            link_key=purpose_key(settings.session_key, "nara interpreter links"),
-            turn_secret=CachedSecret(settings.turn_secret_id, region=settings.region, endpoint=settings.aws_endpoint),
-        ),
-        triage=TriageSessionService(
-            dynamo.DynamoDrafts(connection),
-            directory,
-            dynamo.DynamoIdempotency(),
-            library,
-            cases=case_store,
-            clock=utc_now,
-            ids=new_id,
-            invites=invites,
-        ),
-        invites=invites,
-        admin=AdminService(directory, session_store, tenant=settings.tenant, clock=utc_now, ids=new_id),
-        region_admin=RegionAdminService(directory, session_store, clock=utc_now, ids=new_id),
-        overflow=OverflowService(case_store, directory, dynamo.DynamoOverflowCapacity(), clock=utc_now, ids=new_id),
-        stats=StatsService(
-            stats_records.DynamoStats(connection, settings.table_name), case_store, audit, clock=utc_now
-        ),
-        interregion=interregion,
-        region_signer=signer,
-    )
+    """The container of these settings; its parts are built when first used."""
+    return Container(settings)
 
 
 def _bankid(settings: Settings) -> BankIdClient | None:
@@ -413,12 +615,16 @@ def _bankid(settings: Settings) -> BankIdClient | None:
     cert, key, ca = settings.bankid_cert, settings.bankid_key, settings.bankid_ca
     if not (cert or key or ca) and all(settings.bankid_secrets):
         cert, key, ca = _secret_files(settings.bankid_secrets, settings.region)
+    from chalicelib.adapters.bankid import BankIdClient
+
     return BankIdClient(settings.bankid_url, client_cert=cert, client_key=key, ca_bundle=ca)
 
 
 def _secret_files(secret_arns: tuple[str | None, ...], region: str) -> tuple[str, ...]:
     """Writes each secret to a file only this process can read (mode 0600; /tmp in Lambda). Runs when the container
     is built, not at import: ``chalice package`` imports app.py with the stage's settings."""
+    import boto3
+
     client = boto3.session.Session().client("secretsmanager", region_name=region)
     paths = []
     for arn in secret_arns:
@@ -431,6 +637,14 @@ def _secret_files(secret_arns: tuple[str | None, ...], region: str) -> tuple[str
 
 def _oidc_providers(settings: Settings) -> dict[str, OidcProvider]:
     providers: dict[str, OidcProvider] = {}
+    if settings.freja is None and settings.siths is None:
+        return providers
+    import httpx
+
+    from chalicelib.adapters.oidc import OidcClient, freja_eid_plus, siths_eid
+    from chalicelib.domain.model import PrincipalKind
+    from chalicelib.services.login import OidcProvider
+
     origin = settings.public_origin
     for name, preset, kind, frontend, configured in (
         ("freja", freja_eid_plus, PrincipalKind.CITIZEN, "citizen", settings.freja),

@@ -11,13 +11,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from chalice.app import Blueprint, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from chalicelib import bootstrap
 from chalicelib.api import http
 from chalicelib.api.booking import _day
 from chalicelib.api.http import Access
-from chalicelib.api.models import Localized
+from chalicelib.api.models import ApiModel, Localized
 from chalicelib.api.openapi import operation
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.services.audit import EXTRACT_PAGE, SAMPLE_MAX
@@ -88,7 +88,7 @@ def _words(table: dict[str, tuple[str, str]], code: str | None) -> Localized:
     return Localized(sv=sv, en=en)
 
 
-class AccessEntry(BaseModel):
+class AccessEntry(ApiModel):
     """One access to the citizen's data, as the citizen sees it."""
 
     model_config = ConfigDict(extra="forbid")
@@ -103,12 +103,12 @@ class AccessEntry(BaseModel):
     ground_text: Localized
 
 
-class AccessExtract(BaseModel):
+class AccessExtract(ApiModel):
     entries: list[AccessEntry]
     cursor: str | None = Field(default=None, description="Pass as ?cursor= for the next (older) page; none: the end")
 
 
-class ReviewRecord(BaseModel):
+class ReviewRecord(ApiModel):
     """One record of the unit's access log, as its admins review it."""
 
     record_id: str
@@ -125,11 +125,11 @@ class ReviewRecord(BaseModel):
     ground_text: Localized
 
 
-class ReviewResult(BaseModel):
+class ReviewResult(ApiModel):
     records: list[ReviewRecord]
 
 
-class SampleRequest(BaseModel):
+class SampleRequest(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     size: int = Field(ge=1, le=SAMPLE_MAX, description=f"How many records to draw (1–{SAMPLE_MAX})")

@@ -4,32 +4,37 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Response
-from pydantic import BaseModel, Field
+from pydantic import ConfigDict, Field
 
 from chalicelib import bootstrap
 from chalicelib.api import http
 from chalicelib.api.http import Access
+from chalicelib.api.models import ApiModel
 from chalicelib.api.openapi import operation
 from chalicelib.domain.unit_settings import Localized, Strict, UnitSettings
-from chalicelib.services.admin import UnitAdminView
+
+if TYPE_CHECKING:
+    from chalicelib.services.admin import UnitAdminView
 
 bp = Blueprint(__name__)
 
 
 class UnitSettingsRequest(UnitSettings):
+    model_config = ConfigDict(defer_build=True)  # as ApiModel: built when first used
+
     version: int = Field(ge=0, description="The version the administrator saw (GET …/settings); 409 if it changed")
 
 
-class StaffAtUnit(BaseModel):
+class StaffAtUnit(ApiModel):
     hsa_id: str
     name: str
     roles: list[str] = Field(description="nurse, doctor, … and admin or coordinator, at this unit")
 
 
-class UnitChangeEntry(BaseModel):
+class UnitChangeEntry(ApiModel):
     by: str = Field(description="HSA-id of the administrator")
     by_name: str
     at: datetime
@@ -40,7 +45,7 @@ class UnitChangeEntry(BaseModel):
     roles: list[str] | None = Field(default=None, description="roles: the roles now held at the unit")
 
 
-class UnitAdmin(BaseModel):
+class UnitAdmin(ApiModel):
     unit_id: str
     name: str
     address: str = ""
@@ -72,11 +77,13 @@ class UnitAdmin(BaseModel):
 
 
 class SetRoles(Strict):
+    model_config = ConfigDict(defer_build=True)  # as ApiModel: built when first used
+
     name: str = Field(default="", max_length=200, description="Required for someone new to the region")
     roles: list[str] = Field(max_length=12, description="Exactly the roles at this unit; empty: no longer works here")
 
 
-class RolesSaved(BaseModel):
+class RolesSaved(ApiModel):
     staff: StaffAtUnit
     changed: bool = Field(description="False when they already held exactly these roles (a retry)")
     sessions_ended: int = Field(description="Sessions ended because a role was taken away")

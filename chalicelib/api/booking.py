@@ -6,24 +6,27 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from chalice.app import Blueprint, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from chalicelib import bootstrap
 from chalicelib.api import http
 from chalicelib.api.http import Access
-from chalicelib.api.models import MessageView
+from chalicelib.api.models import ApiModel, MessageView
 from chalicelib.api.openapi import operation
 from chalicelib.domain.booking import SWEDISH_TIME, Booking, Slot, SlotTaken
 from chalicelib.domain.errors import ValidationFailed
-from chalicelib.services.booking import CalendarEntry
+
+if TYPE_CHECKING:
+    from chalicelib.services.booking import CalendarEntry
 
 bp = Blueprint(__name__)
 
 
-class SlotView(BaseModel):
+class SlotView(ApiModel):
     slot_id: str
     unit_id: str
     profession: str
@@ -47,13 +50,13 @@ class SlotView(BaseModel):
         )
 
 
-class SlotList(BaseModel):
+class SlotList(ApiModel):
     slots: list[SlotView]
     deadline: datetime | None = Field(description="times are offered up to this (the case's deadline)")
     cancel_limit_hours: int = Field(description="the citizen can change or cancel online up to this many hours before")
 
 
-class BookingView(BaseModel):
+class BookingView(ApiModel):
     booking_id: str
     case_id: str
     state: str = Field(description="booked, cancelled or no_show")
@@ -77,29 +80,29 @@ class BookingView(BaseModel):
         )
 
 
-class CaseBooking(BaseModel):
+class CaseBooking(ApiModel):
     booking: BookingView | None = Field(description="the case's current (or last) booking; null: none yet")
     can_self_book: bool = Field(description="open booking: GET …/slots lists times for this case")
     offered_free: int = Field(description="times offered in the chat that are still free (GET …/offered-slots)")
 
 
-class ChooseSlot(BaseModel):
+class ChooseSlot(ApiModel):
     model_config = ConfigDict(extra="forbid")
     slot_id: str = Field(min_length=8, max_length=64)
 
 
-class StaffCancel(BaseModel):
+class StaffCancel(ApiModel):
     model_config = ConfigDict(extra="forbid")
     message: str = Field(min_length=1, max_length=500, description="to the patient: why the time is cancelled")
 
 
-class OfferSlots(BaseModel):
+class OfferSlots(ApiModel):
     model_config = ConfigDict(extra="forbid")
     slot_ids: list[str] = Field(min_length=1, max_length=10)
     client_id: str = Field(min_length=1, max_length=64, description="Client-made id; a retry never duplicates")
 
 
-class CalendarBooking(BaseModel):
+class CalendarBooking(ApiModel):
     booking_id: str
     case_id: str
     state: str
@@ -109,7 +112,7 @@ class CalendarBooking(BaseModel):
     priority: str | None
 
 
-class UnitCalendar(BaseModel):
+class UnitCalendar(ApiModel):
     unit_id: str
     start: datetime
     end: datetime

@@ -4,18 +4,20 @@ scope is checked by the chat service."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from chalice.app import Blueprint, Response
-from pydantic import BaseModel, Field, StrictInt
+from pydantic import Field, StrictInt
 
 from chalicelib import bootstrap
 from chalicelib.api import http
 from chalicelib.api.http import Access
-from chalicelib.api.models import MessageList, MessageView, PostMessage, Strict
+from chalicelib.api.models import ApiModel, MessageList, MessageView, PostMessage, Strict
 from chalicelib.api.openapi import operation
 from chalicelib.domain.model import MESSAGE_MAX
-from chalicelib.services.chat import ReadState
+
+if TYPE_CHECKING:
+    from chalicelib.services.chat import ReadState
 
 bp = Blueprint(__name__)
 
@@ -26,7 +28,7 @@ class MarkRead(Strict):
     seq: StrictInt = Field(ge=0, description="The highest message seq now read on the caller's side")
 
 
-class ReadMarks(BaseModel):
+class ReadMarks(ApiModel):
     read: dict[Side, int] = Field(description="The highest seq each side has read (0: none)")
     read_at: dict[Side, datetime | None]
 

@@ -6,27 +6,28 @@ from __future__ import annotations
 from datetime import datetime
 
 from chalice.app import Blueprint, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from chalicelib import bootstrap
 from chalicelib.api import http
 from chalicelib.api.http import Access
+from chalicelib.api.models import ApiModel
 from chalicelib.api.openapi import operation
 
 bp = Blueprint(__name__)
 
 
-class SendPhoneInvite(BaseModel):
+class SendPhoneInvite(ApiModel):
     model_config = ConfigDict(extra="forbid")
     phone: str = Field(min_length=1, max_length=40, description="The caller's mobile number (070-… or +46…)")
 
 
-class PhoneInviteView(BaseModel):
+class PhoneInviteView(ApiModel):
     sent_to: str = Field(description="The number the link went to, masked but for its last four digits")
     expires_at: datetime
 
 
-class InvitedUnit(BaseModel):
+class InvitedUnit(ApiModel):
     unit_id: str
     unit_name: str
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
@@ -20,30 +20,39 @@ from chalicelib.domain.model import (
     OfferedTime,
     Principal,
 )
-from chalicelib.services.photos import ViewablePhoto
+
+if TYPE_CHECKING:
+    from chalicelib.services.photos import ViewablePhoto
 
 
-class Strict(BaseModel):
+class ApiModel(BaseModel):
+    """The base of the API's models: each one's validator and serializer are built when it is first used, not when
+    its module is imported (some 200 models; a request uses a few, and Lambda's cold start pays for the rest)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class Strict(ApiModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-class ErrorDetail(BaseModel):
+class ErrorDetail(ApiModel):
     code: str
     message: str = Field(description="What went wrong and what to do, in English")
     message_sv: str | None = Field(default=None, description="The same in Swedish, where a person may meet it")
     field: str | None = None
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(ApiModel):
     error: ErrorDetail
 
 
-class Health(BaseModel):
+class Health(ApiModel):
     status: str
     tenant: str
 
 
-class Unit(BaseModel):
+class Unit(ApiModel):
     unit_id: str
     name: str
     address: str = ""
@@ -55,16 +64,16 @@ class Unit(BaseModel):
     professions: list[str] = Field(default_factory=list)
 
 
-class UnitList(BaseModel):
+class UnitList(ApiModel):
     units: list[Unit]
 
 
-class RoleView(BaseModel):
+class RoleView(ApiModel):
     unit_id: str
     role: str
 
 
-class Me(BaseModel):
+class Me(ApiModel):
     kind: str
     hsa_id: str | None = Field(default=None, description="Staff: the HSA-id (citizens' identity is never returned)")
     display_name: str
@@ -72,7 +81,7 @@ class Me(BaseModel):
     roles: list[RoleView]
 
 
-class CaseSummary(BaseModel):
+class CaseSummary(ApiModel):
     case_id: str
     unit_id: str
     reason: str
@@ -96,7 +105,7 @@ class CaseSummary(BaseModel):
         )
 
 
-class CitizenTimelineEntry(BaseModel):
+class CitizenTimelineEntry(ApiModel):
     type: str = Field(
         description="submitted, queued (contact chosen after self-care), claimed, referred, booked, rescheduled, "
         "booking_cancelled, video_started, video_ended, closed"
@@ -143,18 +152,18 @@ class CitizenCase(CaseDetail):
         )
 
 
-class CaseList(BaseModel):
+class CaseList(ApiModel):
     cases: list[CaseSummary]
 
 
-class TimelineEntry(BaseModel):
+class TimelineEntry(ApiModel):
     event_id: str
     type: str
     occurred_at: str
     data: dict[str, Any]
 
 
-class EarlierCase(BaseModel):
+class EarlierCase(ApiModel):
     case_id: str
     reason: str
     submitted_at: datetime
@@ -164,7 +173,7 @@ class EarlierCase(BaseModel):
     closed_at: datetime | None = None
 
 
-class CaseEntry(BaseModel):
+class CaseEntry(ApiModel):
     """How the contact began, when not on the citizen's own initiative on the web."""
 
     channel: Literal["phone_invite", "region_referral"] = Field(
@@ -217,7 +226,7 @@ class CloseCase(Strict):
     summary: str = Field(min_length=1, max_length=CLOSE_SUMMARY_MAX, description="For the medical record")
 
 
-class PendingReferral(BaseModel):
+class PendingReferral(ApiModel):
     kind: str = Field(
         default="referral",
         description="referral (a clinician's remiss), overflow (near its deadline) or region (from another region)",
@@ -239,7 +248,7 @@ class QueueEntry(CaseSummary):
     message_count: int = 0
 
 
-class MyCases(BaseModel):
+class MyCases(ApiModel):
     cases: list[QueueEntry]
 
 
@@ -280,29 +289,29 @@ class ReferToRegion(Strict):
     recommendation: str = Field(min_length=1, max_length=SBAR_MAX, description="R: what the receiver should do")
 
 
-class PartnerUnit(BaseModel):
+class PartnerUnit(ApiModel):
     unit_id: str
     name: str
     professions: list[str] | None = None
 
 
-class PartnerRegion(BaseModel):
+class PartnerRegion(ApiModel):
     tenant: str
     name: str
     available: bool = Field(description="False when the region's stack did not answer just now")
     units: list[PartnerUnit]
 
 
-class PartnerRegions(BaseModel):
+class PartnerRegions(ApiModel):
     regions: list[PartnerRegion]
 
 
-class ReferralReceived(BaseModel):
+class ReferralReceived(ApiModel):
     case_id: str = Field(description="The case in the receiving region")
     new: bool = Field(description="False when the same referral had already been received")
 
 
-class ReferralAnswerReceived(BaseModel):
+class ReferralAnswerReceived(ApiModel):
     state: str = Field(description="The referral's state at the referring region now")
 
 
@@ -310,7 +319,7 @@ class RejectReferral(Strict):
     reason: str = Field(min_length=1, max_length=REJECT_REASON_MAX, description="Why the referral is sent back")
 
 
-class Queue(BaseModel):
+class Queue(ApiModel):
     unit_id: str
     cases: list[QueueEntry]
     counts: dict[str, int]
@@ -321,7 +330,7 @@ class PostMessage(Strict):
     client_id: str = Field(min_length=1, max_length=64, description="Client-made id; a retry never duplicates")
 
 
-class OfferedTimeView(BaseModel):
+class OfferedTimeView(ApiModel):
     slot_id: str
     start: datetime
     end: datetime
@@ -336,7 +345,7 @@ class OfferedTimeView(BaseModel):
         )
 
 
-class MessageView(BaseModel):
+class MessageView(ApiModel):
     case_id: str
     seq: int
     client_id: str
@@ -368,7 +377,7 @@ class MessageView(BaseModel):
         )
 
 
-class MessageList(BaseModel):
+class MessageList(ApiModel):
     messages: list[MessageView]
     read: dict[Literal["citizen", "staff"], int] = Field(
         description="Read receipts: the highest seq each side has read (0: none); staff read for their unit"
@@ -376,16 +385,16 @@ class MessageList(BaseModel):
     read_at: dict[Literal["citizen", "staff"], datetime | None] = Field(description="When each side's mark last moved")
 
 
-class LoggedOut(BaseModel):
+class LoggedOut(ApiModel):
     logged_out: bool
 
 
-class WsTicket(BaseModel):
+class WsTicket(ApiModel):
     ticket: str = Field(description="Give it as ?ticket= when opening the WebSocket; works once")
     expires_in: int
 
 
-class LoginMethods(BaseModel):
+class LoginMethods(ApiModel):
     citizen: list[str] = Field(description="bankid, freja …")
     staff: list[str] = Field(description="siths …")
 
@@ -398,13 +407,13 @@ class BankIdLogin(Strict):
     login_id: str = Field(min_length=1, max_length=100)
 
 
-class UserMessage(BaseModel):
+class UserMessage(ApiModel):
     id: str
     sv: str
     en: str
 
 
-class BankIdState(BaseModel):
+class BankIdState(ApiModel):
     status: str = Field(description="pending, failed or complete")
     login_id: str | None = None
     hint_code: str | None = None
@@ -416,11 +425,11 @@ class BankIdState(BaseModel):
     name: str | None = None
 
 
-class BankIdQr(BaseModel):
+class BankIdQr(ApiModel):
     qr_svg: str
 
 
-class Cancelled(BaseModel):
+class Cancelled(ApiModel):
     cancelled: bool
 
 
@@ -428,19 +437,19 @@ class LoginCode(Strict):
     code: str = Field(min_length=1, max_length=100)
 
 
-class LoggedIn(BaseModel):
+class LoggedIn(ApiModel):
     token: str
     kind: str
     name: str
 
 
-class Child(BaseModel):
+class Child(ApiModel):
     child_id: str
     name: str
     birth_date: str
 
 
-class Children(BaseModel):
+class Children(ApiModel):
     children: list[Child] = Field(description="Children under 18 in your custody, per the population register")
 
 
@@ -502,17 +511,17 @@ class TriageBack(Strict):
     )
 
 
-class Localized(BaseModel):
+class Localized(ApiModel):
     sv: str
     en: str
 
 
-class TriageOption(BaseModel):
+class TriageOption(ApiModel):
     id: str
     text: Localized
 
 
-class TriageStep(BaseModel):
+class TriageStep(ApiModel):
     id: str
     section: str = Field(description="basic_facts, red_flag_screen, complaint, duration, protocol or modifiers")
     kind: str = Field(description="single_choice, multiple_choice, yes_no, number or free_text")
@@ -526,18 +535,18 @@ class TriageStep(BaseModel):
     unit: Localized | None = None
 
 
-class TriageProgress(BaseModel):
+class TriageProgress(ApiModel):
     answered: int = Field(description="Questions answered so far (the engine gives no reliable count of those left)")
     section_index: int = Field(description="1-based: the part of the triage the current question belongs to")
     section_count: int = Field(description="How many parts the triage has (basic facts … modifiers)")
 
 
-class TriageRedFlag(BaseModel):
+class TriageRedFlag(ApiModel):
     rule_id: str
     answers: dict[str, Any]
 
 
-class TriageFreeTextFlag(BaseModel):
+class TriageFreeTextFlag(ApiModel):
     term_id: str
     category: str
     matched: str
@@ -545,7 +554,7 @@ class TriageFreeTextFlag(BaseModel):
     source: str
 
 
-class TriageResult(BaseModel):
+class TriageResult(ApiModel):
     priority: str | None = Field(description="P1–P4; null for self-care")
     deadline: datetime | None
     disposition: str
@@ -557,7 +566,7 @@ class TriageResult(BaseModel):
     free_text_flags: list[TriageFreeTextFlag]
 
 
-class Photo(BaseModel):
+class Photo(ApiModel):
     photo_id: str
     width: int
     height: int
@@ -578,7 +587,7 @@ class Photo(BaseModel):
         )
 
 
-class TriageDraft(BaseModel):
+class TriageDraft(ApiModel):
     draft_id: str
     unit_id: str
     reason: str
@@ -597,7 +606,7 @@ class TriageDraft(BaseModel):
     photos: list[Photo] = Field(default_factory=list, description="Photos attached so far (at most 5)")
 
 
-class DraftSummary(BaseModel):
+class DraftSummary(ApiModel):
     draft_id: str
     reason: str
     for_child: str | None = None
@@ -607,27 +616,27 @@ class DraftSummary(BaseModel):
     expires_at: datetime
 
 
-class DraftList(BaseModel):
+class DraftList(ApiModel):
     drafts: list[DraftSummary] = Field(description="Unsent, unexpired triages, newest first")
 
 
-class ComplaintOptions(BaseModel):
+class ComplaintOptions(ApiModel):
     options: list[TriageOption] = Field(description="Best matches first; always ends with 'other'")
 
 
-class AdviceSection(BaseModel):
+class AdviceSection(ApiModel):
     id: str = Field(description="what_to_do, what_to_expect or seek_care_again")
     title: Localized
     text: Localized = Field(description='Plain text; lines starting with "- " are list items')
 
 
-class AdviceSource(BaseModel):
+class AdviceSource(ApiModel):
     title: str
     publisher: str | None = None
     url: str | None = None
 
 
-class Advice(BaseModel):
+class Advice(ApiModel):
     advice_id: str
     version: str
     title: Localized
@@ -635,18 +644,18 @@ class Advice(BaseModel):
     sources: list[AdviceSource]
 
 
-class EmergencyDepartment(BaseModel):
+class EmergencyDepartment(ApiModel):
     name: str
     address: str
     phone: str
     hours: Localized
 
 
-class EmergencyDepartments(BaseModel):
+class EmergencyDepartments(ApiModel):
     departments: list[EmergencyDepartment]
 
 
-class WaitingRoom(BaseModel):
+class WaitingRoom(ApiModel):
     status: str
     position: int | None = Field(default=None, description="1 = next in line; null when not queued")
     ahead: int | None = Field(default=None, description="Cases before this one in the same queue")

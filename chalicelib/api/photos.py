@@ -5,19 +5,29 @@ see them with the case."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Response
-from pydantic import BaseModel, Field, StrictInt
+from pydantic import Field, StrictInt
 
 from chalicelib import bootstrap
 from chalicelib.api import http
 from chalicelib.api.http import Access
-from chalicelib.api.models import Photo, Strict
+from chalicelib.api.models import ApiModel, Photo, Strict
 from chalicelib.api.openapi import F, operation
-from chalicelib.domain.photos import ALLOWED_TYPES
-from chalicelib.services.photos import UploadSlot, ViewablePhoto
+
+if TYPE_CHECKING:
+    from chalicelib.services.photos import UploadSlot, ViewablePhoto
 
 bp = Blueprint(__name__)
+
+
+def _allowed_types(schema: dict[str, Any]) -> None:
+    """The photo types in the document; the photo code (Pillow and its HEIF plugin) loads only when a photo comes,
+    not on every cold start."""
+    from chalicelib.domain.photos import ALLOWED_TYPES
+
+    schema["enum"] = list(ALLOWED_TYPES)
 
 
 class RequestPhotoUpload(Strict):
@@ -25,24 +35,24 @@ class RequestPhotoUpload(Strict):
     content_type: str = Field(
         max_length=100,
         description="The file's type; HEIC/HEIF is what iPhones take",
-        json_schema_extra={"enum": list(ALLOWED_TYPES)},
+        json_schema_extra=_allowed_types,
     )
     size: StrictInt = Field(ge=0, description="The file's size in bytes (at most max_bytes)")
 
 
-class PresignedPost(BaseModel):
+class PresignedPost(ApiModel):
     url: str = Field(description="POST a multipart form here: every field below, then the file as 'file'")
     fields: dict[str, str]
 
 
-class PhotoUpload(BaseModel):
+class PhotoUpload(ApiModel):
     photo_id: str
     upload: PresignedPost
     max_bytes: int
     expires_in: int = Field(description="Seconds the upload form stays valid")
 
 
-class PhotoList(BaseModel):
+class PhotoList(ApiModel):
     photos: list[Photo]
 
 

@@ -7,24 +7,27 @@ a case outside the staff member's units answers 404.
 from __future__ import annotations
 
 import json
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from chalice.app import Blueprint, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from chalicelib import bootstrap
 from chalicelib.api import http
 from chalicelib.api.http import Access
+from chalicelib.api.models import ApiModel
 from chalicelib.api.openapi import operation
 from chalicelib.domain.errors import ValidationFailed
-from chalicelib.services.record import FHIR_JSON, RecordService
+
+if TYPE_CHECKING:
+    from chalicelib.services.record import RecordService
 
 bp = Blueprint(__name__)
 
 NO_STORE = {"Cache-Control": "no-store"}  # patient data: no cache keeps a copy
 
 
-class JournalNote(BaseModel):
+class JournalNote(ApiModel):
     """A ready-to-paste journal note (plain text, Swedish by default)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -71,6 +74,8 @@ def journal(case_id: str) -> Response:
     errors=(404,),
 )
 def fhir(case_id: str) -> Response:
+    from chalicelib.services.record import FHIR_JSON  # the FHIR export loads when first used
+
     who = http.who()
     bundle = _service().fhir(who, case_id)
     headers: dict[str, str | list[str]] = {"Content-Type": f"{FHIR_JSON}; charset=utf-8", **NO_STORE}

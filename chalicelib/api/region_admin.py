@@ -5,19 +5,22 @@ administrators are, with the region's change history; and the region's stored br
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Response
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from chalicelib import bootstrap
 from chalicelib.api import http
 from chalicelib.api.http import Access
+from chalicelib.api.models import ApiModel
 from chalicelib.api.openapi import operation
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.region_settings import Branding, Notices, RegionSettings, SelfBooking
 from chalicelib.domain.unit_settings import Localized, Strict, UnitSettings
-from chalicelib.services.region_admin import RegionAdminService, RegionAdminView
+
+if TYPE_CHECKING:
+    from chalicelib.services.region_admin import RegionAdminService, RegionAdminView
 
 bp = Blueprint(__name__)
 
@@ -29,23 +32,23 @@ def _service() -> RegionAdminService:
 # --- models --------------------------------------------------------------------------------------------------------
 
 
-class BrandingView(BaseModel):
+class BrandingView(ApiModel):
     primary: str | None = Field(default=None, description="The header's colour (#rrggbb); none: the page's own")
     on_primary: str | None = Field(default=None, description="Text on the header")
     accent: str | None = Field(default=None, description="Links and buttons on white")
     logo: str | None = None
 
 
-class RegionAccess(BaseModel):
+class RegionAccess(ApiModel):
     region_admin: bool = Field(description="Whether the logged-in staff member is one of the region's administrators")
 
 
-class RegionAdminEntry(BaseModel):
+class RegionAdminEntry(ApiModel):
     hsa_id: str
     name: str
 
 
-class RegionUnit(BaseModel):
+class RegionUnit(ApiModel):
     unit_id: str
     name: str
     address: str = ""
@@ -53,7 +56,7 @@ class RegionUnit(BaseModel):
     professions: list[str] = Field(default_factory=list)
 
 
-class RegionChangeEntry(BaseModel):
+class RegionChangeEntry(ApiModel):
     by: str = Field(description="HSA-id of the region administrator")
     by_name: str
     at: datetime
@@ -65,7 +68,7 @@ class RegionChangeEntry(BaseModel):
     staff_name: str | None = None
 
 
-class RegionAdmin(BaseModel):
+class RegionAdmin(ApiModel):
     name: str
     self_booking: SelfBooking
     branding: Branding
@@ -99,6 +102,8 @@ class RegionAdmin(BaseModel):
 class RegionSettingsRequest(Strict):
     """All three, as shown (GET /staff/region): nothing left out is reset to a default by accident."""
 
+    model_config = ConfigDict(defer_build=True)  # as ApiModel: built when first used
+
     self_booking: SelfBooking
     branding: Branding
     notices: Notices
@@ -106,11 +111,13 @@ class RegionSettingsRequest(Strict):
 
 
 class NewUnit(UnitSettings):
+    model_config = ConfigDict(defer_build=True)  # as ApiModel: built when first used
+
     admin_hsa_id: str = Field(description="The HSA-id of the unit's first administrator")
     admin_name: str = Field(default="", max_length=200, description="Required when they are new to the region")
 
 
-class UnitAddedView(BaseModel):
+class UnitAddedView(ApiModel):
     unit_id: str
     name: str
     address: str = ""
@@ -123,10 +130,12 @@ class UnitAddedView(BaseModel):
 
 
 class SetRegionAdmin(Strict):
+    model_config = ConfigDict(defer_build=True)  # as ApiModel: built when first used
+
     region_admin: bool = Field(description="True: give the role; false: take it away (not one's own)")
 
 
-class RegionAdminSaved(BaseModel):
+class RegionAdminSaved(ApiModel):
     admin: RegionAdminEntry
     region_admin: bool
     changed: bool = Field(description="False when it already was so (a retry)")

@@ -12,26 +12,28 @@ at once; booked times are never removed and are listed in ``slots.bookings_affec
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Response
-from pydantic import BaseModel, Field, StrictInt
+from pydantic import Field, StrictInt
 
 from chalicelib import bootstrap
 from chalicelib.api import http
 from chalicelib.api.booking import SlotView
 from chalicelib.api.http import Access
-from chalicelib.api.models import Strict
+from chalicelib.api.models import ApiModel, Strict
 from chalicelib.api.openapi import operation
 from chalicelib.domain.booking import Availability, ScheduleEntry, ScheduleException, may_edit_schedule
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.model import Principal
-from chalicelib.services.booking import ScheduleChange, SlotSync, UnitSchedule
+
+if TYPE_CHECKING:
+    from chalicelib.services.booking import ScheduleChange, SlotSync, UnitSchedule
 
 bp = Blueprint(__name__)
 
 
-class ChangedBy(BaseModel):
+class ChangedBy(ApiModel):
     version: int = Field(description="Send it with a change or removal; a change made since then is refused (409)")
     updated_by: str = Field(description="HSA-id of who last changed it")
     updated_by_name: str
@@ -99,13 +101,13 @@ class ExceptionView(ChangedBy):
         )
 
 
-class StaffChoice(BaseModel):
+class StaffChoice(ApiModel):
     hsa_id: str
     name: str
     professions: list[str] = Field(description="The roles held at the unit")
 
 
-class UnitScheduleView(BaseModel):
+class UnitScheduleView(ApiModel):
     unit_id: str
     unit_name: str
     can_edit_all: bool = Field(description="An administrator of the unit: may change everyone's schedule")
@@ -114,7 +116,7 @@ class UnitScheduleView(BaseModel):
     staff: list[StaffChoice] = Field(description="Whom the caller may schedule (only themselves unless admin)")
 
 
-class SlotSyncView(BaseModel):
+class SlotSyncView(ApiModel):
     created: int = Field(description="Slots made bookable")
     changed: int = Field(description="Free slots whose place or visit form changed")
     removed: int = Field(description="Free slots removed")
@@ -132,17 +134,17 @@ class SlotSyncView(BaseModel):
         )
 
 
-class AvailabilitySaved(BaseModel):
+class AvailabilitySaved(ApiModel):
     availability: AvailabilityView
     slots: SlotSyncView
 
 
-class ExceptionSaved(BaseModel):
+class ExceptionSaved(ApiModel):
     exception: ExceptionView
     slots: SlotSyncView
 
 
-class Removed(BaseModel):
+class Removed(ApiModel):
     slots: SlotSyncView
 
 

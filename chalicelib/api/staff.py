@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from chalice.app import Blueprint, Response
 
@@ -32,7 +33,9 @@ from chalicelib.api.models import (
 from chalicelib.api.openapi import operation
 from chalicelib.domain import policy
 from chalicelib.domain.model import SBAR_FIELDS, Case, Principal
-from chalicelib.services.handling import HandlingService
+
+if TYPE_CHECKING:
+    from chalicelib.services.handling import HandlingService
 
 bp = Blueprint(__name__)
 

@@ -6,16 +6,21 @@ quality review lists overridden cases with the staff member's reason; each case 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice.app import Blueprint, Response
 from pydantic import BaseModel, Field
 
 from chalicelib import bootstrap
 from chalicelib.api import http
 from chalicelib.api.http import Access
+from chalicelib.api.models import ApiModel
 from chalicelib.api.openapi import operation
 from chalicelib.domain.model import CLOSE_OUTCOMES
-from chalicelib.domain.stats import RulesetMix, Totals
-from chalicelib.services.stats import Period, ReviewedOverride
+
+if TYPE_CHECKING:
+    from chalicelib.domain.stats import RulesetMix, Totals
+    from chalicelib.services.stats import Period, ReviewedOverride
 
 bp = Blueprint(__name__)
 
@@ -26,7 +31,7 @@ PERIOD_QUERY = (
 )
 
 
-class Figures(BaseModel):
+class Figures(ApiModel):
     """Counters added up, and what they say."""
 
     cases: int = Field(description="Cases submitted")
@@ -61,12 +66,12 @@ class Figures(BaseModel):
         )
 
 
-class Group(BaseModel):
+class Group(ApiModel):
     code: str = Field(description="A day (YYYY-MM-DD), priority, disposition or complaint (protocol id) code")
     figures: Figures
 
 
-class StatisticsView(BaseModel):
+class StatisticsView(ApiModel):
     unit_id: str
     from_: str = Field(alias="from", serialization_alias="from")
     to: str
@@ -77,7 +82,7 @@ class StatisticsView(BaseModel):
     by_complaint: list[Group]
 
 
-class RulesetView(BaseModel):
+class RulesetView(ApiModel):
     """One ruleset version of one protocol: its cases' mix, and how often staff changed its outcome."""
 
     complaint: str
@@ -91,7 +96,7 @@ class RulesetView(BaseModel):
     share_overridden: float | None = Field(description="Overrides per case decided (0–1)")
 
 
-class OverrideView(BaseModel):
+class OverrideView(ApiModel):
     """An overridden case for clinical review (showing it was logged)."""
 
     case_id: str
@@ -109,7 +114,7 @@ class OverrideView(BaseModel):
     to_profession: str
 
 
-class TriageQualityView(BaseModel):
+class TriageQualityView(ApiModel):
     unit_id: str
     from_: str = Field(alias="from", serialization_alias="from")
     to: str

@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from chalice.app import Blueprint, Response
-from pydantic import BaseModel, Field, StrictInt
+from pydantic import Field, StrictInt
 
 from chalicelib import bootstrap
 from chalicelib.api import http
 from chalicelib.api.http import Access
-from chalicelib.api.models import Strict
+from chalicelib.api.models import ApiModel, Strict
 from chalicelib.api.openapi import operation
 from chalicelib.domain import templates
 from chalicelib.domain.errors import ValidationFailed
@@ -24,13 +24,13 @@ from chalicelib.domain.templates import UNIT, PhraseTemplate
 bp = Blueprint(__name__)
 
 
-class TemplateVariable(BaseModel):
+class TemplateVariable(ApiModel):
     name: str = Field(description="Written in a template's text in braces: {förnamn}")
     sv: str = Field(description="What it stands for, in Swedish")
     en: str
 
 
-class PhraseTemplateView(BaseModel):
+class PhraseTemplateView(ApiModel):
     template_id: str
     scope: str = Field(description="unit (shared by the unit's staff) or personal (only the owner's)")
     unit_id: str | None = Field(default=None, description="The unit of a unit template")
@@ -62,7 +62,7 @@ class PhraseTemplateView(BaseModel):
         )
 
 
-class TemplateList(BaseModel):
+class TemplateList(ApiModel):
     unit_id: str
     templates: list[PhraseTemplateView] = Field(description="The unit's templates and the caller's own, by title")
     variables: list[TemplateVariable] = Field(description="Every variable a template may use")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice.app import Blueprint, Response
 
 from chalicelib import bootstrap
@@ -32,8 +34,10 @@ from chalicelib.api.models import (
 )
 from chalicelib.api.openapi import operation
 from chalicelib.domain.errors import NotFound
-from chalicelib.services.triage_session import SECTIONS, TriageView
-from chalicelib.triage import LocalizedText, Step, TriageOutcome
+
+if TYPE_CHECKING:
+    from chalicelib.services.triage_session import TriageView
+    from chalicelib.triage import LocalizedText, Step, TriageOutcome
 
 bp = Blueprint(__name__)
 
@@ -221,6 +225,8 @@ def back_triage(draft_id: str) -> Response:
 
 
 def draft_view(view: TriageView) -> TriageDraft:
+    from chalicelib.services.triage_session import SECTIONS  # loaded with the service, not on the API's cold start
+
     draft = view.draft
     return TriageDraft(
         draft_id=draft.draft_id,

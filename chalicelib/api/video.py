@@ -5,24 +5,27 @@ Signalling itself runs over the WebSocket (app.py ``ws_message`` → ``VideoServ
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from chalicelib import bootstrap
 from chalicelib.api import http
 from chalicelib.api.http import Access
+from chalicelib.api.models import ApiModel
 from chalicelib.api.openapi import operation
 from chalicelib.domain.errors import Unauthenticated
-from chalicelib.domain.video import Meeting
+
+if TYPE_CHECKING:
+    from chalicelib.domain.video import Meeting
 
 bp = Blueprint(__name__)
 
 INTERPRETER_HEADER = "x-interpreter-session"
 
 
-class VideoMeeting(BaseModel):
+class VideoMeeting(ApiModel):
     meeting_id: str
     case_id: str
     state: str = Field(description="started | ended")
@@ -42,38 +45,38 @@ class VideoMeeting(BaseModel):
         )
 
 
-class LiveVideo(BaseModel):
+class LiveVideo(ApiModel):
     meeting: VideoMeeting | None = Field(description="The case's live meeting, or null when there is none")
 
 
-class IceServer(BaseModel):
+class IceServer(ApiModel):
     urls: list[str]
     username: str | None = None
     credential: str | None = Field(default=None, description="TURN: a short-lived credential (TURN REST API)")
 
 
-class IceServers(BaseModel):
+class IceServers(ApiModel):
     ice_servers: list[IceServer]
 
 
-class InterpreterInvite(BaseModel):
+class InterpreterInvite(ApiModel):
     url: str = Field(description="The one-time link to give the interpreter; the token is in the fragment")
     meeting_id: str
     expires_at: datetime
 
 
-class OpenInterpreterSession(BaseModel):
+class OpenInterpreterSession(ApiModel):
     model_config = ConfigDict(extra="forbid")
     token: str = Field(min_length=1, max_length=100, description="The token from the link's fragment")
 
 
-class InterpreterSessionView(BaseModel):
+class InterpreterSessionView(ApiModel):
     session: str = Field(description=f"Send it as the {INTERPRETER_HEADER} header; reaches this meeting only")
     meeting_id: str
     expires_at: datetime
 
 
-class InterpreterTicket(BaseModel):
+class InterpreterTicket(ApiModel):
     ticket: str = Field(description="Give it as ?ticket= when opening the WebSocket; works once, for 60 s")
     meeting_id: str
     ice_servers: list[IceServer]
