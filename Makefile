@@ -9,7 +9,7 @@ CHROMIUM ?= /usr/bin/chromium
 # same modules again.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: run test setup lint typecheck triage-check test-unit test-integration test-fuzz test-infra test-e2e \
+.PHONY: run test checks setup lint typecheck triage-check test-unit test-integration test-fuzz test-infra test-e2e \
         test-browser chromium cfn-lint-env openapi bench fuzz clean replay-dlq
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -74,8 +74,14 @@ test-e2e: setup
 test-browser: setup chromium
 	$(BIN)/pytest -q -n 2 --durations=8 tests/browser
 
-test: lint typecheck triage-check test-unit test-integration test-fuzz test-infra test-e2e test-browser
+# The checks and the infra tier first, side by side: each of them runs in one process, so together they use both
+# cores (-O keeps each one's output together); then the tiers that spread over both cores themselves, one by one.
+test: setup
+	$(MAKE) --no-print-directory -j2 -O checks test-infra
+	$(MAKE) --no-print-directory test-unit test-integration test-fuzz test-e2e test-browser
 	@echo "make test: every tier passed"
+
+checks: lint typecheck triage-check
 
 openapi: setup  # regenerate docs/openapi.json after changing routes or models
 	$(BIN)/python -m chalicelib.api > docs/openapi.json
