@@ -31,7 +31,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters import keys
-from chalicelib.adapters.dynamo import Entity, IdempotencyItem, _create_once, error_code
+from chalicelib.adapters.dynamo import Entity, IdempotencyItem, _create_once, condition_failed
 from chalicelib.domain.booking import (
     Availability,
     Booking,
@@ -312,7 +312,7 @@ class DynamoBookings:
                 condition=Entity.pk.exists() & _ScheduleItem.removed_at.does_not_exist(),
             )
         except UpdateError as error:
-            if _condition_failed(error):
+            if condition_failed(error):
                 raise Conflict("The schedule changed at the same time.") from error
             raise
 
@@ -361,7 +361,7 @@ class DynamoBookings:
                 add_version_condition=False,
             )
         except UpdateError as error:
-            if _condition_failed(error):
+            if condition_failed(error):
                 return False
             raise
         return True
@@ -373,7 +373,7 @@ class DynamoBookings:
         try:
             item.delete(condition=SlotItem.taken_by.does_not_exist(), add_version_condition=False)
         except DeleteError as error:
-            if _condition_failed(error):
+            if condition_failed(error):
                 return False
             raise
         return True
@@ -482,7 +482,7 @@ class DynamoBookings:
         try:
             item.save(condition=BookingItem.reminder_sent_at.does_not_exist())
         except PutError as error:
-            if error_code(error) == "ConditionalCheckFailedException":
+            if condition_failed(error):
                 return False
             raise
         return True
@@ -561,10 +561,6 @@ def _exception_entry(item: _ScheduleItem) -> ScheduleEntry[ScheduleException]:
     return ScheduleEntry(value=ScheduleException.from_dict(item.details), **_entry_fields(item))
 
 
-def _condition_failed(error: PutError | UpdateError | DeleteError) -> bool:
-    return error_code(error) == "ConditionalCheckFailedException"
-
-
 def _save_versioned(item: _ScheduleItem, expected: int | None) -> None:
     """A put conditional on the stored version (pynamodb adds it and increments the version); a first one only if
     nothing has the key. Conflict when the condition fails."""
@@ -573,7 +569,7 @@ def _save_versioned(item: _ScheduleItem, expected: int | None) -> None:
     try:
         item.save(condition=Entity.pk.does_not_exist() if expected is None else None)
     except PutError as error:
-        if _condition_failed(error):
+        if condition_failed(error):
             raise Conflict("The schedule changed at the same time.") from error
         raise
 

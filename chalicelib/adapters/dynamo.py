@@ -21,11 +21,13 @@ from pynamodb.attributes import (
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
     VersionAttribute,
 )
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import size
 from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -65,6 +67,24 @@ def error_code(error: Exception) -> str | None:
 def condition_failed(error: Exception) -> bool:
     """Whether DynamoDB refused the write because its condition did not hold."""
     return error_code(error) == "ConditionalCheckFailedException"
+
+
+def written_if(write: Callable[[], object]) -> bool:
+    """Make a conditional write: True when it was made, False when its condition did not hold; any other failure
+    is raised."""
+    try:
+        write()
+    except (PutError, UpdateError, DeleteError) as error:
+        if condition_failed(error):
+            return False
+        raise
+    return True
+
+
+def updated_if(item: Model, actions: list[Any], condition: Any) -> bool:
+    """Apply ``actions`` to ``item`` (created if missing) when ``condition`` holds; False when it did not. No
+    version condition: counters, sets and short-lived records whose condition says everything."""
+    return written_if(lambda: item.update(actions=actions, condition=condition, add_version_condition=False))
 
 
 class SavedOnce(Model):
@@ -216,7 +236,7 @@ class OverflowCapacityItem(Entity, discriminator="overflow_capacity"):
     """Overflow cases offered to one partner unit on one day (sort key: the Swedish date); expires after a week."""
 
     tenant = UnicodeAttribute()
-    offered = NumberAttribute(default=0)
+    cases = UnicodeSetAttribute(null=True)
 
 
 class UnitChangeItem(Entity, discriminator="unit_change"):
@@ -429,7 +449,7 @@ def _create_once(item: Entity) -> bool:
     try:
         item.save(condition=Entity.pk.does_not_exist())
     except PutError as error:
-        if error_code(error) == "ConditionalCheckFailedException":
+        if condition_failed(error):
             return False
         raise
     return True
@@ -600,7 +620,7 @@ class DynamoCases:
         try:
             item.save(condition=CaseItem.pk.exists())  # pynamodb adds "version = case.version" and increments it
         except PutError as error:
-            if error_code(error) == "ConditionalCheckFailedException":
+            if condition_failed(error):
                 raise Conflict("The case changed at the same time.") from error
             raise
         return _case_from_item(item)
@@ -746,7 +766,7 @@ class DynamoQueueStats:
                 item.save()  # conditional on the version read (or on absence)
                 return
             except PutError as error:
-                if error_code(error) != "ConditionalCheckFailedException":
+                if not condition_failed(error):
                     raise
 
     def first_contacts(self, tenant: str, unit_id: str, profession: str) -> list[datetime]:
@@ -770,27 +790,15 @@ class DynamoNoticeLog:
             sent_at=now,
             ttl=now + timedelta(days=30),
         )
-        try:
-            item.save(  # a retry of the same event keeps its reservation (one of its channels may have failed)
-                condition=NoticeItem.pk.does_not_exist()
-                | (NoticeItem.sent_at < now - quiet)
-                | (NoticeItem.last_event == event_id),
-                add_version_condition=False,
-            )
-        except PutError as error:
-            if error_code(error) == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        condition = (  # a retry of the same event keeps its reservation (one of its channels may have failed)
+            NoticeItem.pk.does_not_exist() | (NoticeItem.sent_at < now - quiet) | (NoticeItem.last_event == event_id)
+        )
+        return written_if(lambda: item.save(condition=condition, add_version_condition=False))
 
     def release(self, tenant: str, case_id: str, event_id: str) -> None:
         """Undo a claim whose notice could not be sent, so the retried event may send it."""
         item = NoticeItem(pk=keys.notice_pk(tenant, case_id), sk=keys.NOTICE_SK)
-        try:
-            item.delete(condition=NoticeItem.last_event == event_id, add_version_condition=False)
-        except DeleteError as error:
-            if error_code(error) != "ConditionalCheckFailedException":
-                raise
+        written_if(lambda: item.delete(condition=NoticeItem.last_event == event_id, add_version_condition=False))
 
 
 class DynamoIdempotency:
@@ -827,11 +835,8 @@ class DynamoConnections:
             item = ConnectionItem.get(keys.connection_pk(tenant, connection_id), keys.CONNECTION_SK)
         except ConnectionItem.DoesNotExist:
             return
-        try:
-            item.delete(condition=ConnectionItem.pk.exists())
-        except DeleteError as error:  # gone already (by another call, or this one's lost answer): as wanted
-            if not condition_failed(error):
-                raise
+        # gone already (by another call, or this one's lost answer) is as wanted
+        written_if(lambda: item.delete(condition=ConnectionItem.pk.exists()))
 
     def of_subject(self, tenant: str, subject: str) -> list[str]:
         items = Entity.owner_index.query(keys.subject_pk(tenant, subject), Entity.gsi2sk.startswith("CONN#"))
@@ -1150,48 +1155,38 @@ class DynamoDirectory:
 
 
 class DynamoOverflowCapacity:
-    """A partner unit's daily overflow capacity, taken one case at a time with a conditional counter."""
+    """A partner unit's daily overflow capacity: the set of cases offered to it that day, one taken at a time."""
 
-    def take(self, tenant: str, unit_id: str, day: str, *, limit: int) -> bool:
-        """One more offer today if fewer than ``limit`` were made; of two at once, only as many as fit succeed."""
+    def take(self, tenant: str, unit_id: str, day: str, *, limit: int, case_id: str) -> bool:
+        """Count ``case_id`` as offered today if fewer than ``limit`` were; of two at once, only as many as fit
+        succeed. A case already counted passes again without counting twice (a call resent after its answer was
+        lost), so the day's capacity is never used up by retries."""
         if limit <= 0:
             return False
         item = OverflowCapacityItem(pk=keys.overflow_capacity_pk(tenant, unit_id), sk=day)
-        try:
-            item.update(
-                actions=[
-                    OverflowCapacityItem.offered.add(1),
-                    OverflowCapacityItem.tenant.set(tenant),
-                    OverflowCapacityItem.ttl.set(datetime.fromisoformat(day).replace(tzinfo=UTC) + timedelta(days=8)),
-                ],
-                condition=OverflowCapacityItem.offered.does_not_exist() | (OverflowCapacityItem.offered < limit),
-                add_version_condition=False,
-            )
-        except UpdateError as error:
-            if error_code(error) == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return updated_if(
+            item,
+            [
+                OverflowCapacityItem.cases.add({case_id}),
+                OverflowCapacityItem.tenant.set(tenant),
+                OverflowCapacityItem.ttl.set(datetime.fromisoformat(day).replace(tzinfo=UTC) + timedelta(days=8)),
+            ],
+            OverflowCapacityItem.cases.does_not_exist()
+            | (size(OverflowCapacityItem.cases) < limit)
+            | OverflowCapacityItem.cases.contains(case_id),
+        )
 
-    def give_back(self, tenant: str, unit_id: str, day: str) -> None:
-        """Undo a ``take`` whose offer could not be made."""
+    def give_back(self, tenant: str, unit_id: str, day: str, case_id: str) -> None:
+        """Undo a ``take`` whose offer could not be made (doing it twice changes nothing more)."""
         item = OverflowCapacityItem(pk=keys.overflow_capacity_pk(tenant, unit_id), sk=day)
-        try:
-            item.update(
-                actions=[OverflowCapacityItem.offered.add(-1)],
-                condition=OverflowCapacityItem.offered > 0,
-                add_version_condition=False,
-            )
-        except UpdateError as error:
-            if error_code(error) != "ConditionalCheckFailedException":
-                raise
+        updated_if(item, [OverflowCapacityItem.cases.delete({case_id})], OverflowCapacityItem.pk.exists())
 
     def offered(self, tenant: str, unit_id: str, day: str) -> int:
         try:
             item = OverflowCapacityItem.get(keys.overflow_capacity_pk(tenant, unit_id), day, consistent_read=True)
         except DoesNotExist:
             return 0
-        return int(item.offered or 0)
+        return len(item.cases or ())
 
 
 @dataclass(frozen=True)
@@ -1300,7 +1295,7 @@ class DynamoSessions:
                 add_version_condition=False,
             )
         except UpdateError as error:
-            if error_code(error) != "ConditionalCheckFailedException":
+            if not condition_failed(error):
                 raise
 
     def revoke(self, tenant: str, session_id: str, *, now: datetime) -> None:
@@ -1312,7 +1307,7 @@ class DynamoSessions:
                 add_version_condition=False,
             )
         except UpdateError as error:
-            if error_code(error) != "ConditionalCheckFailedException":
+            if not condition_failed(error):
                 raise  # already revoked (or never existed): logging out twice is fine
 
 
@@ -1339,15 +1334,7 @@ class DynamoEphemeral:
     def replace(self, tenant: str, kind: str, key: str, data: dict[str, Any]) -> bool:
         """Overwrite the data of an existing item; False when it is gone (taken or expired away)."""
         item = EphemeralItem(pk=keys.ephemeral_pk(tenant, kind, key), sk=keys.EPHEMERAL_SK)
-        try:
-            item.update(
-                actions=[EphemeralItem.data.set(data)], condition=EphemeralItem.pk.exists(), add_version_condition=False
-            )
-        except UpdateError as error:
-            if error_code(error) == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return updated_if(item, [EphemeralItem.data.set(data)], EphemeralItem.pk.exists())
 
     def take(self, tenant: str, kind: str, key: str) -> tuple[dict[str, Any], datetime] | None:
         """Read and delete in one go: of two concurrent takers, exactly one gets the data."""
@@ -1357,7 +1344,7 @@ class DynamoEphemeral:
         except DoesNotExist:
             return None
         except DeleteError as error:
-            if error_code(error) == "ConditionalCheckFailedException":
+            if condition_failed(error):
                 return None
             raise
         return dict(item.data), item.expires_at
@@ -1489,7 +1476,7 @@ class DynamoDrafts:
         try:
             item.save(condition=DraftItem.pk.exists())  # pynamodb adds "version = draft.version" and increments it
         except PutError as error:
-            if error_code(error) == "ConditionalCheckFailedException":
+            if condition_failed(error):
                 raise Conflict("The triage changed at the same time; reload it.") from error
             raise
         return _draft_from_item(item)
@@ -1776,11 +1763,7 @@ class DynamoNoticeEvents:
     def release(self, tenant: str, event_id: str, channel: str) -> None:
         """Forget a channel's claim whose notice could not be sent, so the retried event may send it."""
         item = NoticeEventItem(pk=keys.notice_event_pk(tenant, event_id), sk=keys.notice_channel_sk(channel))
-        try:
-            item.delete(condition=NoticeEventItem.pk.exists(), add_version_condition=False)
-        except DeleteError as error:
-            if error_code(error) != "ConditionalCheckFailedException":
-                raise
+        written_if(lambda: item.delete(condition=NoticeEventItem.pk.exists(), add_version_condition=False))
 
     def defer(self, tenant: str, notice: DeferredNotice) -> bool:
         """Hold an SMS; a later one of the same kind for the same case replaces it (one text, not a pile), an older
@@ -1796,18 +1779,12 @@ class DynamoNoticeEvents:
             held_at=notice.held_at,
             ttl=notice.due_at + timedelta(days=2),
         )
-        try:
-            item.save(
-                condition=DeferredNoticeItem.pk.does_not_exist()
-                | DeferredNoticeItem.held_at.does_not_exist()
-                | (DeferredNoticeItem.held_at <= notice.held_at),
-                add_version_condition=False,
-            )
-        except PutError as error:
-            if error_code(error) == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        condition = (
+            DeferredNoticeItem.pk.does_not_exist()
+            | DeferredNoticeItem.held_at.does_not_exist()
+            | (DeferredNoticeItem.held_at <= notice.held_at)
+        )
+        return written_if(lambda: item.save(condition=condition, add_version_condition=False))
 
     def due(self, tenant: str, now: datetime, *, limit: int = 500) -> list[DeferredNotice]:
         items = DeferredNoticeItem.query(keys.deferred_notices_pk(tenant), limit=limit)
@@ -1822,13 +1799,9 @@ class DynamoNoticeEvents:
         item = DeferredNoticeItem(
             pk=keys.deferred_notices_pk(tenant), sk=keys.deferred_notice_sk(notice.case_id, notice.kind)
         )
-        try:
-            item.delete(condition=DeferredNoticeItem.text == notice.text, add_version_condition=False)
-        except DeleteError as error:
-            if error_code(error) == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return written_if(
+            lambda: item.delete(condition=DeferredNoticeItem.text == notice.text, add_version_condition=False)
+        )
 
 
 class PhoneInviteItem(Entity, discriminator="phone_invite"):
@@ -1892,7 +1865,7 @@ class DynamoPhoneInvites:
         try:
             item.delete(add_version_condition=False)
         except DeleteError as error:
-            if error_code(error) != "ConditionalCheckFailedException":
+            if not condition_failed(error):
                 raise
 
     def use(self, tenant: str, token_hash: str, subject: str) -> bool:
@@ -1906,7 +1879,7 @@ class DynamoPhoneInvites:
                 add_version_condition=False,
             )
         except UpdateError as error:
-            if error_code(error) == "ConditionalCheckFailedException":
+            if condition_failed(error):
                 return False
             raise
         return True

@@ -31,7 +31,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters import keys
-from chalicelib.adapters.dynamo import Entity, error_code
+from chalicelib.adapters.dynamo import Entity, condition_failed
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.photos import Photo
 
@@ -138,7 +138,7 @@ class DynamoPhotos:
         try:
             _slots_item(read, slots).save()
         except PutError as error:
-            if error_code(error) == "ConditionalCheckFailedException":
+            if condition_failed(error):
                 raise Conflict("The photos of this triage changed at the same time.") from error
             raise
 

@@ -13,11 +13,10 @@ import secrets
 from datetime import timedelta
 
 from pynamodb.attributes import UnicodeAttribute, UnicodeSetAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import size
 
 from chalicelib.adapters import keys
-from chalicelib.adapters.dynamo import Entity, error_code
+from chalicelib.adapters.dynamo import Entity, updated_if
 from chalicelib.domain.rate_limits import RateLimit, Window
 
 # A window's item outlives its window a little (TTL deletion is lazy anyway): nothing reads an ended window.
@@ -43,21 +42,15 @@ class DynamoRateLimiter:
         is a new hit."""
         hit = hit_id or secrets.token_hex(8)
         item = RateWindowItem(pk=keys.rate_window_pk(tenant, limit.kind, key), sk=keys.rate_window_sk(window.key))
-        try:
-            item.update(
-                actions=[
-                    RateWindowItem.hits.add({hit}),
-                    RateWindowItem.tenant.set(tenant),
-                    RateWindowItem.ends_at.set(window.end),
-                    RateWindowItem.ttl.set(window.end + KEEP_AFTER_WINDOW),
-                ],
-                condition=RateWindowItem.hits.does_not_exist()
-                | (size(RateWindowItem.hits) < limit.per_window)  # type: ignore[no-untyped-call]
-                | RateWindowItem.hits.contains(hit),
-                add_version_condition=False,
-            )
-        except UpdateError as error:
-            if error_code(error) == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return updated_if(
+            item,
+            [
+                RateWindowItem.hits.add({hit}),
+                RateWindowItem.tenant.set(tenant),
+                RateWindowItem.ends_at.set(window.end),
+                RateWindowItem.ttl.set(window.end + KEEP_AFTER_WINDOW),
+            ],
+            RateWindowItem.hits.does_not_exist()
+            | (size(RateWindowItem.hits) < limit.per_window)  # type: ignore[no-untyped-call]
+            | RateWindowItem.hits.contains(hit),
+        )

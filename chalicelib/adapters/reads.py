@@ -19,7 +19,7 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAt
 from pynamodb.exceptions import PutError
 
 from chalicelib.adapters import keys
-from chalicelib.adapters.dynamo import Entity, error_code
+from chalicelib.adapters.dynamo import Entity, condition_failed
 
 SIDES = ("citizen", "staff")
 
@@ -67,7 +67,7 @@ class DynamoReads:
                 add_version_condition=False,  # the mark itself is the condition: it only rises
             )
         except PutError as error:
-            if error_code(error) == "ConditionalCheckFailedException":
+            if condition_failed(error):
                 return False
             raise
         return True

@@ -19,7 +19,7 @@ from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.models import Model
 
-from chalicelib.adapters.dynamo import Entity, error_code
+from chalicelib.adapters.dynamo import Entity, condition_failed
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.templates import UNIT, PhraseTemplate
 
@@ -112,10 +112,6 @@ def _item(template: PhraseTemplate) -> PhraseTemplateItem:
     return item
 
 
-def _condition_failed(error: PutError | UpdateError) -> bool:
-    return error_code(error) == "ConditionalCheckFailedException"
-
-
 class DynamoTemplates:
     """The phrase templates of units and of staff members."""
 
@@ -144,7 +140,7 @@ class DynamoTemplates:
         try:
             item.save(condition=PhraseTemplateItem.pk.does_not_exist())
         except PutError as error:
-            if _condition_failed(error):
+            if condition_failed(error):
                 return None
             raise
         return _template(item)
@@ -155,7 +151,7 @@ class DynamoTemplates:
         try:
             item.save(condition=PhraseTemplateItem.pk.exists() & PhraseTemplateItem.deleted_at.does_not_exist())
         except PutError as error:
-            if _condition_failed(error):
+            if condition_failed(error):
                 raise Conflict("The template changed at the same time.") from error
             raise
         return _template(item)
@@ -173,6 +169,6 @@ class DynamoTemplates:
                 condition=PhraseTemplateItem.pk.exists() & PhraseTemplateItem.deleted_at.does_not_exist(),
             )
         except UpdateError as error:
-            if _condition_failed(error):
+            if condition_failed(error):
                 raise Conflict("The template changed at the same time.") from error
             raise

@@ -24,7 +24,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters import keys
-from chalicelib.adapters.dynamo import ConnectionItem, Entity, error_code
+from chalicelib.adapters.dynamo import ConnectionItem, Entity, condition_failed
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.video import Endpoint, InterpreterGrant, Meeting, MeetingState
 
@@ -232,7 +232,7 @@ class DynamoVideo:
         try:
             item.save(condition=VideoJoinItem.pk.does_not_exist())
         except PutError as error:
-            if error_code(error) != "ConditionalCheckFailedException":
+            if not condition_failed(error):
                 raise
 
     def leave(self, tenant: str, meeting_id: str, connection_id: str) -> None:
@@ -240,7 +240,7 @@ class DynamoVideo:
         try:
             item.delete(condition=VideoJoinItem.pk.exists(), add_version_condition=False)
         except DeleteError as error:
-            if error_code(error) != "ConditionalCheckFailedException":
+            if not condition_failed(error):
                 raise
 
     def endpoint(self, tenant: str, connection_id: str) -> Endpoint | None:
@@ -266,7 +266,7 @@ class DynamoVideo:
                 ttl=expires_at + timedelta(days=1),
             ).save(condition=VideoInviteItem.pk.does_not_exist())
         except PutError as error:
-            if error_code(error) != "ConditionalCheckFailedException":
+            if not condition_failed(error):
                 raise
             stored = VideoInviteItem.get(invite_pk(tenant, token_hash), INVITE_SK, consistent_read=True)
             if stored.meeting_id != meeting_id:
@@ -284,7 +284,7 @@ class DynamoVideo:
                 add_version_condition=False,
             )
         except UpdateError as error:
-            if error_code(error) == "ConditionalCheckFailedException":
+            if condition_failed(error):
                 return None
             raise
         return item.meeting_id, item.expires_at

@@ -6,8 +6,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 EVENT_TYPES = (
-    "CaseSubmitted",
-    "CaseTriaged",
+    "CaseSubmitted",  # also "the case was triaged": a case is stored only once its triage is finished
     "CaseQueued",
     "CaseClaimed",
     "MessagePosted",

@@ -10,6 +10,7 @@ gives them the roles they hold now. A role given takes effect at their next logi
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,57 @@ def require_unit_admin(principal: Principal, unit_id: str) -> None:
         unit_id,
         refused_en="Only the unit's administrators may do this.",
         refused_sv="Det här får bara enhetens administratörer göra.",
+    )
+
+
+@dataclass(frozen=True)
+class RolesWritten:
+    name: str
+    before: list[str]
+    roles: list[str]
+    changed: bool
+
+
+def write_unit_roles(
+    directory: DynamoDirectory,
+    principal: Principal,
+    unit_id: str,
+    hsa_id: str,
+    name: str,
+    want: Callable[[set[str]], set[str]],
+    *,
+    ids: IdGenerator,
+    clock: Clock,
+) -> RolesWritten:
+    """Give ``hsa_id`` the roles ``want`` makes of those held at the unit now (and ``name``, or the known one),
+    recorded with who and when; nothing is written when nothing changes. Retried on a concurrent change."""
+    for _ in range(3):
+        person = directory.staff(principal.tenant, hsa_id)
+        held = sorted({r["role"] for r in (person or {}).get("roles", []) if r["unit_id"] == unit_id})
+        known_name = (person or {}).get("name") or ""
+        new_name = name.strip() or known_name
+        if not new_name:
+            raise ValidationFailed(
+                "Give the new staff member's name.", field="name", message_sv="Ange medarbetarens namn."
+            )
+        wanted = sorted(want(set(held)))
+        if held == wanted and new_name == known_name:
+            return RolesWritten(new_name, held, held, False)
+        change = UnitChange(
+            ids(),
+            principal.subject,
+            principal.display_name,
+            clock(),
+            "roles",
+            staff=hsa_id,
+            staff_name=new_name,
+            roles=tuple(wanted),
+        )
+        if directory.set_roles_at(principal.tenant, unit_id, hsa_id, new_name, wanted, change=change):
+            return RolesWritten(new_name, held, wanted, True)
+    raise Conflict(
+        "Someone else is changing this person's roles right now; try again.",
+        message_sv="Någon annan ändrar den här personens roller just nu. Försök igen.",
     )
 
 
@@ -106,37 +158,13 @@ class AdminService:
                 "You cannot take away your own administrator role; ask another administrator.",
                 message_sv="Du kan inte ta bort din egen administratörsroll. Be en annan administratör.",
             )
-        wanted = sorted(set(roles))
-        for _ in range(3):
-            person = self._directory.staff(principal.tenant, hsa_id)
-            held = sorted({r["role"] for r in (person or {}).get("roles", []) if r["unit_id"] == unit_id})
-            known_name = (person or {}).get("name") or ""
-            new_name = name.strip() or known_name
-            if not new_name:
-                raise ValidationFailed(
-                    "Give the new staff member's name.", field="name", message_sv="Ange medarbetarens namn."
-                )
-            if held == wanted and new_name == known_name:
-                return RolesSet({"hsa_id": hsa_id, "name": new_name, "roles": held}, False, 0)
-            change = UnitChange(
-                self._ids(),
-                principal.subject,
-                principal.display_name,
-                self._clock(),
-                "roles",
-                staff=hsa_id,
-                staff_name=new_name,
-                roles=tuple(wanted),
-            )
-            if self._directory.set_roles_at(principal.tenant, unit_id, hsa_id, new_name, wanted, change=change):
-                ended = 0
-                if set(held) - set(wanted):  # a role taken away: at once, not at their next login
-                    ended = self._sessions.revoke_all_of(principal.tenant, hsa_id, now=self._clock())
-                return RolesSet({"hsa_id": hsa_id, "name": new_name, "roles": wanted}, True, ended)
-        raise Conflict(
-            "Someone else is changing this person's roles right now; try again.",
-            message_sv="Någon annan ändrar den här personens roller just nu. Försök igen.",
+        written = write_unit_roles(
+            self._directory, principal, unit_id, hsa_id, name, lambda _: set(roles), ids=self._ids, clock=self._clock
         )
+        ended = 0
+        if set(written.before) - set(written.roles):  # a role taken away: at once, not at their next login
+            ended = self._sessions.revoke_all_of(principal.tenant, hsa_id, now=self._clock())
+        return RolesSet({"hsa_id": hsa_id, "name": written.name, "roles": written.roles}, written.changed, ended)
 
     def _record(self, principal: Principal, unit_id: str) -> UnitRecord:
         record = self._directory.unit_record(principal.tenant, unit_id)

@@ -176,11 +176,13 @@ class AuditService:
                 if r["unit_id"] == unit_id and since_iso <= r["at"] <= until_iso
             ]
             records = found[::-1][:REVIEW_LIMIT]
+            # the patient was looked up: logged even when nothing is found ("no one read her record" is about her)
+            self._record_review(principal, unit_id, [ref])
         else:
             records = self._log.of_unit(
                 principal.tenant, unit_id, since=since, until=until, staff=staff, limit=REVIEW_LIMIT
             )
-        self._record_review(principal, unit_id, records)
+            self._record_review(principal, unit_id, [r["patient_ref"] for r in records])
         return records
 
     def sample(
@@ -191,7 +193,7 @@ class AuditService:
         pool = self._log.of_unit(principal.tenant, unit_id, since=since, until=until, limit=SAMPLE_POOL)
         drawn = random.SystemRandom().sample(pool, min(size, len(pool)))
         drawn.sort(key=lambda r: r["at"], reverse=True)
-        self._record_review(principal, unit_id, drawn)
+        self._record_review(principal, unit_id, [r["patient_ref"] for r in drawn])
         return drawn
 
     def _require_admin(self, principal: Principal, unit_id: str) -> None:
@@ -202,10 +204,10 @@ class AuditService:
             refused_sv="Loggranskning är för enhetens administratörer.",
         )
 
-    def _record_review(self, principal: Principal, unit_id: str, records: list[dict[str, Any]]) -> None:
-        """One ``review`` access record per patient shown, written before anything is shown."""
+    def _record_review(self, principal: Principal, unit_id: str, patients: list[str]) -> None:
+        """One ``review`` access record per patient looked up or shown, written before anything is shown."""
         at = self._clock()
-        for ref in dict.fromkeys(r["patient_ref"] for r in records):
+        for ref in dict.fromkeys(patients):
             self._log.record(
                 tenant=principal.tenant,
                 record_id=self._ids(),

@@ -69,7 +69,9 @@ class OverflowService:
                 try:
                     self._cases.save(case.offer_overflow(offer_id=self._ids(), to_unit_id=partner, now=now), now=now)
                 except Conflict:
-                    self._capacity.give_back(tenant, partner, day)  # taken (or changed) meanwhile: not offered
+                    self._capacity.give_back(
+                        tenant, partner, day, case.case_id
+                    )  # taken (or changed) meanwhile: not offered
                     continue
                 offered.append((case.case_id, partner))
                 logger.info("overflow offered", extra={"case_id": case.case_id, "to_unit_id": partner})
@@ -91,6 +93,8 @@ class OverflowService:
                 continue
             if not is_open(details.get("opening_hours") or {}, "chat", now):
                 continue
-            if self._capacity.take(tenant, partner_id, day, limit=int(partner.get("cases_per_day") or 0)):
+            if self._capacity.take(
+                tenant, partner_id, day, limit=int(partner.get("cases_per_day") or 0), case_id=case.case_id
+            ):
                 return partner_id
         return None

@@ -18,7 +18,6 @@ from chalicelib.adapters.dynamo import (
     DynamoSessions,
     RegionChange,
     RegionRecord,
-    UnitChange,
     UnitRecord,
 )
 from chalicelib.domain import policy
@@ -26,7 +25,7 @@ from chalicelib.domain.errors import Conflict, ValidationFailed
 from chalicelib.domain.model import Principal
 from chalicelib.domain.region_settings import RegionSettings
 from chalicelib.domain.unit_settings import UnitSettings
-from chalicelib.services.admin import ADMIN, HSA_ID
+from chalicelib.services.admin import ADMIN, HSA_ID, write_unit_roles
 from chalicelib.services.ports import Clock, IdGenerator
 
 REGION_ADMINS = "region_admins"  # the region item's list: [{"hsa_id", "name"}]
@@ -171,28 +170,17 @@ class RegionAdminService:
         return UnitAdded(existing, created, admin)
 
     def _make_unit_admin(self, principal: Principal, unit_id: str, hsa_id: str, name: str) -> dict[str, Any]:
-        for _ in range(3):
-            person = self._directory.staff(principal.tenant, hsa_id)
-            held = {r["role"] for r in (person or {}).get("roles", []) if r["unit_id"] == unit_id}
-            if ADMIN in held:
-                return {"hsa_id": hsa_id, "name": name, "roles": sorted(held)}
-            wanted = sorted(held | {ADMIN})
-            change = UnitChange(
-                self._ids(),
-                principal.subject,
-                principal.display_name,
-                self._clock(),
-                "roles",
-                staff=hsa_id,
-                staff_name=name,
-                roles=tuple(wanted),
-            )
-            if self._directory.set_roles_at(principal.tenant, unit_id, hsa_id, name, wanted, change=change):
-                return {"hsa_id": hsa_id, "name": name, "roles": wanted}
-        raise Conflict(
-            "Someone else is changing this person's roles right now; try again.",
-            message_sv="Någon annan ändrar den här personens roller just nu. Försök igen.",
+        written = write_unit_roles(
+            self._directory,
+            principal,
+            unit_id,
+            hsa_id,
+            name,
+            lambda held: held | {ADMIN},
+            ids=self._ids,
+            clock=self._clock,
         )
+        return {"hsa_id": hsa_id, "name": written.name, "roles": written.roles}
 
     @staticmethod
     def _same_unit(record: UnitRecord, settings: UnitSettings) -> bool:

@@ -143,6 +143,12 @@ class TriageSessionService:
             )
         contact = _contact(expectations=expectations, notify_sms=notify_sms, notify_email=notify_email)
         entry = self._entry(principal, invite) if invite else None
+        if entry is not None and entry["unit_id"] != unit_id:  # the link is the unit's: its case goes there
+            raise ValidationFailed(
+                "The login link you came by is for another unit; start there, or start without the link.",
+                field="unit_id",
+                message_sv="Länken du fick gäller en annan vårdcentral. Börja där, eller börja utan länken.",
+            )
         now = self._clock()
         state = start(self._library, now=now, lang="sv", context=_context(reason, free_text, birth_date, now))
         draft = DraftRecord(

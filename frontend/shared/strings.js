@@ -206,7 +206,6 @@ const sv = {
   "staffCase.timelineEmpty": "Inga händelser ännu.",
 
   "timeline.CaseSubmitted": "Ärendet skickades in",
-  "timeline.CaseTriaged": "Ärendet bedömdes",
   "timeline.CaseQueued": "Ärendet placerades i kön",
   "timeline.CaseClaimed": "Ärendet togs",
   "timeline.MessagePosted": "Meddelande i chatten",
@@ -433,7 +432,6 @@ const en = {
   "staffCase.timelineEmpty": "No events yet.",
 
   "timeline.CaseSubmitted": "Case submitted",
-  "timeline.CaseTriaged": "Case assessed",
   "timeline.CaseQueued": "Case placed in the queue",
   "timeline.CaseClaimed": "Case claimed",
   "timeline.MessagePosted": "Chat message",

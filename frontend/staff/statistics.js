@@ -273,8 +273,10 @@ function periodForm(onShow) {
 
 async function adminOf(ctx, unitId) {
   const [me, units] = await Promise.all([ctx.me(), ctx.units()]);
-  const admin = me.roles.some((r) => r.unit_id === unitId && r.role === "admin");
-  return { admin, unitName: units.get(unitId)?.name || unitId };
+  const here = me.roles.filter((r) => r.unit_id === unitId);
+  // only a care role at the unit opens its cases; an administrator without one reviews the figures and reasons
+  return { admin: here.some((r) => r.role === "admin"), readsCases: here.some((r) => r.role !== "admin"),
+    unitName: units.get(unitId)?.name || unitId };
 }
 
 function showError(error, fields, result) {
@@ -421,7 +423,7 @@ export async function statisticsView(ctx, unitId) {
 export async function triageQualityView(ctx, unitId) {
   ctx.setTitle("quality.title");
   ctx.main.append(h("h1", { tabindex: "-1", t: "quality.title" }));
-  const { admin, unitName } = await adminOf(ctx, unitId);
+  const { admin, readsCases, unitName } = await adminOf(ctx, unitId);
   if (!admin) {
     ctx.main.append(h("p", { t: "quality.notAdmin" }));
     return undefined;
@@ -490,7 +492,8 @@ export async function triageQualityView(ctx, unitId) {
           .map((c) => h("th", { scope: "col", t: `quality.col.${c}` })))),
         h("tbody", {}, body.overrides.map((o) => h("tr", {},
           h("td", {}, timeEl(o.at)),
-          h("td", {}, h("a", { href: `#/arenden/${encodeURIComponent(o.case_id)}` }, o.case_id.slice(0, 8))),
+          h("td", {}, readsCases ? h("a", { href: `#/arenden/${encodeURIComponent(o.case_id)}` }, o.case_id.slice(0, 8))
+            : h("code", {}, o.case_id.slice(0, 8))),
           h("td", {}, o.complaint),
           h("td", {}, h("code", {}, o.ruleset)),
           h("td", {}, priorityBadge(o.from_priority), " → ", priorityBadge(o.to_priority), " ",

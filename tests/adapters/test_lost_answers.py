@@ -17,7 +17,14 @@ from typing import Any
 import boto3
 import pytest
 
-from chalicelib.adapters.dynamo import AuditRecordItem, CaseItem, SessionItem, TimelineItem
+from chalicelib.adapters.dynamo import (
+    AuditRecordItem,
+    CaseItem,
+    DynamoOverflowCapacity,
+    OverflowCapacityItem,
+    SessionItem,
+    TimelineItem,
+)
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.model import Case, Principal, PrincipalKind, UnitRole
 from infrastructure.local.faults import FaultInjector
@@ -101,6 +108,23 @@ def test_a_duplicate_delivery_is_still_recognised_but_a_lost_answer_is_not_taken
     again = cases.add_timeline(case.tenant, case.case_id, "e1", "CaseClaimed", "2026-11-26T09:00:00Z", {})
     assert again is False  # a second delivery of the same event: recorded already, by the first
     assert [e["event_id"] for e in cases.timeline(case.tenant, case.case_id)].count("e1") == 1
+
+
+def test_an_overflow_offer_whose_answer_was_lost_uses_one_place_of_the_partners_day_not_two(
+    server_container: Any,
+) -> None:
+    tenant = server_container.settings.tenant
+    capacity = DynamoOverflowCapacity()
+    client = OverflowCapacityItem._get_connection().connection.client
+    with answer_lost(client, "UpdateItem") as injected:
+        assert capacity.take(tenant, "partner", "2026-11-26", limit=2, case_id="c1")  # counted twice before
+    assert injected.report()["injected"] == 1
+    assert capacity.offered(tenant, "partner", "2026-11-26") == 1
+    assert capacity.take(tenant, "partner", "2026-11-26", limit=2, case_id="c2")  # the second place is still free
+    assert not capacity.take(tenant, "partner", "2026-11-26", limit=2, case_id="c3")  # and then the day is full
+    capacity.give_back(tenant, "partner", "2026-11-26", "c2")
+    capacity.give_back(tenant, "partner", "2026-11-26", "c2")  # given back twice: one place, not two
+    assert capacity.offered(tenant, "partner", "2026-11-26") == 1
 
 
 def test_a_transaction_sent_again_with_its_token_is_done_once_as_in_dynamodb(aws_server: Any) -> None:

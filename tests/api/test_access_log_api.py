@@ -428,3 +428,16 @@ def test_a_random_sample_respects_its_size_and_the_unit(api: Api) -> None:
     assert api.call("POST", sample, who=NURSE_A, body={"size": 4})[0] == 403
     status, bad = api.call("POST", sample, who=ADMIN_A, body={"size": 4, "from": "2026-12-01", "to": "2026-11-01"})
     assert status == 422 and bad["error"]["field"] == "from"
+
+
+def test_looking_up_a_patient_is_logged_even_when_nothing_is_found(api: Api) -> None:
+    # nobody has read Bertil's data at unit A: the search finds nothing, but that Johan looked him up is his business
+    status, found = api.call("GET", f"/staff/units/{UNIT_A}/access-log?patient=19900101-2385", who=ADMIN_A)
+    assert status == 200 and found["records"] == []
+    [review] = _records(api, BERTIL)
+    assert (review["actor"], review["action"], review["ground"], review["unit_id"]) == (
+        ADMIN_A.subject,
+        "review_access_log",
+        "review",
+        UNIT_A,
+    )

@@ -288,6 +288,13 @@ def test_staff_send_a_caller_a_login_link_and_the_case_starts_at_their_unit(api:
     assert status == 200 and unit == {"unit_id": UNIT_A, "unit_name": "Vårdcentralen A"}
     status, again = api.call("GET", f"/citizen/phone-invites/{token}", who=people.anna)
     assert status == 200 and again == unit  # reloading the intake keeps it
+    # the link is unit A's: a case begun with it at another unit is refused, and nothing is started
+    body = {"unit_id": UNIT_B, "reason": "Halsont", "invite": token}
+    status, refused = api.call(
+        "POST", "/citizen/triage", who=people.anna, body=body, headers={"Idempotency-Key": "begin-key-0002"}
+    )
+    assert status == 422 and refused["error"]["field"] == "unit_id" and refused["error"]["message_sv"]
+    assert api.call("GET", "/citizen/triage", who=people.anna)[1]["drafts"] == []
     case = send_case(api, people.anna, unit_id=unit["unit_id"], invite=token)
     status, queue = api.call("GET", f"/staff/queue?unit_id={UNIT_A}", who=people.nurse_a)
     assert status == 200 and case["case_id"] in json.dumps(queue)

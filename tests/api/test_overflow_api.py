@@ -86,10 +86,11 @@ def test_no_partner_that_lacks_the_profession_is_closed_or_full_gets_an_offer(ap
     case = api.container.cases.get(replace(NURSE_HOME, tenant=tenant), case_id)
     capacity = api.container.overflow._capacity
     day = _day(case.deadline)
-    assert capacity.take(tenant, FIRST, day, limit=1)  # the first partner's one case today is used
-    for _ in range(5):
-        assert capacity.take(tenant, SECOND, day, limit=5)
-    assert not capacity.take(tenant, SECOND, day, limit=5)
+    # the first partner's one case today is used
+    assert capacity.take(tenant, FIRST, day, limit=1, case_id="another-case")
+    for i in range(5):
+        assert capacity.take(tenant, SECOND, day, limit=5, case_id=f"other-case-{i}")
+    assert not capacity.take(tenant, SECOND, day, limit=5, case_id="one-more")
     _at(api, case.deadline - timedelta(minutes=1))
     assert api.container.overflow.offer_near_deadline(tenant) == []
     assert case_id in _queue(api, replace(NURSE_HOME, tenant=tenant), HOME)

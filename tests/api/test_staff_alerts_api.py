@@ -178,3 +178,16 @@ def test_an_unclaimed_case_past_its_deadline_is_escalated_to_the_units_coordinat
     # the other unit's overdue case is marked too (its timeline says so), though nobody there coordinates
     timeline_b = api.container.cases._cases.timeline(TENANT, "case-overdue-b")
     assert [e["type"] for e in timeline_b] == ["CaseEscalated"]
+
+
+def test_a_batch_with_one_record_that_fails_returns_only_that_record_for_a_retry(api: Api, pushed: Recorder) -> None:
+    case = _case(api, "case-p1-mixed", priority="P1", due_in=timedelta(minutes=10))
+    bodies = ["{not an event", json.dumps(_submitted(case, "ev-mixed").to_dict())]
+    batch = api.client.events.generate_sqs_event(message_bodies=bodies, queue_name=f"nara-{TENANT}-alerts")
+    broken = batch["Records"][0]["messageId"]
+
+    response = dict(api.client.lambda_.invoke("on_event_for_alerts", batch).payload)
+
+    # only the broken record comes back (SQS delivers it again, then to the DLQ); the good one was handled once
+    assert response == {"batchItemFailures": [{"itemIdentifier": broken}]}
+    assert [(connection, alert["case_id"]) for connection, alert in pushed.alerts()] == [("c-nurse-a", "case-p1-mixed")]

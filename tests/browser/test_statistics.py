@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import time
 import uuid
 from pathlib import Path
@@ -102,5 +103,8 @@ def test_the_units_admin_reads_the_statistics_downloads_csv_and_reviews_an_overr
     row = review.get_by_role("row").filter(has_text=reason)
     expect(row).to_contain_text("Anna Lind")
     expect(row).to_contain_text("Uppåt")
+    # Johan is also the unit's medical secretary: he may open the case (an administrator without a care role there
+    # sees its number only, as the case itself would be refused)
+    expect(row.get_by_role("link")).to_have_attribute("href", re.compile(r"^#/arenden/[^/]+$"))
     check_both_languages(page, "the triage quality review")
     problems.assert_none()

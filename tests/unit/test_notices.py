@@ -4,7 +4,7 @@ Also the region's rules: quiet hours, the interval, what is urgent."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -179,26 +179,30 @@ def test_every_notifying_event_has_sample_data_here() -> None:
 @pytest.mark.parametrize("index", range(len(CASE_FIXTURES)))
 def test_no_notice_for_any_event_carries_the_cases_health_data(index: int) -> None:
     fixture = CASE_FIXTURES[index]
-    case = _case(index, fixture)
     recorded = Recorded()
-    notify = NotificationService(
-        _Cases([case]),  # type: ignore[arg-type]
-        _Always(),  # type: ignore[arg-type]
-        _Always(),  # type: ignore[arg-type]
-        _Directory(),  # type: ignore[arg-type]
-        _Nobody(),  # type: ignore[arg-type]
-        clock=lambda: DAY,
-        link="https://nara.example/citizen/",
-        sms=_Sms(recorded),
-        email=_Email(recorded),
-    )
     sent = 0
-    for event_type, samples in EVENT_DATA.items():
-        for n, data in enumerate(samples):
-            event = DomainEvent(f"{event_type}-{n}", event_type, "testregion", case.case_id, DAY.isoformat(), data)
-            assert notify.on_event(event) is True, event_type
-            sent += 1
+    # as the case is before staff first wrote (a staff message is then the first reply) and after (a later message)
+    before = _case(index, fixture)
+    after = replace(before, first_contact_at=DAY - timedelta(hours=1))
+    for case in (before, after):
+        notify = NotificationService(
+            _Cases([case]),  # type: ignore[arg-type]
+            _Always(),  # type: ignore[arg-type]
+            _Always(),  # type: ignore[arg-type]
+            _Directory(),  # type: ignore[arg-type]
+            _Nobody(),  # type: ignore[arg-type]
+            clock=lambda: DAY,
+            link="https://nara.example/citizen/",
+            sms=_Sms(recorded),
+            email=_Email(recorded),
+        )
+        for event_type, samples in EVENT_DATA.items():
+            for n, data in enumerate(samples):
+                event = DomainEvent(f"{event_type}-{n}", event_type, "testregion", case.case_id, DAY.isoformat(), data)
+                assert notify.on_event(event) is True, event_type
+                sent += 1
     assert len(recorded.sms) == len(recorded.email) == sent
+    assert {kind_of(text) for text in recorded.sms} >= {k.value for k in NoticeKind} - {"phone_invite"}
     texts = recorded.sms + [s for pair in recorded.email for s in pair]
     for text in texts:
         assert "https://nara.example/citizen/#/arenden/" in text or text.startswith("Nära:")
