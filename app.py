@@ -166,18 +166,23 @@ def mark_booking_reminders(event: Any) -> None:
 
 
 # Each consumer of domain events reads its own queue (subscribed to the events topic; docs/events.md), handles each
-# event once (idempotent by event id) and reports partial batch failures: a failed event comes back after the
-# queue's visibility timeout and, after its last attempt, waits in the consumer's DLQ for `make replay-dlq`.
+# event once (idempotent by event id) and reports partial batch failures: a failed event comes back later each time
+# (backoff from the queue's visibility timeout) and, after its last attempt, waits in the consumer's DLQ for
+# `make replay-dlq`.
 
 
 def _consume(consumer: str, event: SQSEvent) -> dict[str, Any]:
     # Powertools' batch utilities (asyncio among them) load in the consumers' Lambda only, not in the API's.
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
+    from chalicelib.adapters.queues import retry_backoff
+
     consumers = bootstrap.consumers(bootstrap.container())
+    backoff = retry_backoff(bootstrap.settings().region, bootstrap.settings().aws_endpoint)
 
     def record_handler(record: SQSRecord) -> None:
-        consumers.handle(consumer, json.loads(record.body), event.context)
+        with backoff.on_failure(record.raw_event):  # a failed event comes back later each time (docs/events.md)
+            consumers.handle(consumer, json.loads(record.body), event.context)
 
     processor = BatchProcessor(event_type=EventType.SQS)
     response = process_partial_response(event=event.to_dict(), record_handler=record_handler, processor=processor)

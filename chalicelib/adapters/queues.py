@@ -1,12 +1,18 @@
 """Domain events out and back: published once to the tenant's events topic (SNS), which fans them out to one SQS queue
-per consumer (raw delivery: a message's body is the event). Also the redrive of a consumer's DLQ after a fix."""
+per consumer (raw delivery: a message's body is the event). Also the backoff of a consumer's failed events, and the
+redrive of a consumer's DLQ after a fix."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyItemAlreadyExistsError,
@@ -16,6 +22,16 @@ from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import S
 
 from chalicelib.adapters import tables
 from chalicelib.domain.events import DomainEvent
+
+logger = Logger(child=True)
+
+# A failed event comes back after its queue's visibility timeout (RETRY_AFTER_SECONDS in infrastructure/definitions.py),
+# then twice as long each time it fails again, but never later than this ...
+MAX_RETRY_DELAY_SECONDS = 15 * 60
+# ... nor than this many times the queue's own wait (30 s in AWS: the 15 minutes; 1 s in the tests of the local stack:
+# 30 s, so that they stay quick).
+MAX_BACKOFF_FACTOR = 30
+SQS_MAX_VISIBILITY_SECONDS = 12 * 3600  # SQS refuses a longer visibility timeout
 
 
 class SnsEventPublisher:
@@ -87,6 +103,111 @@ def idempotency_store(*, table_name: str, tenant: str, consumer: str, region: st
         expiry_attr=tables.TTL_ATTRIBUTE,
         boto3_client=client,
     )
+
+
+def retry_delay(receive_count: int, base: int, cap: int) -> int:
+    """Seconds until the next attempt at a message that failed on its ``receive_count``-th receive: ``base`` after the
+    first, then twice as long each time (base × 2^(n−1)), never more than ``cap``."""
+    doublings = min(max(receive_count, 1) - 1, 40)  # 2^40 × any base is past any cap
+    return max(0, min(cap, base << doublings))  # base × 2^doublings
+
+
+@dataclass(frozen=True)
+class _QueueTimes:
+    url: str
+    base: int  # the queue's visibility timeout: a failed message comes back after it on its own
+    cap: int
+    max_receives: int | None  # the redrive policy's maxReceiveCount: then the message goes to the DLQ
+
+
+class RetryBackoff:
+    """Puts off the next delivery of a consumer's failed message, longer each time it fails (``retry_delay``): SQS
+    gives it back after ``ChangeMessageVisibility`` instead of the queue's fixed visibility timeout. Each queue's
+    times come from the queue itself (its visibility timeout is the base; its retention and maxReceiveCount bound the
+    cap so every attempt fits in the retention and a failing message reaches its DLQ), asked once per process.
+
+    Never makes the handling fail: when SQS cannot be asked, the message keeps the queue's own wait (logged)."""
+
+    def __init__(self, *, region: str, endpoint: str | None, session: boto3.session.Session | None = None) -> None:
+        self._session = session
+        self._region = region
+        self._endpoint = endpoint
+        self._queues: dict[str, _QueueTimes] = {}
+
+    @functools.cached_property
+    def _client(self) -> Any:  # made on the first failure: a consumer's cold start does not pay for it
+        session = self._session or boto3.session.Session()
+        return session.client("sqs", region_name=self._region, endpoint_url=self._endpoint)
+
+    @contextlib.contextmanager
+    def on_failure(self, record: Mapping[str, Any]) -> Iterator[None]:
+        """Around the handling of one SQS record (as Lambda gives it): if the handling raises, the record's next
+        delivery is put off, and the error goes on (the record is reported as failed)."""
+        try:
+            yield
+        except Exception:
+            self.retry_later(record)
+            raise
+
+    def retry_later(self, record: Mapping[str, Any]) -> int | None:
+        """Puts off the next delivery of a failed record. Returns the seconds until it, or None when the record keeps
+        its queue's own wait: after its first receive, on its last (it goes to the DLQ), or when SQS could not be
+        asked (logged)."""
+        try:
+            receives = int(record["attributes"]["ApproximateReceiveCount"])
+            queue = self._times(record["eventSourceARN"])
+            if queue.max_receives is not None and receives >= queue.max_receives:
+                return None  # its last attempt: waiting longer would only keep it from the DLQ
+            delay = retry_delay(receives, queue.base, queue.cap)
+            if delay <= queue.base:
+                return None
+            self._client.change_message_visibility(
+                QueueUrl=queue.url, ReceiptHandle=record["receiptHandle"], VisibilityTimeout=delay
+            )
+            return delay
+        except Exception:  # the handling's own failure matters, not this one: the message comes back anyway
+            logger.warning(
+                "could not put off the next delivery of a failed message; it comes back after the queue's own wait",
+                extra={"message_id": record.get("messageId"), "queue": record.get("eventSourceARN")},
+                exc_info=True,
+            )
+            return None
+
+    def _times(self, queue_arn: str) -> _QueueTimes:
+        times = self._queues.get(queue_arn)
+        if times is None:
+            url = url_of_queue(queue_arn, endpoint=self._endpoint)
+            names = ["VisibilityTimeout", "MessageRetentionPeriod", "RedrivePolicy"]
+            found = self._client.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
+            base = int(found["VisibilityTimeout"])
+            redrive = found.get("RedrivePolicy")
+            max_receives = int(json.loads(redrive)["maxReceiveCount"]) if redrive else None
+            retention = int(found.get("MessageRetentionPeriod", 4 * 24 * 3600))  # the SQS default
+            cap = min(
+                MAX_RETRY_DELAY_SECONDS,
+                MAX_BACKOFF_FACTOR * base,
+                SQS_MAX_VISIBILITY_SECONDS,
+                retention // (max_receives or 1),  # every attempt within the retention: failures reach the DLQ
+            )
+            times = self._queues[queue_arn] = _QueueTimes(url, base, cap, max_receives)
+        return times
+
+
+@functools.cache
+def retry_backoff(region: str, endpoint: str | None) -> RetryBackoff:
+    """The process's backoff (a warm Lambda keeps its client and the queues' times)."""
+    return RetryBackoff(region=region, endpoint=endpoint)
+
+
+def url_of_queue(queue_arn: str, *, endpoint: str | None) -> str:
+    """The URL of the queue an ARN (``arn:aws:sqs:<region>:<account>:<name>``) names, at ``endpoint`` when given."""
+    arn, partition, service, region, account, name = queue_arn.split(":")
+    if arn != "arn" or service != "sqs" or not (region and account and name):
+        raise ValueError(f"not the ARN of an SQS queue: {queue_arn!r}")
+    if endpoint:
+        return f"{endpoint.rstrip('/')}/{account}/{name}"
+    suffix = "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com"
+    return f"https://sqs.{region}.{suffix}/{account}/{name}"
 
 
 def redrive(sqs: Any, *, dlq_url: str, queue_url: str, batch: int = 10) -> int:

@@ -241,6 +241,11 @@ class QueueEntry(CaseSummary):
     waiting_seconds: int
     deadline: datetime | None = Field(default=None, description="When first contact is due, per the priority")
     seconds_left: int | None = Field(default=None, description="Until the deadline; negative when overdue")
+    escalated: bool = Field(
+        default=False,
+        description="Waiting unclaimed past its deadline: escalated to the unit's coordinator (whose queue covers "
+        "every profession of the unit, so they find it here whether or not they were online when it was escalated)",
+    )
     age_band: str | None = Field(default=None, description="The patient's age band (0–1, 2–5 … 80+)")
     patient_first_name: str = Field(default="", description="For the greeting; the full name is in the case view")
     referral: PendingReferral | None = Field(default=None, description="Set while the case waits as a referral here")

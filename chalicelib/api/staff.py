@@ -120,6 +120,7 @@ def _entry(case: Case, now: datetime, unit_names: dict[str, str]) -> QueueEntry:
         waiting_seconds=max(0, int((now - case.submitted_at).total_seconds())),
         deadline=case.deadline,
         seconds_left=_seconds_left(case, now),
+        escalated=case.is_overdue(now),
         age_band=age_band(case.patient_age),
         patient_first_name=(case.patient_name.split() or [""])[0],
         referral=referral,

@@ -868,6 +868,12 @@ class Case:
         raw = raw or (self.triage or {}).get("deadline")
         return datetime.fromisoformat(str(raw)) if raw else None
 
+    def is_overdue(self, now: datetime) -> bool:
+        """Waiting in the queue, unclaimed, past its deadline: escalated to the unit's coordinator (the schedule
+        marks it within a minute, ``AlertService.escalate_overdue``)."""
+        deadline = self.deadline
+        return self.status is CaseStatus.QUEUED and self.claimed_by is None and deadline is not None and deadline < now
+
     @property
     def is_open(self) -> bool:
         """Open for chat: queued or claimed. Redirected and self-care cases offer no chat."""

@@ -8,7 +8,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from chalicelib.domain.errors import Forbidden, NotFound
-from chalicelib.domain.model import Case, Principal, PrincipalKind
+from chalicelib.domain.model import PROFESSIONS, Case, Principal, PrincipalKind
+
+COORDINATOR = "coordinator"  # the named role a unit's overdue cases are escalated to (services/alerts.py)
+NOT_PROFESSIONS = frozenset({"admin", COORDINATOR})  # roles at a unit that are no profession: no queue of their own
 
 
 def can_view_case(principal: Principal, case: Case) -> bool:
@@ -29,10 +32,16 @@ def can_post_message(principal: Principal, case: Case) -> bool:
 
 
 def queue_scope(principal: Principal, unit_id: str) -> frozenset[str]:
-    """The professions whose queue at ``unit_id`` the principal may see (empty: none)."""
+    """The professions whose queue at ``unit_id`` the principal may see (empty: none): the professions they hold
+    there; for the unit's coordinator every profession, since the unit's overdue cases are escalated to them whoever
+    should have taken them (a coordinator reads the unit's cases anyway, ``can_view_case``). ``admin`` and
+    ``coordinator`` are no professions: never a queue of their own."""
     if principal.kind is not PrincipalKind.STAFF:
         return frozenset()
-    return principal.professions_at(unit_id) - {"admin"}
+    held = principal.professions_at(unit_id)
+    if COORDINATOR in held:
+        return frozenset(PROFESSIONS)
+    return held - NOT_PROFESSIONS
 
 
 def can_handle_case(principal: Principal, case: Case) -> bool:

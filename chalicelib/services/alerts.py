@@ -10,7 +10,9 @@ passes its deadline unclaimed is escalated to the unit's coordinator.
   ``coordinator`` in the directory), not to everybody.
 
 An alert carries no health data: the case id, priority, unit and profession (staff open the case to see more, which
-is logged then). Pushes are best effort: a staff member not connected sees the case in their queue anyway.
+is logged then). Pushes are best effort: a staff member not connected sees the case in their queue anyway — a
+coordinator too: their queue covers every profession of the unit (``policy.queue_scope``), and its entries past their
+deadline are flagged ``escalated`` (``Case.is_overdue``, the same test as here), listed first on their queue page.
 """
 
 from __future__ import annotations
@@ -23,12 +25,12 @@ from chalicelib.adapters.dynamo import DynamoCases, DynamoConnections, DynamoDir
 from chalicelib.adapters.websocket import ConnectionGone
 from chalicelib.domain.events import DomainEvent
 from chalicelib.domain.model import PROFESSIONS, Case, CaseStatus
+from chalicelib.domain.policy import COORDINATOR  # the directory role that receives a unit's overdue cases
 from chalicelib.services.ports import Clock, Pusher
 
 logger = Logger(child=True)
 
 URGENT = ("P1", "P2")
-COORDINATOR = "coordinator"  # the directory role that receives escalations of a unit's overdue cases
 # Domain events that put a case in a unit's queue: submitted, queued after self-care ("Jag vill ändå ha kontakt"),
 # or offered to a partner unit as overflow.
 ENTERS_QUEUE = ("CaseSubmitted", "CaseQueued", "OverflowOffered")  # an overflow offer enters a partner's queue
@@ -83,7 +85,7 @@ class AlertService:
         escalated: list[str] = []
         for unit in self._directory.units(tenant):
             professions = unit.get("professions") or PROFESSIONS
-            overdue = [c for c in self._cases.queue(tenant, str(unit["unit_id"]), professions) if _overdue(c, now)]
+            overdue = [c for c in self._cases.queue(tenant, str(unit["unit_id"]), professions) if c.is_overdue(now)]
             if not overdue:
                 continue
             coordinators = self._directory.staff_of_unit(tenant, str(unit["unit_id"]), COORDINATOR)
@@ -122,8 +124,3 @@ class AlertService:
                 except Exception:  # best effort: the case is in their queue anyway
                     logger.exception("alert push failed", extra={"connection_id": connection_id})
         return told
-
-
-def _overdue(case: Case, now: datetime) -> bool:
-    deadline = case.deadline
-    return case.status is CaseStatus.QUEUED and case.claimed_by is None and deadline is not None and deadline < now

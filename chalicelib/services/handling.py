@@ -184,9 +184,10 @@ class HandlingService:
     def decide(
         self, principal: Principal, case_id: str, read: Case, action: str, change: Callable[[Case], Case]
     ) -> Case:
-        """A handling decision made elsewhere (a referral to another region): logged, stored conditionally,
-        decided again on a lost race, and pushed, as every handling action is."""
-        return self._change_read(principal, case_id, read, action, change)
+        """A handling decision made elsewhere (a referral to another region), whose caller has written this request's
+        access record already (before anything else it stores): stored conditionally, decided again on a lost race,
+        and pushed, as every handling action is."""
+        return self._change_read(principal, case_id, read, action, change, logged=True)
 
     def _in_scope(self, principal: Principal, case_id: str) -> Case:
         return self._scoped(principal, self._cases.get(principal.tenant, case_id))
@@ -206,11 +207,20 @@ class HandlingService:
         return self._change_read(principal, case_id, self._cases.get(principal.tenant, case_id), action, change)
 
     def _change_read(
-        self, principal: Principal, case_id: str, read: Case | None, action: str, change: Callable[[Case], Case]
+        self,
+        principal: Principal,
+        case_id: str,
+        read: Case | None,
+        action: str,
+        change: Callable[[Case], Case],
+        *,
+        logged: bool = False,
     ) -> Case:
-        """The change, starting from the case as the caller has just read it (``None``: there is none)."""
+        """The change, starting from the case as the caller has just read it (``None``: there is none); ``logged``:
+        the caller has written the access record."""
         case = self._scoped(principal, read)
-        self._audit.record_case_access(principal, case, action)  # first: fails closed if it cannot be written
+        if not logged:
+            self._audit.record_case_access(principal, case, action)  # first: fails closed if it cannot be written
         for attempt in range(ATTEMPTS):
             if attempt:
                 time.sleep(random.uniform(0.005, 0.02) * attempt)  # noqa: S311 - jitter, not security

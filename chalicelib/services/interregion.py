@@ -228,6 +228,8 @@ class InterRegionService:
                 message_sv=f"{unit.get('name', to_unit_id)} har inte den yrkesrollen. Välj en annan enhet eller roll.",
             )
         number = self._confirmed_number(case, personal_number)
+        # first, before the personnummer is kept for the sending: fails closed if it cannot be written
+        self._audit.record_case_access(principal, case, "refer_case_region")
         self._keep_number(referral_id, number)
         return self._handling.decide(
             principal,

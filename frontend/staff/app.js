@@ -1,6 +1,7 @@
 // The staff frontend: login, unit chooser (from the roles in /api/me), the unit's live queue (Ta ärende) with the
-// time left to each deadline, Pågående ärenden (workspace.js: my cases with their chats side by side), and one case
-// in full with its handling, decisions and chat (handling.js).
+// time left to each deadline (for the unit's coordinator every profession's, the cases escalated to them — past
+// their deadline, unclaimed — first as "Eskalerade ärenden"), Pågående ärenden (workspace.js: my cases with
+// their chats side by side), and one case in full with its handling, decisions and chat (handling.js).
 
 import { loginPanel, startApp } from "/shared/app.js";
 import { accessLogView } from "./accesslog.js";
@@ -22,6 +23,8 @@ import { workspaceView } from "./workspace.js";
 const QUEUE_REFRESH_MS = 10_000; // the fallback: changes are pushed over the WebSocket
 const UNIT_KEY = "nara.staff.unit";
 const professionFilter = new Map(); // unit_id -> chosen profession ("" = all), kept while the tab lives
+const COORDINATOR = "coordinator"; // the named role a unit's overdue cases are escalated to
+const NOT_PROFESSIONS = new Set(["admin", COORDINATOR]); // roles that are no profession: no queue of their own
 
 function loggedOutView(ctx) {
   ctx.setTitle("login.title");
@@ -30,13 +33,15 @@ function loggedOutView(ctx) {
   return login.destroy;
 }
 
-/** The principal's units, in the order of their roles, each with the roles held there. */
+/** The principal's units, in the order of their roles, each with the roles held there (and the unit's professions). */
 async function myUnits(ctx) {
   const [me, units] = await Promise.all([ctx.me(), ctx.units()]);
   const byUnit = new Map();
   for (const role of me.roles) {
     if (!byUnit.has(role.unit_id)) {
-      byUnit.set(role.unit_id, { unit_id: role.unit_id, name: units.get(role.unit_id)?.name || role.unit_id, roles: [] });
+      const known = units.get(role.unit_id);
+      byUnit.set(role.unit_id, { unit_id: role.unit_id, name: known?.name || role.unit_id, roles: [],
+        professions: known?.professions || [] });
     }
     byUnit.get(role.unit_id).roles.push(role.role);
   }
@@ -63,6 +68,13 @@ async function unitsView(ctx) {
         h("span", {}, u.roles.map((r, i) => [i ? ", " : "", codeLabel("profession", r)])))))));
 }
 
+/** The professions the queue page's filter offers: those one holds at the unit; for its coordinator every profession
+ * of the unit too (their queue covers them all, policy.queue_scope). Never "admin" or "coordinator". */
+function queueProfessions(unit) {
+  const all = unit.roles.includes(COORDINATOR) ? [...unit.roles, ...unit.professions] : unit.roles;
+  return [...new Set(all)].filter((r) => !NOT_PROFESSIONS.has(r));
+}
+
 async function queueView(ctx, unitId) {
   ctx.setTitle("queue.title");
   const mine = await myUnits(ctx);
@@ -75,7 +87,7 @@ async function queueView(ctx, unitId) {
 
   const filter = h("select", { id: "queue-filter" },
     h("option", { value: "", t: "queue.filterAll" }),
-    [...new Set(unit.roles)].map((r) => h("option", { value: r, t: `profession.${r}`, vars: { fallback: r } })));
+    queueProfessions(unit).map((r) => h("option", { value: r, t: `profession.${r}`, vars: { fallback: r } })));
   filter.value = professionFilter.get(unitId) || "";
   const refresh = h("button", { type: "button", class: "button-secondary", t: "queue.refresh" });
   const updated = h("p", { class: "hint updated" });
@@ -87,6 +99,16 @@ async function queueView(ctx, unitId) {
   const body = h("div", { class: "queue-body" });
   const heading = h("h1", { tabindex: "-1", t: "queue.title" });
   const alerts = alertArea(ctx, unitId); // new P1/P2 cases and escalations, at once, with sound
+  // The unit's coordinator: the cases escalated to them (past their deadline, unclaimed) first, whether or not they
+  // were online when the schedule escalated them — the live banner above tells only who is connected at that minute.
+  const coordinator = unit.roles.includes(COORDINATOR);
+  const escalatedId = uniqueId("escalated");
+  const escalatedList = h("div", { class: "escalated-body" });
+  const escalated = coordinator ? h("section", { class: "card escalated", "aria-labelledby": escalatedId },
+    h("h2", { id: escalatedId, t: "queue.escalated.title" }),
+    h("p", { class: "hint", t: "queue.escalated.lead" }),
+    escalatedList) : null;
+  const mayClaim = (c) => unit.roles.includes(c.profession); // others may open it (the coordinator reads it)
 
   ctx.main.append(
     h("div", { class: "page-head" },
@@ -98,6 +120,7 @@ async function queueView(ctx, unitId) {
       h("div", { class: "field field-inline" }, h("label", { for: "queue-filter", t: "queue.filter" }), filter),
       refresh, live),
     alerts.element,
+    escalated,
     updated,
     h("p", { id: countsId, class: "counts-title", t: "queue.counts" }),
     counts, error, claimError, body,
@@ -118,6 +141,7 @@ async function queueView(ctx, unitId) {
       .then((queue) => {
         if (destroyed) return;
         clear(error);
+        renderEscalated(queue.cases);
         renderQueue(queue);
         bind(updated, live.dataset.status === "open" ? "queue.updatedLive" : "queue.updatedAt",
           { at: new Date().toISOString() });
@@ -138,6 +162,31 @@ async function queueView(ctx, unitId) {
     const keys = [...known, ...Object.keys(byPriority).filter((k) => !known.includes(k)).sort()];
     clear(counts, keys.map((priority) => h("li", { dataset: { priority } },
       priorityBadge(priority), h("span", { class: "count" }, `: ${byPriority[priority] || 0}`))));
+  }
+
+  function renderEscalated(cases) {
+    if (!escalated) return;
+    const active = escalatedList.contains(document.activeElement) ? document.activeElement : null;
+    const focused = active ? [active.closest("[data-case-id]")?.dataset.caseId, active.matches("button")] : null;
+    const overdue = cases.filter((c) => c.escalated);
+    if (!overdue.length) {
+      clear(escalatedList, h("p", { class: "empty", t: "queue.escalated.none" }));
+      if (active) heading.focus();
+      return;
+    }
+    clear(escalatedList, h("ul", { class: "escalated-list" }, overdue.map((c) => {
+      const linkId = uniqueId("escalated-link");
+      return h("li", { class: "escalated-entry", dataset: { caseId: c.case_id } },
+        h("p", {}, priorityBadge(c.priority), " ",
+          h("a", { id: linkId, href: `#/arenden/${encodeURIComponent(c.case_id)}` }, c.reason)),
+        h("p", { class: "escalated-facts" }, codeLabel("profession", c.profession), " ", timeLeft(c.seconds_left)),
+        mayClaim(c) && !c.referral ? h("button", { type: "button", class: "button claim", "aria-describedby": linkId,
+          t: "handling.claim", on: { click: (event) => claim(c, event.currentTarget) } }) : null);
+    })));
+    if (!focused) return;
+    const entry = escalatedList.querySelector(`[data-case-id="${CSS.escape(focused[0] || "")}"]`);
+    const again = entry?.querySelector(focused[1] ? "button" : "a") || entry?.querySelector("a");
+    (again || escalatedList.querySelector("a") || heading).focus();
   }
 
   function renderQueue(queue) {
@@ -165,7 +214,8 @@ async function queueView(ctx, unitId) {
           h("td", { attrs: col("queue.col.priority") }, priorityBadge(c.priority)),
           h("td", { attrs: col("queue.col.reason") },
             h("a", { id: linkId, href: `#/arenden/${encodeURIComponent(c.case_id)}`, class: "case-link" }, c.reason),
-            referral || c.overridden ? h("span", { class: "markers" },
+            referral || c.overridden || c.escalated ? h("span", { class: "markers" },
+              c.escalated ? h("span", { class: "marker marker-escalated", t: "queue.escalated.marker" }) : null,
               referral ? h("span", { class: "marker marker-referral",
                 t: referral.kind === "overflow" ? "queue.overflowFrom" : "queue.referralFrom",
                 vars: { unit: referral.from_unit_name || referral.from_unit_id || "" } }) : null,
@@ -182,8 +232,11 @@ async function queueView(ctx, unitId) {
               : referral
                 ? h("a", { class: "button-secondary review", href: `#/arenden/${encodeURIComponent(c.case_id)}`,
                   "aria-describedby": linkId, t: "queue.review" })
-                : h("button", { type: "button", class: "button claim", "aria-describedby": linkId,
-                  t: "handling.claim", on: { click: (event) => claim(c, event.currentTarget) } })));
+                : !mayClaim(c) // the coordinator's view of another profession's case: open it, not take it
+                  ? h("a", { class: "button-secondary review", href: `#/arenden/${encodeURIComponent(c.case_id)}`,
+                    "aria-describedby": linkId, t: "queue.open" })
+                  : h("button", { type: "button", class: "button claim", "aria-describedby": linkId,
+                    t: "handling.claim", on: { click: (event) => claim(c, event.currentTarget) } })));
       })));
     clear(body, h("div", { class: "table-wrap" }, table));
     if (!focusedRow) return;

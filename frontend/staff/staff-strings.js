@@ -29,6 +29,12 @@ const sv = {
   "queue.overflowFrom": "Överflöde från {unit}",
   "queue.overridden": "Ändrad prio",
   "queue.review": "Granska remiss",
+  "queue.open": "Öppna",
+  "queue.escalated.title": "Eskalerade ärenden",
+  "queue.escalated.lead": "Ärenden som passerat sin tidsgräns utan att någon tagit dem – eskalerade till dig som "
+    + "samordnare. De står kvar här tills någon tar dem.",
+  "queue.escalated.none": "Inga eskalerade ärenden just nu.",
+  "queue.escalated.marker": "Eskalerad till samordnare",
 
   "status.redirected": "Hänvisat",
   "status.self_care": "Egenvård",
@@ -219,6 +225,12 @@ const en = {
   "queue.overflowFrom": "Overflow from {unit}",
   "queue.overridden": "Priority changed",
   "queue.review": "Review referral",
+  "queue.open": "Open",
+  "queue.escalated.title": "Escalated cases",
+  "queue.escalated.lead": "Cases that passed their deadline without anyone taking them – escalated to you as "
+    + "coordinator. They stay here until someone takes them.",
+  "queue.escalated.none": "No escalated cases right now.",
+  "queue.escalated.marker": "Escalated to the coordinator",
 
   "status.redirected": "Sent elsewhere",
   "status.self_care": "Self-care",

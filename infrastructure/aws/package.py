@@ -325,7 +325,12 @@ def _grant_events(resources: dict[str, Any], names: _Names) -> None:
                     {
                         "Sid": "ConsumeOwnQueue",
                         "Effect": "Allow",
-                        "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+                        "Action": [
+                            "sqs:ReceiveMessage",
+                            "sqs:DeleteMessage",
+                            "sqs:GetQueueAttributes",
+                            "sqs:ChangeMessageVisibility",  # the backoff of a failed event (docs/events.md)
+                        ],
                         "Resource": event["Properties"]["Queue"],
                     }
                 )

@@ -55,9 +55,17 @@ def pushed(api: Api, monkeypatch: pytest.MonkeyPatch) -> Recorder:
 
 
 def _case(
-    api: Api, case_id: str, *, priority: str, unit_id: str = UNIT_A, due_in: timedelta, who: Principal = ANNA
+    api: Api,
+    case_id: str,
+    *,
+    priority: str,
+    unit_id: str = UNIT_A,
+    due_in: timedelta,
+    who: Principal = ANNA,
+    profession: str = "nurse",
 ) -> Case:
-    """A queued case as the triage leaves it: its priority, profession nurse, and the deadline of first contact."""
+    """A queued case as the triage leaves it: its priority, profession (nurse unless said), and the deadline of first
+    contact."""
     now = bootstrap.utc_now()
     case = Case.submit(
         case_id=case_id,
@@ -67,7 +75,7 @@ def _case(
         reason="Andfådd",
         free_text="Svårt att andas sedan i morse",
         priority=priority,
-        profession="nurse",
+        profession=profession,
         now=now - timedelta(hours=1),
         triage={"deadline": (now + due_in).isoformat()},
         patient_name=who.display_name,
@@ -191,3 +199,59 @@ def test_a_batch_with_one_record_that_fails_returns_only_that_record_for_a_retry
     # only the broken record comes back (SQS delivers it again, then to the DLQ); the good one was handled once
     assert response == {"batchItemFailures": [{"itemIdentifier": broken}]}
     assert [(connection, alert["case_id"]) for connection, alert in pushed.alerts()] == [("c-nurse-a", "case-p1-mixed")]
+
+
+def test_a_coordinator_offline_at_the_escalation_finds_the_escalated_cases_first_thing_in_the_units_queue(
+    api: Api, pushed: Recorder
+) -> None:
+    """Issue 8 N9: the coordinator was not connected at the minute of escalation (nobody is told then); when she opens
+    the unit's queue later, every overdue unclaimed case of the unit is there flagged ``escalated`` — whichever
+    profession should have taken it — and listing it is logged once per day, as the queue is."""
+    DynamoConnections().remove(TENANT, "c-coord-a")  # offline
+    nurses = _case(api, "case-late-nurse", priority="P2", due_in=-timedelta(minutes=5))
+    doctors = _case(api, "case-late-doctor", priority="P3", due_in=-timedelta(minutes=40), profession="doctor")
+    in_time = _case(api, "case-in-time", priority="P2", due_in=timedelta(minutes=20))
+    _escalate(api)
+    assert pushed.alerts() == []  # the live banner reached nobody: she was offline
+    marked = api.container.cases._cases.timeline(TENANT, doctors.case_id)
+    assert [e["type"] for e in marked] == ["CaseEscalated"]
+
+    queue = f"/staff/queue?unit_id={UNIT_A}"
+    for _ in range(2):  # the page refreshes every few seconds
+        status, shown = api.call("GET", queue, who=COORDINATOR_A)
+        assert status == 200, shown
+        flags = {c["case_id"]: c["escalated"] for c in shown["cases"]}
+        assert flags == {nurses.case_id: True, doctors.case_id: True, in_time.case_id: False}
+        late = next(c for c in shown["cases"] if c["case_id"] == doctors.case_id)
+        assert late["priority"] == "P3" and late["profession"] == "doctor" and late["seconds_left"] < -30 * 60
+    listed = [
+        (r["actor"], r["case_id"], r["ground"])
+        for r in api.container.audit_log.of_patient(TENANT, ANNA.subject)
+        if r["action"] == "list_queue"
+    ]
+    assert sorted(listed) == sorted(
+        (COORDINATOR_A.subject, c.case_id, "unit_queue") for c in (nurses, doctors, in_time)
+    )  # once each, though shown twice
+
+    # she may narrow it to one profession of the unit; "coordinator" and "admin" are no queue (404)
+    status, doctors_only = api.call("GET", f"{queue}&profession=doctor", who=COORDINATOR_A)
+    assert status == 200 and [c["case_id"] for c in doctors_only["cases"]] == [doctors.case_id]
+    for role in ("coordinator", "admin"):
+        assert api.call("GET", f"{queue}&profession={role}", who=COORDINATOR_A)[0] == 404
+    # the nurse of the unit sees her own profession's overdue case flagged too, not the doctor's
+    status, nurse_view = api.call("GET", queue, who=NURSE_A)
+    assert status == 200
+    assert {c["case_id"]: c["escalated"] for c in nurse_view["cases"]} == {nurses.case_id: True, in_time.case_id: False}
+    # a nurse of another unit: not this unit's queue (404, nothing leaks), and none of its cases in hers
+    status, refused = api.call("GET", queue, who=NURSE_B)
+    assert status == 404 and nurses.case_id not in str(refused) and doctors.case_id not in str(refused)
+    status, own = api.call("GET", f"/staff/queue?unit_id={UNIT_B}", who=NURSE_B)
+    assert status == 200 and own["cases"] == []
+    assert {r[0] for r in listed} == {COORDINATOR_A.subject}
+    assert not [r for r in api.container.audit_log.of_patient(TENANT, ANNA.subject) if r["actor"] == NURSE_B.subject]
+
+    # once a doctor takes the late case it leaves her escalated list
+    assert api.call("POST", f"/staff/cases/{doctors.case_id}/claim", who=DOCTOR_A)[0] == 200
+    status, after = api.call("GET", queue, who=COORDINATOR_A)
+    assert status == 200
+    assert [c["case_id"] for c in after["cases"] if c["escalated"]] == [nurses.case_id]

@@ -1,24 +1,33 @@
 """Staff alerts in Chromium against the local stack: a nurse on duty at Digitala vårdcentralen (open around the
 clock, so the test holds at any hour) has her queue open; a P2 case for a nurse arrives through the real event
 pipeline (table stream → SNS → the alerts queue → WebSocket) and appears at once as a banner with a sound, linked
-to the case. A P5 case gives no alert, and with the sound turned off the banner still comes but silently. No
-axe-core violations in Swedish or English."""
+to the case. A P5 case gives no alert, and with the sound turned off the banner still comes but silently. A case left
+unclaimed past its deadline is escalated to the unit's coordinator: one who was not logged in at that minute finds
+it listed first ("Eskalerade ärenden") when she opens the queue later. No axe-core violations in Swedish or
+English."""
 
 from __future__ import annotations
 
+import json
+import re
+import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import boto3
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import ALI, GRETA, PERSONNUMMER, check_both_languages, wait_until
+from infrastructure.local.embedded_aws import CREDENTIALS, REGION
+from tests.browser.helpers import ALI, GRETA, HUSKVARNA_ID, PERSONNUMMER, check_both_languages, wait_until
 from tests.browser.test_staff_workspace import send, send_triaged
 
 pytestmark = [pytest.mark.browser]
 
 DIGITAL_ID = "SE2321000057-VC00"  # open around the clock
 MARIA = ("staff", "SE2321000057-S008", "Maria Lundqvist")  # sjuksköterska, Digitala vårdcentralen
+INGRID = ("staff", "SE2321000057-S010", "Ingrid Wallin")  # sjuksköterska and the coordinator at Huskvarna
 
 # Counts the tones the page starts (Web Audio), so the test hears the beep without a sound card.
 COUNT_TONES = """
@@ -101,3 +110,66 @@ def test_an_urgent_case_alerts_the_nurse_on_duty_at_once_with_a_sound_she_can_tu
         problems.assert_none()
     finally:
         context.close()
+
+
+def _main_table(stack: Any) -> Any:
+    """The demo region's main table in its embedded AWS (the endpoint as the stack printed it)."""
+    found = re.search(
+        r"Nära is running \(Region Jönköpings län\).*?Embedded AWS:\s+(\S+)", stack.log_path.read_text(), re.S
+    )
+    assert found, "the stack did not print its embedded AWS"
+    dynamodb = boto3.resource("dynamodb", region_name=REGION, endpoint_url=found.group(1), **CREDENTIALS)
+    return dynamodb.Table("nara-jonkoping-main")
+
+
+def test_a_coordinator_who_was_offline_at_the_escalation_sees_the_case_first_when_she_opens_the_queue(
+    open_page: Any, stack: Any
+) -> None:
+    t = uuid.uuid4().hex[:6]
+    reason = f"Yrsel {t}"
+    case_id = str(
+        stack.send_case(stack.login("citizen", PERSONNUMMER[ALI]), unit_id=HUSKVARNA_ID, reason=reason)["case_id"]
+    )
+    # Nobody takes it and its deadline passes: the clock is moved for this one case by setting its deadline back (as
+    # the triage would have set it 20 minutes ago); the schedule (every minute) then escalates it.
+    table = _main_table(stack)
+    key = {"pk": f"T#jonkoping#CASE#{case_id}", "sk": "CASE"}
+    triage = json.loads(table.get_item(Key=key, ConsistentRead=True)["Item"]["triage"])
+    triage["deadline"] = (datetime.now(UTC) - timedelta(minutes=20)).isoformat()
+    table.update_item(Key=key, UpdateExpression="SET triage = :t", ExpressionAttributeValues={":t": json.dumps(triage)})
+
+    def escalated() -> bool:
+        items = table.query(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :evt)",
+            ExpressionAttributeValues={":pk": key["pk"], ":evt": "EVT#"},
+            ConsistentRead=True,
+        )["Items"]
+        return any(i.get("event_type") == "CaseEscalated" for i in items)
+
+    give_up = time.monotonic() + 90  # the schedule runs once a minute
+    while not escalated():
+        assert time.monotonic() < give_up, "the case was not escalated within 90 s"
+        time.sleep(1)
+
+    # Ingrid was not logged in then (no banner reached her); she logs in afterwards and opens Huskvarna's queue
+    ingrid, problems = open_page(f"/staff/#/ko/{HUSKVARNA_ID}", session=INGRID)
+    expect(ingrid.get_by_role("heading", name="Patientkö", level=1)).to_be_visible()
+    section = ingrid.locator("section.escalated")
+    expect(section.get_by_role("heading", name="Eskalerade ärenden", level=2)).to_be_visible()
+    entry = section.locator(f"[data-case-id='{case_id}']")
+    expect(entry).to_be_visible()
+    expect(entry).to_contain_text("P5")
+    expect(entry).to_contain_text("Sjuksköterska")
+    expect(entry).to_contain_text(re.compile(r"Försenat 2\d min"))
+    expect(entry.get_by_role("link", name=reason)).to_have_attribute("href", f"#/arenden/{case_id}")
+    expect(entry.get_by_role("button", name="Ta ärende")).to_be_visible()  # she is a nurse there too
+    # the queue below marks the row; the filter offers the unit's professions, never her role as coordinator
+    row = ingrid.locator(f"table.queue tr[data-case-id='{case_id}']")
+    expect(row).to_contain_text("Eskalerad till samordnare")
+    options = ingrid.locator("#queue-filter option").all_inner_texts()
+    assert "Läkare" in options and "Sjuksköterska" in options and "Samordnare" not in options, options
+    check_both_languages(ingrid, "the coordinator's queue with an escalated case")
+
+    entry.get_by_role("link", name=reason).click()
+    expect(ingrid.get_by_role("heading", name=reason, level=1)).to_be_visible()
+    problems.assert_none()

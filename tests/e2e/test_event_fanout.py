@@ -2,13 +2,14 @@
 events topic, one queue per consumer. A consumer that keeps failing ends in its own DLQ after its retries while the
 others go on; after the fix the replay command delivers the event, and a duplicate delivery changes nothing.
 
-The queues here give a failed message back after one second (``TenantResources.retry_after``), so the five attempts
-take seconds, not minutes.
+The queues here give a failed message back after one second (``TenantResources.retry_after``), then two, four and
+eight (the backoff, docs/events.md), so the five attempts take seconds, not minutes.
 """
 
 from __future__ import annotations
 
 import importlib
+import itertools
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -57,6 +58,7 @@ class Region:
     container: Any
     alerts: Recorder
     timeline_broken: list[bool]
+    timeline_attempts: list[float]  # when the broken timeline consumer was called (time.monotonic)
 
     def messages(self, url: str) -> int:
         names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
@@ -91,10 +93,12 @@ def region(
     }.items():
         monkeypatch.setenv(name, value)
     broken = [True]
+    attempts: list[float] = []
     record = EventService.record_on_timeline
 
     def record_on_timeline(self: EventService, event: DomainEvent) -> bool:
         if broken[0]:
+            attempts.append(time.monotonic())
             raise RuntimeError("the timeline consumer is broken (injected)")
         return record(self, event)
 
@@ -119,7 +123,7 @@ def region(
     pump = EventPump.for_app(app_module, aws=aws_server, region=REGION, stream_arns=streams, queue_urls=queue_urls)
     pump.start()
     try:
-        yield Region(tenant, aws_server, created, container, recorder, broken)
+        yield Region(tenant, aws_server, created, container, recorder, broken, attempts)
     finally:
         pump.stop()
         bootstrap.settings.cache_clear()
@@ -152,8 +156,13 @@ def test_a_failing_consumer_ends_in_its_dlq_the_others_go_on_and_the_replay_deli
     # the alerts consumer is not held up by the broken timeline consumer
     wait_for("the urgent case alerted", lambda: len(region.alerts.sent) == 1)
     assert region.alerts.sent[0][0] == "c-nurse" and region.alerts.sent[0][1]["case_id"] == case.case_id
-    # the timeline consumer tried MAX_RECEIVES times, then its message went to its own DLQ
-    wait_for("the timeline's DLQ holding the event", lambda: region.messages(region.dlq("timeline")) == 1)
+    # the timeline consumer tried MAX_RECEIVES times, each later than the one before, then its message went to its
+    # own DLQ
+    wait_for("the timeline's DLQ holding the event", lambda: region.messages(region.dlq("timeline")) == 1, 60.0)
+    assert len(region.timeline_attempts) == MAX_RECEIVES
+    gaps = [later - earlier for earlier, later in itertools.pairwise(region.timeline_attempts)]
+    assert gaps == sorted(gaps), gaps  # the queue's own second, then 2, 4 and 8 s (without the backoff: 1 s each)
+    assert all(gap >= 2**i - 0.2 for i, gap in enumerate(gaps)), gaps
     assert region.messages(region.queue("timeline")) == 0
     assert region.timeline(case.case_id) == []
     assert region.messages(region.dlq("alerts")) == 0 and region.messages(region.dlq("notify")) == 0

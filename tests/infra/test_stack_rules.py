@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.adapters import queues
 from infrastructure.aws import package
 from infrastructure.definitions import CONSUMERS
 from tests.infra.templates import Stacks, exported, function, of_type, walk
@@ -205,6 +206,29 @@ def test_only_the_stream_handler_publishes_events_and_each_consumer_reads_only_i
             if which == "app" and name == role and "sqs:ReceiveMessage" in _listed(statement.get("Action"))
         ]
         assert [exported(stacks, r) for r in reads] == [{"Fn::GetAtt": [_queue(consumer), "Arn"]}]
+
+
+def test_each_consumer_may_put_off_the_messages_of_its_own_queue_only(stacks: Stacks) -> None:
+    # the backoff of a failed event (chalicelib/adapters/queues.py) sets its next delivery with ChangeMessageVisibility
+    changers: dict[str, list[Any]] = {}
+    for (_, name, _), statement in _statements(stacks):
+        if statement["Effect"] == "Allow" and "sqs:ChangeMessageVisibility" in _listed(statement.get("Action")):
+            for resource in _listed(statement["Resource"]):
+                imported = isinstance(resource, dict) and "Fn::ImportValue" in resource
+                changers.setdefault(name, []).append(exported(stacks, resource) if imported else resource)
+    assert changers == {
+        f"OnEventFor{consumer.capitalize()}Role": [{"Fn::GetAtt": [_queue(consumer), "Arn"]}] for consumer in CONSUMERS
+    }
+
+
+@pytest.mark.parametrize("consumer", CONSUMERS)
+def test_a_failing_event_reaches_the_dlq_before_its_queue_would_drop_it(stacks: Stacks, consumer: str) -> None:
+    # every wait of the backoff is at most MAX_RETRY_DELAY_SECONDS: all the attempts fit in the queue's retention,
+    # so an event that keeps failing ends in the DLQ (kept 14 days), never expired unseen from its queue
+    queue = stacks.data["Resources"][_queue(consumer)]["Properties"]
+    attempts = queue["RedrivePolicy"]["maxReceiveCount"]
+    assert queues.MAX_RETRY_DELAY_SECONDS * attempts < queue["MessageRetentionPeriod"]
+    assert queue["VisibilityTimeout"] <= queues.MAX_RETRY_DELAY_SECONDS <= queues.SQS_MAX_VISIBILITY_SECONDS
 
 
 def test_stream_consumer_retries_a_bounded_number_of_times_then_records_the_batch(stacks: Stacks) -> None:

@@ -8,7 +8,7 @@ from chalicelib.domain import policy
 from chalicelib.domain.errors import Conflict, ValidationFailed
 from chalicelib.domain.events import DomainEvent, events_from_change
 from chalicelib.domain.identity import patient_ref
-from chalicelib.domain.model import Case, CaseStatus, Principal, PrincipalKind, UnitRole
+from chalicelib.domain.model import PROFESSIONS, Case, CaseStatus, Principal, PrincipalKind, UnitRole
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
@@ -87,6 +87,18 @@ def test_queue_scope_is_the_professions_held_at_that_unit() -> None:
     assert policy.queue_scope(both, "u1") == {"nurse", "midwife"}
     assert policy.queue_scope(both, "u2") == frozenset()
     assert policy.queue_scope(_citizen(), "u1") == frozenset()
+
+
+def test_a_coordinators_queue_covers_every_profession_and_no_role_that_is_no_profession() -> None:
+    def principal(*roles: tuple[str, str]) -> Principal:
+        return Principal("r", PrincipalKind.STAFF, "S", "Ingrid", "siths", "loa3", tuple(UnitRole(*r) for r in roles))
+
+    coordinator = principal(("u1", "nurse"), ("u1", "coordinator"), ("u2", "nurse"))
+    assert policy.queue_scope(coordinator, "u1") == set(PROFESSIONS)  # the unit's overdue cases are escalated to her
+    assert policy.queue_scope(coordinator, "u2") == {"nurse"}  # coordinator of u1 only
+    assert policy.queue_scope(principal(("u1", "coordinator")), "u1") == set(PROFESSIONS)
+    assert "coordinator" not in policy.queue_scope(coordinator, "u1")
+    assert policy.queue_scope(principal(("u1", "admin"), ("u1", "nurse")), "u1") == {"nurse"}
 
 
 def test_new_case_and_new_message_become_domain_events() -> None:
