@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -131,25 +130,13 @@ def test_a_coordinator_who_was_offline_at_the_escalation_sees_the_case_first_whe
         stack.send_case(stack.login("citizen", PERSONNUMMER[ALI]), unit_id=HUSKVARNA_ID, reason=reason)["case_id"]
     )
     # Nobody takes it and its deadline passes: the clock is moved for this one case by setting its deadline back (as
-    # the triage would have set it 20 minutes ago); the schedule (every minute) then escalates it.
+    # the triage would have set it 20 minutes ago). The schedule escalates it within the minute (the API tier shows
+    # that); what she sees does not wait for it: the queue flags every case past its deadline and unclaimed.
     table = _main_table(stack)
     key = {"pk": f"T#jonkoping#CASE#{case_id}", "sk": "CASE"}
     triage = json.loads(table.get_item(Key=key, ConsistentRead=True)["Item"]["triage"])
     triage["deadline"] = (datetime.now(UTC) - timedelta(minutes=20)).isoformat()
     table.update_item(Key=key, UpdateExpression="SET triage = :t", ExpressionAttributeValues={":t": json.dumps(triage)})
-
-    def escalated() -> bool:
-        items = table.query(
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :evt)",
-            ExpressionAttributeValues={":pk": key["pk"], ":evt": "EVT#"},
-            ConsistentRead=True,
-        )["Items"]
-        return any(i.get("event_type") == "CaseEscalated" for i in items)
-
-    give_up = time.monotonic() + 90  # the schedule runs once a minute
-    while not escalated():
-        assert time.monotonic() < give_up, "the case was not escalated within 90 s"
-        time.sleep(1)
 
     # Ingrid was not logged in then (no banner reached her); she logs in afterwards and opens Huskvarna's queue
     ingrid, problems = open_page(f"/staff/#/ko/{HUSKVARNA_ID}", session=INGRID)
