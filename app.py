@@ -19,28 +19,7 @@ from chalice.app import (
 )
 
 from chalicelib import bootstrap
-from chalicelib.api import (
-    accesslog,
-    admin,
-    auth,
-    booking,
-    chat,
-    citizen,
-    http,
-    interregion,
-    invites,
-    login,
-    photos,
-    public,
-    record,
-    region_admin,
-    schedule,
-    staff,
-    statistics,
-    templates,
-    triage,
-    video,
-)
+from chalicelib.api import http, routes
 from chalicelib.domain.errors import Unauthenticated
 
 if TYPE_CHECKING:
@@ -52,28 +31,9 @@ app.experimental_feature_flags.update(["WEBSOCKETS"])
 logger = Logger(service="nara")
 metrics = Metrics(namespace="Nara", service="nara")
 
-for blueprint in (
-    public.bp,
-    auth.bp,
-    login.bp,
-    citizen.bp,
-    staff.bp,
-    chat.bp,
-    triage.bp,
-    photos.bp,
-    templates.bp,
-    record.bp,
-    video.bp,
-    booking.bp,
-    schedule.bp,
-    invites.bp,
-    accesslog.bp,
-    statistics.bp,
-    admin.bp,
-    region_admin.bp,
-    interregion.bp,
-):
-    app.register_blueprint(blueprint)
+# Every route, from the table in chalicelib/api/routes.py: a route's module (its models and the domain modules it uses)
+# is imported when one of its routes is first called, not on every cold start.
+routes.register(app)
 
 if settings.ws_endpoint:
     # Chalice derives the management endpoint from the event's API id; we configure it explicitly so that

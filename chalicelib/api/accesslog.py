@@ -16,8 +16,9 @@ from pydantic import ConfigDict, Field
 from chalicelib import bootstrap
 from chalicelib.api import http
 from chalicelib.api.booking import _day
+from chalicelib.api.core_models import ApiModel
 from chalicelib.api.http import Access
-from chalicelib.api.models import ApiModel, Localized
+from chalicelib.api.models import Localized
 from chalicelib.api.openapi import operation
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.services.audit import EXTRACT_PAGE, SAMPLE_MAX

@@ -11,8 +11,8 @@ from pydantic import ConfigDict, Field
 
 from chalicelib import bootstrap
 from chalicelib.api import http
+from chalicelib.api.core_models import ApiModel
 from chalicelib.api.http import Access
-from chalicelib.api.models import ApiModel
 from chalicelib.api.openapi import operation
 from chalicelib.domain.unit_settings import Localized, Strict, UnitSettings
 

@@ -14,8 +14,9 @@ from pydantic import ConfigDict, Field
 
 from chalicelib import bootstrap
 from chalicelib.api import http
+from chalicelib.api.core_models import ApiModel
 from chalicelib.api.http import Access
-from chalicelib.api.models import ApiModel, MessageView
+from chalicelib.api.models import MessageView
 from chalicelib.api.openapi import operation
 from chalicelib.domain.booking import SWEDISH_TIME, Booking, Slot, SlotTaken
 from chalicelib.domain.errors import ValidationFailed

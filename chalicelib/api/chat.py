@@ -11,8 +11,9 @@ from pydantic import Field, StrictInt
 
 from chalicelib import bootstrap
 from chalicelib.api import http
+from chalicelib.api.core_models import ApiModel, Strict
 from chalicelib.api.http import Access
-from chalicelib.api.models import ApiModel, MessageList, MessageView, PostMessage, Strict
+from chalicelib.api.models import MessageList, MessageView, PostMessage
 from chalicelib.api.openapi import operation
 from chalicelib.domain.model import MESSAGE_MAX
 

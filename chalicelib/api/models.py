@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
+from pydantic import Field, StrictFloat, StrictInt, StrictStr
 
+from chalicelib.api.core_models import ApiModel, Strict
 from chalicelib.domain.model import (
     CLOSE_SUMMARY_MAX,
     EXPECTATIONS_MAX,
@@ -23,62 +24,6 @@ from chalicelib.domain.model import (
 
 if TYPE_CHECKING:
     from chalicelib.services.photos import ViewablePhoto
-
-
-class ApiModel(BaseModel):
-    """The base of the API's models: each one's validator and serializer are built when it is first used, not when
-    its module is imported (some 200 models; a request uses a few, and Lambda's cold start pays for the rest)."""
-
-    model_config = ConfigDict(defer_build=True)
-
-
-class Strict(ApiModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class ErrorDetail(ApiModel):
-    code: str
-    message: str = Field(description="What went wrong and what to do, in English")
-    message_sv: str | None = Field(default=None, description="The same in Swedish, where a person may meet it")
-    field: str | None = None
-
-
-class ErrorBody(ApiModel):
-    error: ErrorDetail
-
-
-class Health(ApiModel):
-    status: str
-    tenant: str
-
-
-class Unit(ApiModel):
-    unit_id: str
-    name: str
-    address: str = ""
-    phone: str = ""
-    opening_hours: dict[str, Any] = Field(default_factory=dict)
-    phone_hours: dict[str, str] = Field(
-        default_factory=dict, description="When the unit answers the phone, as text per language (sv, en)"
-    )
-    professions: list[str] = Field(default_factory=list)
-
-
-class UnitList(ApiModel):
-    units: list[Unit]
-
-
-class RoleView(ApiModel):
-    unit_id: str
-    role: str
-
-
-class Me(ApiModel):
-    kind: str
-    hsa_id: str | None = Field(default=None, description="Staff: the HSA-id (citizens' identity is never returned)")
-    display_name: str
-    auth_method: str
-    roles: list[RoleView]
 
 
 class CaseSummary(ApiModel):

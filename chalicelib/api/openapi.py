@@ -6,11 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalice.app import Blueprint
+from chalice.app import Blueprint, Response
 from pydantic import BaseModel
 
+from chalicelib.api.core_models import ErrorBody
 from chalicelib.api.http import Access, guarded
-from chalicelib.api.models import ErrorBody
 
 F = Callable[..., Any]
 
@@ -31,7 +31,32 @@ class Operation:
     also: tuple[int, ...] = ()  # other success statuses, with the same body (e.g. 200 for a repeated create)
 
 
-REGISTRY: list[Operation] = []
+# What the route modules imported so far declare. ``REGISTRY`` (below) is all of them: it imports every module first.
+_DECLARED: list[tuple[tuple[str, str, str, str], Operation]] = []  # ((module, view, method, path), operation)
+# The guarded view of each (method, path); ``chalicelib.api.routes`` registers the routes with Chalice and calls these.
+VIEWS: dict[tuple[str, str], Callable[..., Response]] = {}
+
+
+def declared_routes() -> list[tuple[str, str, str, str]]:
+    """(module, view, method, path) of each route the route modules imported so far declare."""
+    return [route for route, _ in _DECLARED]
+
+
+def registry() -> list[Operation]:
+    """Every route's operation, in the order of ``routes.ROUTES`` (every route module is imported first)."""
+    from chalicelib.api import routes
+
+    routes.load_all()
+    order = {route: i for i, route in enumerate(routes.ROUTES)}
+    return [op for route, op in sorted(_DECLARED, key=lambda declared: order[declared[0]])]
+
+
+def __getattr__(name: str) -> list[Operation]:
+    """``REGISTRY``: every route's operation (see :func:`registry`), computed when asked for, since the route modules
+    are imported lazily (``chalicelib.api.routes``)."""
+    if name == "REGISTRY":
+        return registry()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def operation(
@@ -50,15 +75,16 @@ def operation(
     errors: tuple[int, ...] = (),
     also: tuple[int, ...] = (),
 ) -> Callable[[F], F]:
-    """Register a Chalice route and describe it for the OpenAPI document in one place."""
+    """Declare a route's view and describe it for the OpenAPI document in one place. The route itself is registered
+    with Chalice by ``chalicelib.api.routes`` (its table lists it), which calls the guarded view kept here."""
 
     def decorate(fn: F) -> F:
-        REGISTRY.append(
-            Operation(
-                method, path, summary, tag, access, request, response, status, query, idempotency_key, errors, also
-            )
+        route = (fn.__module__.rsplit(".", 1)[-1], fn.__name__, method, path)
+        op = Operation(
+            method, path, summary, tag, access, request, response, status, query, idempotency_key, errors, also
         )
-        bp.route(path, methods=[method])(guarded(fn, access, lambda: bp.current_request))
+        _DECLARED.append((route, op))
+        VIEWS[(method, path)] = guarded(fn, access, lambda: bp.current_request)
         return fn
 
     return decorate
@@ -97,7 +123,7 @@ def document(*, title: str, version: str, server_url: str = "/api") -> dict[str,
     components: dict[str, Any] = {}
     paths: dict[str, dict[str, Any]] = {}
     error_ref = _schema_ref(ErrorBody, components)
-    for op in REGISTRY:
+    for op in registry():
         params = _path_parameters(op.path)
         params += [
             {"name": n, "in": "query", "required": req, "description": d, "schema": {"type": "string"}}

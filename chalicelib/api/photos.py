@@ -12,8 +12,9 @@ from pydantic import Field, StrictInt
 
 from chalicelib import bootstrap
 from chalicelib.api import http
+from chalicelib.api.core_models import ApiModel, Strict
 from chalicelib.api.http import Access
-from chalicelib.api.models import ApiModel, Photo, Strict
+from chalicelib.api.models import Photo
 from chalicelib.api.openapi import F, operation
 
 if TYPE_CHECKING:

@@ -6,8 +6,8 @@ from chalice.app import Blueprint, Response
 
 from chalicelib import bootstrap
 from chalicelib.api import http
+from chalicelib.api.core_models import Health, Me, RoleView, Unit, UnitList
 from chalicelib.api.http import Access
-from chalicelib.api.models import Health, Me, RoleView, Unit, UnitList
 from chalicelib.api.openapi import document, operation
 
 bp = Blueprint(__name__)

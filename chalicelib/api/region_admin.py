@@ -12,8 +12,8 @@ from pydantic import ConfigDict, Field, ValidationError
 
 from chalicelib import bootstrap
 from chalicelib.api import http
+from chalicelib.api.core_models import ApiModel
 from chalicelib.api.http import Access
-from chalicelib.api.models import ApiModel
 from chalicelib.api.openapi import operation
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.region_settings import Branding, Notices, RegionSettings, SelfBooking

@@ -20,8 +20,8 @@ from pydantic import Field, StrictInt
 from chalicelib import bootstrap
 from chalicelib.api import http
 from chalicelib.api.booking import SlotView
+from chalicelib.api.core_models import ApiModel, Strict
 from chalicelib.api.http import Access
-from chalicelib.api.models import ApiModel, Strict
 from chalicelib.api.openapi import operation
 from chalicelib.domain.booking import Availability, ScheduleEntry, ScheduleException, may_edit_schedule
 from chalicelib.domain.errors import ValidationFailed

@@ -13,8 +13,8 @@ from pydantic import BaseModel, Field
 
 from chalicelib import bootstrap
 from chalicelib.api import http
+from chalicelib.api.core_models import ApiModel
 from chalicelib.api.http import Access
-from chalicelib.api.models import ApiModel
 from chalicelib.api.openapi import operation
 from chalicelib.domain.model import CLOSE_OUTCOMES
 

@@ -32,7 +32,9 @@ Text = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: each model's validator is built on its first use, not when the module is imported (a Lambda cold
+    # start imports these through the route modules but seldom validates settings).
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Localized(Strict):
