@@ -72,7 +72,9 @@ def replayable(call: Call) -> dict[str, Any]:
             (kind, inner), *_ = entry.items()
             if kind != "ConditionCheck":
                 items.append({kind: _without_condition(inner)})
-        return {**params, "TransactItems": items}
+        # a token of its own: the original's token with other items is refused as another request under it
+        others = {k: v for k, v in params.items() if k != "ClientRequestToken"}
+        return {**others, "TransactItems": items}
     return params
 
 

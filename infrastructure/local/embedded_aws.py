@@ -189,6 +189,7 @@ def transactions_as_in_dynamodb() -> None:
                     place.pop(slot, None)
                 else:
                     place[slot] = before
+                _touched(table, (hash_value, range_value))  # written past put_item/delete_item: the index must know
             if isinstance(error, MultipleTransactionsException | MockValidationException | ConditionalCheckFailed):
                 raise
             failed = len(written) - 1
@@ -219,6 +220,248 @@ def transactions_as_in_dynamodb() -> None:
     keeping_streams.keeps_streams = True  # type: ignore[attr-defined]
     DynamoDBBackend.transact_write_items = keeping_streams  # type: ignore[method-assign]
     _transactions_once_per_token()
+
+
+_PrimaryKey = tuple[Any, Any]  # (hash value, range value or None), moto's DynamoTypes
+_INDEX_LOCK = threading.RLock()  # the index's own bookkeeping; moto's state is guarded (or not) as before
+_NARROWED = threading.local()  # the one Query this thread is answering: its table and that Query's candidates
+
+
+class _Partitions:
+    """Beside one moto table: for each set of attribute names an index Query asks equal (an index's hash key), the
+    primary keys of the items by those attributes' values; and the primary keys written since it was last brought up
+    to date ("dirty"). It is brought up to date at the start of each Query, for the dirty keys only."""
+
+    def __init__(self) -> None:
+        self.items_id = 0  # id of the table's ``items`` the index describes: another dict means rebuild everything
+        self.dirty: set[_PrimaryKey] | None = None  # None: everything (nothing built yet)
+        self.by_attributes: dict[tuple[str, ...], dict[tuple[Any, ...], set[_PrimaryKey]]] = {}
+        self.placed: dict[_PrimaryKey, dict[tuple[str, ...], tuple[Any, ...]]] = {}  # where each key is filed
+
+    def unplace(self, key: _PrimaryKey) -> None:
+        for names, values in self.placed.pop(key, {}).items():
+            keys = self.by_attributes[names].get(values)
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del self.by_attributes[names][values]
+
+    def place(self, key: _PrimaryKey, item: Any, only: tuple[str, ...] | None = None) -> None:
+        for names, index in self.by_attributes.items():
+            if only is not None and names != only:
+                continue
+            values = _values_of(item, names)
+            if values is not None:
+                index.setdefault(values, set()).add(key)
+                self.placed.setdefault(key, {})[names] = values
+
+
+def _values_of(item: Any, names: tuple[str, ...]) -> tuple[Any, ...] | None:
+    """The item's values of these attributes, if it has them all and they can be filed (scalars: an index key is S,
+    N or B; a list, map or set never equals one)."""
+    values = tuple(item.attrs.get(name) for name in names)
+    if any(value is None for value in values):
+        return None
+    try:
+        hash(values)
+    except Exception:  # an unhashable list/map/set: it cannot equal the scalar a Query asks for
+        return None
+    return values
+
+
+def _partitions(table: Any) -> _Partitions:
+    state = table.__dict__.get("_nara_partitions")
+    if state is None:
+        state = table.__dict__["_nara_partitions"] = _Partitions()
+    return state
+
+
+def _touched(table: Any, key: _PrimaryKey) -> None:
+    """Note that the item under this primary key may have changed (written, deleted, updated in place, restored)."""
+    with _INDEX_LOCK:
+        dirty = _partitions(table).dirty
+        if dirty is not None:
+            dirty.add(key)
+
+
+def _everything_touched(table: Any) -> None:
+    with _INDEX_LOCK:
+        _partitions(table).dirty = None
+
+
+def _stored_items(table: Any) -> Iterable[tuple[_PrimaryKey, Any]]:
+    from moto.dynamodb.models.dynamo_type import Item
+
+    for hash_value, stored in list(table.items.items()):
+        if table.range_key_attr:
+            for range_value, item in list(stored.items()):
+                if isinstance(item, Item):
+                    yield (hash_value, range_value), item
+        elif isinstance(stored, Item):
+            yield (hash_value, None), stored
+
+
+def _stored_item(table: Any, key: _PrimaryKey) -> Any:
+    from moto.dynamodb.models.dynamo_type import Item
+
+    hash_value, range_value = key
+    stored = table.items.get(hash_value)  # .get: ``items`` is a defaultdict, and a lookup must not add to it
+    if table.range_key_attr:
+        stored = stored.get(range_value) if isinstance(stored, dict) and range_value is not None else None
+    elif range_value is not None:
+        stored = None
+    return stored if isinstance(stored, Item) else None
+
+
+def _up_to_date(table: Any, names: tuple[str, ...]) -> dict[tuple[Any, ...], set[_PrimaryKey]]:
+    """The table's index of these attribute names, with every write since the last Query taken into account."""
+    state = _partitions(table)
+    if state.items_id != id(table.items) or state.dirty is None:  # first use, or ``items`` replaced wholesale
+        state.items_id, state.dirty, state.placed = id(table.items), set(), {}
+        state.by_attributes = {known: {} for known in state.by_attributes}
+        for key, item in _stored_items(table):
+            state.place(key, item)
+    elif state.dirty:
+        dirty, state.dirty = state.dirty, set()
+        for key in dirty:
+            state.unplace(key)
+            item = _stored_item(table, key)
+            if item is not None:
+                state.place(key, item)
+    if names not in state.by_attributes:  # a Query of this key for the first time: file every item by it
+        state.by_attributes[names] = {}
+        for key, item in _stored_items(table):
+            state.place(key, item, only=names)
+    return state.by_attributes[names]
+
+
+def _candidates(table: Any, hash_key: Any, index_name: str | None, hash_conditions: Any) -> list[Any] | None:
+    """Every item moto's Query could return: the items of the partition asked for (of the table, or of the index's
+    hash key). None when that cannot be told; moto then reads the whole table, as before."""
+    from moto.dynamodb.models.dynamo_type import Item
+
+    if index_name is None:
+        if hash_key is None:
+            return None
+        stored = table.items.get(hash_key)  # .get: ``items`` is a defaultdict, and a lookup must not add to it
+        if table.range_key_attr:
+            return [item for item in stored.values() if isinstance(item, Item)] if isinstance(stored, dict) else []
+        return [stored] if isinstance(stored, Item) else []
+    if not any(index.name == index_name for index in table.all_indexes()) or not hash_conditions:
+        return None  # moto says which indexes there are, or matches every item
+    wanted = dict(hash_conditions)
+    names = tuple(sorted(wanted))
+    values = tuple(wanted[name] for name in names)
+    try:
+        hash(values)
+    except Exception:
+        return None
+    with _INDEX_LOCK:
+        keys = list(_up_to_date(table, names).get(values, ()))
+        return [item for item in (_stored_item(table, key) for key in keys) if item is not None]
+
+
+def queries_read_only_their_partition() -> None:
+    """Queries in the embedded AWS that read only the partition they ask for, as DynamoDB's do.
+
+    moto's ``Table.query`` reads (and sorts) every item of the table for every Query, of the table or of an index:
+    a Query's cost grew with everything ever stored, and the local stack slowed down as it went. Here a Query of the
+    table is given only its partition (``table.items[hash key]``), and a Query of an index only the items whose
+    index hash-key attribute(s) equal the values asked for, found through an index kept beside each table. moto's
+    own query then does everything else as before (key conditions, sort, paging, filter, projection, counts) on
+    those candidates, so the answer is the one moto gave.
+
+    The index is kept right without trusting any one write path to update it: every path that changes an item —
+    ``Table.put_item`` and ``Table.delete_item`` (also under batch writes, PartiQL, transactions),
+    ``DynamoDBBackend.update_item`` (which changes the item in place, index key included) and the transactions'
+    rollback above — notes its primary key as dirty, and a Query first files the dirty keys again by their current
+    items. A table created again is a new table with an index of its own; if a table's items are replaced wholesale
+    (a restore) the index is built again. The narrowing is per thread (the Query being answered in this thread), so
+    it holds whether requests come one at a time (the embedded server) or from many threads (moto in-process)."""
+    import inspect
+
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.models.table import Table
+
+    if getattr(Table.query, "reads_partitions", False):
+        return
+    query, all_items, put_item, delete_item = Table.query, Table.all_items, Table.put_item, Table.delete_item
+    update_item = DynamoDBBackend.update_item
+    signature = inspect.signature(query)
+
+    def narrowed_all_items(self: Any) -> list[Any]:
+        narrowed = getattr(_NARROWED, "query", None)
+        if narrowed is not None and narrowed[0] is self:
+            return list(narrowed[1])
+        return list(all_items(self))
+
+    def partition_query(self: Any, *args: Any, **kwargs: Any) -> Any:
+        asked = signature.bind(self, *args, **kwargs).arguments
+        candidates = _candidates(self, asked.get("hash_key"), asked.get("index_name"), asked.get("hash_key_conditions"))
+        if candidates is None or getattr(_NARROWED, "query", None) is not None:
+            return query(self, *args, **kwargs)
+        candidates.sort(key=lambda x: (x.hash_key, x.range_key) if x.range_key else x.hash_key)  # as all_items()
+        _NARROWED.query = (self, candidates)
+        try:
+            return query(self, *args, **kwargs)
+        finally:
+            _NARROWED.query = None
+
+    def noting_put_item(self: Any, item_attrs: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        key: _PrimaryKey | None = None
+        try:
+            range_attr = self.range_key_attr
+            key = (
+                DynamoType(item_attrs[self.hash_key_attr]),
+                DynamoType(item_attrs[range_attr]) if range_attr is not None else None,
+            )
+        except Exception:  # no key: put_item refuses the item before it writes anything
+            key = None
+        try:
+            return put_item(self, item_attrs, *args, **kwargs)
+        finally:
+            if key is not None:
+                _touched(self, key)
+
+    def noting_delete_item(self: Any, hash_key: Any, range_key: Any) -> Any:
+        try:
+            return delete_item(self, hash_key, range_key)
+        finally:
+            if self.range_key_attr is not None and not range_key:
+                _everything_touched(self)  # moto then drops the whole partition
+            else:
+                _touched(self, (hash_key, range_key if self.range_key_attr is not None else None))
+
+    def noting_update_item(self: Any, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        table = self.get_table(table_name)
+        try:  # the primary key as moto's update_item reads it
+            if table.hash_key_attr in key and table.range_key_attr in key:
+                primary: _PrimaryKey | None = (
+                    DynamoType(key[table.hash_key_attr]),
+                    DynamoType(key[table.range_key_attr]),
+                )
+            elif table.hash_key_attr in key:
+                primary = (DynamoType(key[table.hash_key_attr]), None)
+            else:
+                primary = (DynamoType(key), None)
+        except Exception:
+            primary = None
+        try:
+            return update_item(self, table_name, key, *args, **kwargs)
+        finally:
+            if primary is not None:
+                _touched(table, primary)
+            else:
+                _everything_touched(table)
+
+    partition_query.reads_partitions = True  # type: ignore[attr-defined]
+    partition_query.__wrapped__ = query  # type: ignore[attr-defined]  # moto's own, which reads every item
+    Table.all_items = narrowed_all_items  # type: ignore[method-assign]
+    Table.put_item = noting_put_item  # type: ignore[method-assign]
+    Table.delete_item = noting_delete_item  # type: ignore[method-assign]
+    DynamoDBBackend.update_item = noting_update_item  # type: ignore[method-assign]
+    Table.query = partition_query  # type: ignore[method-assign]
 
 
 IDEMPOTENCY_WINDOW = 600.0  # seconds: DynamoDB keeps a transaction's client request token for 10 minutes
@@ -276,6 +519,7 @@ class EmbeddedAws:
 
     def start(self) -> None:
         transactions_as_in_dynamodb()
+        queries_read_only_their_partition()
         app = _OneAtATime(DomainDispatcherApplication(create_backend_app))
         self._server = make_server("127.0.0.1", self.port, app, threaded=True, request_handler=MotoRequestHandler)
         self.port = self._server.server_port
