@@ -14,6 +14,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.client import BaseClient
 
 from chalicelib import bootstrap
 from chalicelib.domain.events import DomainEvent
@@ -198,6 +199,35 @@ def test_the_csv_export_parses_back_to_the_same_numbers(
         share = int(r["Första kontakt inom tidsgräns"]) / int(r["Första kontakt"]) * 100
         assert r["Andel inom tidsgräns (%)"] == f"{share:.1f}".replace(".", ",")
     assert all(r["Andel inom tidsgräns (%)"] == "" for r in rows if r["Första kontakt"] == "0")
+
+
+def test_reading_the_statistics_reads_the_counters_and_never_a_case(
+    api: Api, events: EventFlow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The figures come from the counters the stats consumer keeps: reading them, or the CSV, is a few Queries of the
+    unit's counter partitions — never a Scan, and no case item (a region with years of cases reads as fast)."""
+    _a_day_at_the_unit(api, monkeypatch)
+    events.flow()
+    calls: list[tuple[str, str]] = []
+    original = BaseClient._make_api_call
+
+    def recorded(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        calls.append((operation, json.dumps(params, default=str)))
+        return original(client, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", recorded)
+    status, stats = _statistics(api)
+    assert status == 200 and stats["totals"]["cases"] == 3
+    response = api.client.http.get(
+        f"/staff/units/{UNIT_A}/statistics.csv", headers={"Authorization": f"Bearer {api.token(ADMIN_A)}"}
+    )
+    assert response.status_code == 200
+
+    operations = {operation for operation, _ in calls}
+    assert "Scan" not in operations and operations <= {"Query", "GetItem", "PutItem", "UpdateItem"}, operations
+    assert not [params for _, params in calls if "#CASE#" in params], "a statistics read touched a case"
+    counters = [params for operation, params in calls if operation == "Query" and f"#STATS#{UNIT_A}#" in params]
+    assert counters, calls  # the counters were read
 
 
 def test_triage_quality_lists_the_overridden_case_with_its_reason_and_logs_the_review(
