@@ -74,9 +74,11 @@ test-e2e: setup
 test-browser: setup chromium
 	$(BIN)/pytest -q -n 2 --durations=8 tests/browser
 
-# The checks and the infra tier first, side by side: each of them runs in one process, so together they use both
-# cores (-O keeps each one's output together); then the tiers that spread over both cores themselves, one by one.
-test: setup
+# The two virtualenvs and Chromium are installed side by side (mostly waiting on downloads and disks); then the checks
+# and the infra tier, side by side: each of them runs in one process, so together they use both cores (-O keeps each
+# one's output together); then the tiers that spread over both cores themselves, one by one.
+test:
+	$(MAKE) --no-print-directory -j3 -O setup cfn-lint-env chromium
 	$(MAKE) --no-print-directory -j2 -O checks test-infra
 	$(MAKE) --no-print-directory test-unit test-integration test-fuzz test-e2e test-browser
 	@echo "make test: every tier passed"
