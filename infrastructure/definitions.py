@@ -13,6 +13,25 @@ from chalicelib.adapters import tables
 # The consumers of domain events (docs/events.md): each has its own queue, subscribed to the events topic, and its own
 # DLQ. The name is the queue's last part and the consumer's handler in app.py is ``on_event_for_<name>``.
 CONSUMERS = ("timeline", "notify", "alerts", "stats", "interregion")
+# The event types each consumer's queue receives: the subscription's filter policy on the message attribute ``type``, so
+# a consumer is not woken for events it would drop (None: every event). Each handler ignores every other type, and
+# tests/unit/test_consumer_filters.py checks both ways against the handlers' own lists.
+CONSUMED_EVENTS: dict[str, tuple[str, ...] | None] = {
+    "timeline": None,  # the case's timeline shows everything that happened
+    "notify": (
+        "MessagePosted",
+        "AppointmentBooked",
+        "AppointmentRescheduled",
+        "AppointmentReminderDue",
+        "AppointmentCancelled",
+        "VideoStarted",
+        "CaseReferred",
+        "CaseClosed",
+    ),
+    "alerts": ("CaseSubmitted", "CaseQueued", "OverflowOffered"),
+    "stats": ("CaseSubmitted", "CaseQueued", "MessagePosted", "CaseClosed", "TriageOverridden"),
+    "interregion": ("CaseReferred", "ReferralAccepted", "ReferralRejected"),
+}
 RETRY_AFTER_SECONDS = 30  # a failed message comes back after this long (the visibility timeout) ...
 MAX_RECEIVES = 5  # ... at most this many times in all; then it goes to the consumer's DLQ
 
@@ -27,6 +46,12 @@ class QueueDef:
     @property
     def dlq_name(self) -> str:
         return f"{self.name}-dlq"
+
+    @property
+    def filter_policy(self) -> dict[str, list[str]] | None:
+        """The events topic's filter on this queue's subscription: only the event types its consumer handles."""
+        types = CONSUMED_EVENTS[self.consumer]
+        return None if types is None else {"type": list(types)}
 
 
 @dataclass(frozen=True)

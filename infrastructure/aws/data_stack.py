@@ -298,6 +298,7 @@ def _event_fanout(resources: TenantResources, res: dict[str, Any], out: dict[str
                 "Protocol": "sqs",
                 "Endpoint": {"Fn::GetAtt": [f"{name}Queue", "Arn"]},
                 "RawMessageDelivery": True,
+                **({"FilterPolicy": queue.filter_policy} if queue.filter_policy else {}),
             },
         }
         res[f"{name}DlqAlarm"] = _dlq_alarm(f"{name}Dlq", f"the {queue.consumer} consumer")

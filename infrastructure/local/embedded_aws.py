@@ -54,7 +54,10 @@ def create_event_fanout(sns: Any, sqs: Any, resources: TenantResources) -> Event
             TopicArn=topic_arn,
             Protocol="sqs",
             Endpoint=_queue_arn(sqs, url),
-            Attributes={"RawMessageDelivery": "true"},
+            Attributes={
+                "RawMessageDelivery": "true",
+                **({"FilterPolicy": json.dumps(queue.filter_policy)} if queue.filter_policy else {}),
+            },
         )
         fanout.queue_urls[queue.name] = url
         fanout.dlq_urls[queue.name] = dlq_url

@@ -56,6 +56,19 @@ def test_queues_and_buckets_are_the_definitions(stacks: Stacks) -> None:
     assert buckets == {*stacks.resources.buckets, data_stack.access_log_archive_name(stacks.resources.tenant)}
 
 
+def test_each_consumers_subscription_filters_the_event_types_of_the_definition(stacks: Stacks) -> None:
+    queue_ids = {r["Properties"]["QueueName"]: n for n, r in of_type(stacks.data, "AWS::SQS::Queue").items()}
+    subscriptions = {
+        s["Properties"]["Endpoint"]["Fn::GetAtt"][0]: s["Properties"]
+        for s in of_type(stacks.data, "AWS::SNS::Subscription").values()
+    }
+    for queue in stacks.resources.queues:
+        subscription = subscriptions[queue_ids[queue.name]]
+        assert subscription["TopicArn"] == {"Ref": "EventsTopic"} and subscription["RawMessageDelivery"] is True
+        assert subscription.get("FilterPolicy") == queue.filter_policy
+    assert sum(1 for q in stacks.resources.queues if q.filter_policy) == len(stacks.resources.queues) - 1  # timeline
+
+
 def test_every_setting_the_app_reads_is_given_to_every_function(stacks: Stacks) -> None:
     read = _read_by_the_app()
     assert read, "bootstrap.py no longer reads NARA_* settings the way this test expects"
