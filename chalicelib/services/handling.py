@@ -240,12 +240,17 @@ class HandlingService:
         )
 
     def _push(self, principal: Principal, *, before: Case, after: Case) -> None:
+        self.push_change(before=before, after=after, by=principal.subject)
+
+    def push_change(self, *, before: Case, after: Case, by: str | None = None) -> None:
+        """Tells the case's staff (its unit and profession, before and after, and whoever holds it) and its citizens
+        that it changed — also a change made by no one here: a referral from or an answer by another region."""
         try:
             staff = set(self._directory.staff_of_unit(after.tenant, after.unit_id, after.profession))
             if (before.unit_id, before.profession) != (after.unit_id, after.profession):
                 # referred, sent back or given another profession: it leaves the queues it was in
                 staff |= set(self._directory.staff_of_unit(before.tenant, before.unit_id, before.profession))
-            staff |= {s for s in (principal.subject, before.claimed_by, after.claimed_by) if s}
+            staff |= {s for s in (by, before.claimed_by, after.claimed_by) if s}
             citizens = {s for s in (after.patient_ref, after.submitted_by) if s} - staff
             for subjects, for_staff in ((staff, True), (citizens, False)):
                 payload: dict[str, object] = {"type": "case", "case": case_payload(after, for_staff=for_staff)}

@@ -484,6 +484,7 @@ class InterRegionService:
                 raise
             return case_id, False
         logger.info("referral received", extra={"case_id": case_id, "from_region": partner.tenant})
+        self._handling.push_change(before=case, after=case)  # it shows in the receiving unit's queue at once
         return case_id, True
 
     def answer_back(self, case_id: str, referral_id: str) -> None:
@@ -544,9 +545,11 @@ class InterRegionService:
             if changed is case:
                 return case
             try:
-                return self._cases.save(changed, now=self._clock())
+                stored = self._cases.save(changed, now=self._clock())
             except Conflict:
                 continue
+            self._handling.push_change(before=case, after=stored)  # the referrer sees the answer arrive
+            return stored
         raise Conflict("The case is changing very often right now; please try again.")
 
 

@@ -6,6 +6,7 @@ signed by the partner region change nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -16,6 +17,7 @@ from typing import Any
 import httpx
 import jwt
 import pytest
+import websockets
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests.stack import RunningStack, start_stack
@@ -143,6 +145,55 @@ def test_a_case_referred_with_consent_reaches_the_other_regions_queue_and_its_ac
 def _has_record(extract: dict[str, Any], unit_id: str, action: str) -> bool:
     """The citizen's own extract shows the access: what was done, at which unit (the extract names no person)."""
     return any(e["action"] == action and e["unit_id"] == unit_id for e in extract["entries"])
+
+
+def test_the_referral_and_its_answer_are_pushed_live_to_the_receiving_unit_and_the_referrer(
+    regions: RunningStack,
+) -> None:
+    """No one waits for the queue's next poll: the receiving nurse's page is told of the new case the moment it
+    arrives, and the referrer's of Kalmar's answer the moment it comes back."""
+    jonkoping, kalmar = regions.region("jonkoping"), regions.region("kalmar")
+    anna = jonkoping.login("staff", ANNA_NURSE)
+    case_id = _claimed_case(jonkoping, anna, "Hosta sedan en månad")
+    elin = kalmar.login("staff", ELIN_NURSE)
+    refer = {"to_region": "kalmar", "to_unit_id": KALMAR_CENTRUM, "to_profession": "nurse", **SBAR}
+    refer |= {"consent": "chat", "personal_number": TOLVAN}
+
+    async def pushes_until(ws: Any, done: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+        while True:
+            push = json.loads(await asyncio.wait_for(ws.recv(), timeout=30))
+            if push.get("type") == "case" and done(push["case"]):
+                return dict(push["case"])
+
+    async def watch() -> tuple[dict[str, Any], dict[str, Any]]:
+        async with (
+            websockets.connect(jonkoping.ws_connect_url(anna)) as anna_ws,
+            websockets.connect(kalmar.ws_connect_url(elin)) as elin_ws,
+        ):
+            async with httpx.AsyncClient(base_url=f"{jonkoping.origin}/api", timeout=20) as client:
+                sent = await client.post(
+                    f"/staff/cases/{case_id}/refer-region",
+                    json=refer,
+                    headers={"Authorization": f"Bearer {anna}", "Idempotency-Key": uuid.uuid4().hex},
+                )
+                assert sent.status_code == 200, sent.text
+            arrived = await pushes_until(
+                elin_ws, lambda c: c.get("unit_id") == KALMAR_CENTRUM and c.get("status") == "queued"
+            )
+            async with httpx.AsyncClient(base_url=f"{kalmar.origin}/api", timeout=20) as client:
+                claimed = await client.post(
+                    f"/staff/cases/{arrived['case_id']}/claim",
+                    headers={"Authorization": f"Bearer {elin}", "Idempotency-Key": uuid.uuid4().hex},
+                )
+                assert claimed.status_code == 200, claimed.text
+            answered = await pushes_until(anna_ws, lambda c: c.get("case_id") == case_id and c["status"] == "closed")
+            return arrived, answered
+
+    arrived, answered = asyncio.run(watch())  # a push says what changed, never about whom (docs/access-log.md)
+    assert arrived["profession"] == "nurse" and "reason" not in arrived
+    there = _api(kalmar, elin).get(f"/staff/cases/{arrived['case_id']}").json()
+    assert _referral(there)["from_case_id"] == case_id and there["reason"] == "Hosta sedan en månad"
+    assert answered["status"] == "closed" and "claimed_by" in answered
 
 
 def test_a_rejected_referral_goes_back_to_the_referrer_with_the_reason(regions: RunningStack) -> None:
