@@ -102,3 +102,35 @@ def _day(at: datetime) -> str:
     from chalicelib.domain.opening_hours import SWEDEN
 
     return at.astimezone(SWEDEN).date().isoformat()
+
+
+def test_the_five_minute_schedule_makes_the_offers(api: Api, people: People) -> None:
+    """``offer_overflow`` in app.py is what runs every five minutes in AWS (and in the local stack's pump)."""
+    _units(api)
+    tenant = api.container.settings.tenant
+    first = replace(NURSE_FIRST, tenant=tenant)
+    one = send_case(api, people.anna, key="case-key-over-s", unit_id=HOME)["case_id"]
+    case = api.container.cases.get(replace(NURSE_HOME, tenant=tenant), one)
+    schedule = api.client.events.generate_cw_event("aws.events", "Scheduled Event", {}, [], region="eu-north-1")
+
+    api.client.lambda_.invoke("offer_overflow", schedule)
+    assert one not in _queue(api, first, FIRST)  # far from its deadline: it stays at home
+
+    _at(api, case.deadline - timedelta(minutes=1))
+    api.client.lambda_.invoke("offer_overflow", schedule)
+    assert _queue(api, first, FIRST)[one]["referral"]["kind"] == "overflow"
+    assert ("offer_overflow", 300) in _schedules()
+
+
+def _schedules() -> list[tuple[str, int]]:
+    """The app's schedules and their periods in seconds, as Chalice declares them to EventBridge."""
+    import app
+
+    found = []
+    for source in app.app.event_sources:
+        expression = getattr(source, "schedule_expression", None)
+        if expression is not None:
+            text = expression if isinstance(expression, str) else expression.to_string()
+            amount, unit = text.removeprefix("rate(").removesuffix(")").split()
+            found.append((source.name, int(amount) * {"minute": 60, "minutes": 60, "hour": 3600}[unit]))
+    return found
