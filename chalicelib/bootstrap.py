@@ -404,6 +404,7 @@ class Container:
             self._ephemeral,
             self.audit,
             self.handling,
+            self.photos,
             RegionClient(s.tenant, self.region_signer, clock=utc_now),
             RegionVerifier(s.tenant, PartnerKeys()),
             tenant=s.tenant,

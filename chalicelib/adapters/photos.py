@@ -31,7 +31,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters import keys
-from chalicelib.adapters.dynamo import Entity, condition_failed
+from chalicelib.adapters.dynamo import Entity, condition_failed, written_if
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.photos import Photo
 
@@ -116,6 +116,23 @@ def _photo(item: PhotoItem) -> Photo:
     )
 
 
+def _item(photo: Photo, *, tenant: str, source: str) -> PhotoItem:
+    return PhotoItem(
+        pk=keys.photos_pk(tenant, photo.draft_id),
+        sk=keys.photo_sk(photo.photo_id),
+        tenant=tenant,
+        draft_id=photo.draft_id,
+        photo_id=photo.photo_id,
+        width=photo.width,
+        height=photo.height,
+        image_key=photo.image_key,
+        thumbnail_key=photo.thumbnail_key,
+        source_format=source,
+        uploaded_at=photo.uploaded_at,
+        case_id=photo.case_id,
+    )
+
+
 class DynamoPhotos:
     """The photo records of triage drafts."""
 
@@ -144,26 +161,19 @@ class DynamoPhotos:
 
     def attach(self, read: PhotoSlots, slots: dict[str, Slot], photo: Photo, *, tenant: str, source: str) -> None:
         """Record a ready photo and its slot in one transaction; Conflict if the slots changed since ``read``."""
-        item = PhotoItem(
-            pk=keys.photos_pk(tenant, photo.draft_id),
-            sk=keys.photo_sk(photo.photo_id),
-            tenant=tenant,
-            draft_id=photo.draft_id,
-            photo_id=photo.photo_id,
-            width=photo.width,
-            height=photo.height,
-            image_key=photo.image_key,
-            thumbnail_key=photo.thumbnail_key,
-            source_format=source,
-            uploaded_at=photo.uploaded_at,
-            case_id=photo.case_id,
-        )
+        item = _item(photo, tenant=tenant, source=source)
         try:
             with TransactWrite(connection=self._connection) as tx:
                 tx.save(_slots_item(read, slots))
                 tx.save(item, condition=PhotoItem.pk.does_not_exist())
         except TransactWriteError as error:
             raise Conflict("The photos of this triage changed at the same time.") from error
+
+    def record(self, photo: Photo, *, tenant: str, source: str) -> bool:
+        """Record a photo that came with a referral from another region (no upload slot): False if it is recorded
+        already (the referral was sent again)."""
+        item = _item(photo, tenant=tenant, source=source)
+        return written_if(lambda: item.save(condition=PhotoItem.pk.does_not_exist()))
 
     def detach(self, read: PhotoSlots, slots: dict[str, Slot], photo_id: str, *, was_ready: bool) -> None:
         """Forget a photo (its slot, and its record if it was ready) in one transaction; Conflict as above."""
@@ -266,6 +276,10 @@ class S3PhotoFiles:
         for key, data in ((image_key, image), (thumbnail_key, thumbnail)):
             self._s3.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType="image/jpeg")
         return image_key, thumbnail_key
+
+    def read(self, key: str) -> bytes:
+        """A stored (re-encoded) photo's bytes: to send it along with a referral to another region."""
+        return bytes(self._s3.get_object(Bucket=self.bucket, Key=key)["Body"].read())
 
     def discard_upload(self, tenant: str, draft_id: str, photo_id: str) -> None:
         self._delete(keys.photo_upload_object(tenant, draft_id, photo_id))

@@ -24,7 +24,7 @@ from chalicelib.domain.model import SBAR_FIELDS
 
 bp = Blueprint(__name__)
 
-MAX_REFERRAL_BYTES = 1024 * 1024  # the case's whole chat travels with it
+MAX_REFERRAL_BYTES = 5 * 1024 * 1024  # the case's whole chat and its photos travel with it (Lambda: 6 MB)
 
 
 @operation(
@@ -70,6 +70,7 @@ def refer_to_region(case_id: str) -> Response:
         sbar={k: getattr(body, k) for k in SBAR_FIELDS},
         consent=body.consent,
         personal_number=body.personal_number,
+        guardian_personal_number=body.guardian_personal_number,
     )
     return http.respond(_staff_case(who, case))
 

@@ -143,6 +143,9 @@ class StaffCase(CaseDetail):
     message_count: int
     timeline: list[TimelineEntry]
     patient_name: str = ""
+    sent_by_guardian: bool = Field(
+        default=False, description="A guardian sent the case for their child (a referral to another region asks both)"
+    )
     age_band: str | None = None
     deadline: datetime | None = None
     seconds_left: int | None = Field(default=None, description="Until the deadline; negative when overdue")
@@ -232,6 +235,12 @@ class ReferToRegion(Strict):
     )
     personal_number: str = Field(
         min_length=10, max_length=13, description="The patient's personnummer, confirmed with the patient"
+    )
+    guardian_personal_number: str | None = Field(
+        default=None,
+        min_length=10,
+        max_length=13,
+        description="The guardian's personnummer, when a guardian sent the case for their child (sent_by_guardian)",
     )
     situation: str = Field(min_length=1, max_length=SBAR_MAX, description="S: what the case is about now")
     background: str = Field(min_length=1, max_length=SBAR_MAX, description="B: what led here")

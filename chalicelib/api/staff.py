@@ -165,6 +165,7 @@ def _staff_case(who: Principal, case: Case, *, earlier: Sequence[Case] = ()) -> 
         message_count=case.message_seq,
         timeline=timeline,
         patient_name=case.patient_name,
+        sent_by_guardian=case.sent_by_guardian,
         age_band=age_band(case.patient_age),
         deadline=case.deadline,
         seconds_left=_seconds_left(case, bootstrap.utc_now()),

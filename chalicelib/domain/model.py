@@ -818,11 +818,13 @@ class Case:
         referral: dict[str, Any],
         story: dict[str, Any],
         now: datetime,
+        submitted_by: str | None = None,
     ) -> Case:
         """A case referred here from another region: it waits in the receiving unit's queue as a referral (kind
         ``region``), for the profession asked, with the priority, deadline and place (submit time) it had there, the
         whole story (the triage and its answers, the chat so far) and the SBAR note. Taking it accepts the referral;
-        rejecting it closes it here and sends the answer back."""
+        rejecting it closes it here and sends the answer back. A child's case keeps its guardian (``submitted_by``,
+        the guardian's keyed reference here)."""
         disposition = story.get("disposition")
         case = Case.submit(
             case_id=case_id,
@@ -843,6 +845,7 @@ class Case:
             patient_age=patient_age,
             triage_answers=list(story.get("triage_answers") or []),
             entry={"channel": "region_referral", "from_region": referral.get("from_region")},
+            submitted_by=submitted_by,
         )
         incoming = {**referral, "kind": "region", "direction": "in", "state": "pending", "received_at": now.isoformat()}
         return dataclasses.replace(case, referrals=[incoming], events=case.events)
@@ -873,6 +876,11 @@ class Case:
         marks it within a minute, ``AlertService.escalate_overdue``)."""
         deadline = self.deadline
         return self.status is CaseStatus.QUEUED and self.claimed_by is None and deadline is not None and deadline < now
+
+    @property
+    def sent_by_guardian(self) -> bool:
+        """A guardian sent the case for their child: both see it."""
+        return self.submitted_by is not None and self.submitted_by != self.patient_ref
 
     @property
     def is_open(self) -> bool:

@@ -125,9 +125,9 @@ def too_many_pixels() -> ValidationFailed:
     )
 
 
-def process(data: bytes) -> ProcessedPhoto:
-    """Decode an upload and re-encode it safely; :class:`ValidationFailed` (English and Swedish) if it is not a
-    photo we accept."""
+def process(data: bytes, *, max_edge: int = MAX_EDGE) -> ProcessedPhoto:
+    """Decode an upload and re-encode it safely, at most ``max_edge`` px on its long edge; :class:`ValidationFailed`
+    (English and Swedish) if it is not a photo we accept."""
     if not data:
         raise not_a_photo()
     if len(data) > MAX_BYTES:
@@ -136,7 +136,7 @@ def process(data: bytes) -> ProcessedPhoto:
         # Pillow only warns between MAX_IMAGE_PIXELS and twice that; here every bomb warning is an error.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            picture, source_format = _decode(data)
+            picture, source_format = _decode(data, max_edge)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
             raise too_many_pixels() from error
         except _UNREADABLE as error:
@@ -155,8 +155,8 @@ def process(data: bytes) -> ProcessedPhoto:
     )
 
 
-def _decode(data: bytes) -> tuple[Image.Image, str]:
-    """The upload's pixels as an upright sRGB image of at most MAX_EDGE px on its long edge, and its format."""
+def _decode(data: bytes, max_edge: int = MAX_EDGE) -> tuple[Image.Image, str]:
+    """The upload's pixels as an upright sRGB image of at most ``max_edge`` px on its long edge, and its format."""
     opened = Image.open(io.BytesIO(data), formats=DECODERS)
     source_format = str(opened.format)
     if source_format not in _DECODED_FORMATS:
@@ -167,13 +167,13 @@ def _decode(data: bytes) -> tuple[Image.Image, str]:
     if width * height > MAX_PIXELS:
         raise Image.DecompressionBombError(f"{width}x{height} pixels")
     if source_format in ("JPEG", "MPO"):
-        opened.draft("RGB", (MAX_EDGE, MAX_EDGE))  # let the JPEG decoder scale down by 1/2, 1/4, 1/8 while reading
+        opened.draft("RGB", (max_edge, max_edge))  # let the JPEG decoder scale down by 1/2, 1/4, 1/8 while reading
     opened.load()  # decodes every pixel now: a truncated or corrupt file fails here
     icc = opened.info.get("icc_profile")
     upright = ImageOps.exif_transpose(opened)
     rgb = _to_srgb(_flatten(upright), icc)
-    if max(rgb.size) > MAX_EDGE:
-        rgb.thumbnail((MAX_EDGE, MAX_EDGE), Image.Resampling.LANCZOS)
+    if max(rgb.size) > max_edge:
+        rgb.thumbnail((max_edge, max_edge), Image.Resampling.LANCZOS)
     # A new image from the pixels alone: nothing of the upload's metadata can travel along.
     return Image.frombytes("RGB", rgb.size, rgb.tobytes()), source_format
 

@@ -14,6 +14,8 @@ leaves); there, the receipt (by the same clinician, named with their region) bef
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import random
 import time
@@ -28,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.adapters.dynamo import DynamoCases, DynamoDirectory, DynamoEphemeral
 from chalicelib.adapters.interregion import Partner, RegionClient, RegionVerifier
+from chalicelib.domain import photos as photo_rules
 from chalicelib.domain.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
 from chalicelib.domain.events import DomainEvent
 from chalicelib.domain.identity import patient_ref
@@ -35,6 +38,7 @@ from chalicelib.domain.model import PROFESSIONS, SBAR_FIELDS, Case, Principal
 from chalicelib.domain.personal_number import InvalidPersonalNumber, PersonalNumber
 from chalicelib.services.audit import AuditService
 from chalicelib.services.handling import HandlingService
+from chalicelib.services.photos import PhotoService
 
 logger = Logger(child=True)
 
@@ -42,6 +46,11 @@ PERSONAL_NUMBER_KIND = "region_referral"  # the short-lived item keeping the per
 PERSONAL_NUMBER_DAYS = 14  # as long as the consumer's DLQ keeps the event
 CASE_NAMESPACE = uuid.UUID("6f7f2a4e-8a55-4f0e-9a53-0a1d4c1f2b77")
 ATTEMPTS = 6
+# The case's photos travel inside the one signed request (whose body may be at most MAX_REFERRAL_BYTES, in
+# chalicelib/api/interregion.py: under Lambda's 6 MB): as stored when they fit in this many bytes together, else
+# re-encoded smaller (long edge 1600 px, then 1024 px — still enough to see a rash or a wound).
+PHOTO_BUDGET_BYTES = 3 * 1024 * 1024
+PHOTO_TRANSFER_EDGES = (1600, 1024)
 
 
 class _Strict(BaseModel):
@@ -70,6 +79,9 @@ class Sbar(_Strict):
 class Patient(_Strict):
     personal_number: str = Field(min_length=10, max_length=13)
     name: str = Field(default="", max_length=200)
+    guardian_personal_number: str | None = Field(
+        default=None, min_length=10, max_length=13, description="The guardian who sent a child's case"
+    )
 
 
 class SentMessage(_Strict):
@@ -78,6 +90,16 @@ class SentMessage(_Strict):
     sender: Literal["citizen", "staff", "system"]
     sender_name: str = Field(default="", max_length=200)
     text: str = Field(max_length=4000)
+    photo_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$", description="A photo sent in the chat")
+
+
+class SentPhoto(_Strict):
+    """One of the case's photos (JPEG, base64): checked and re-encoded again by the receiving region."""
+
+    photo_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    uploaded_at: datetime
+    from_chat: bool = Field(description="Sent in the chat (else with the citizen's description)")
+    jpeg: str = Field(max_length=4 * 1024 * 1024)
 
 
 class Story(_Strict):
@@ -116,6 +138,7 @@ class RegionReferral(_Strict):
     patient: Patient
     story: Story
     messages: list[SentMessage] = Field(default_factory=list, max_length=500)
+    photos: list[SentPhoto] = Field(default_factory=list, max_length=photo_rules.MAX_PHOTOS)
 
 
 class RegionReferralAnswer(_Strict):
@@ -136,6 +159,7 @@ class InterRegionService:
         ephemeral: DynamoEphemeral,
         audit: AuditService,
         handling: HandlingService,
+        photos: PhotoService,
         client: RegionClient,
         verifier: RegionVerifier,
         *,
@@ -151,6 +175,7 @@ class InterRegionService:
         self._ephemeral = ephemeral
         self._audit = audit
         self._handling = handling
+        self._photos = photos
         self._client = client
         self._verifier = verifier
         self._tenant = tenant
@@ -205,6 +230,7 @@ class InterRegionService:
         sbar: dict[str, str],
         consent: str,
         personal_number: str,
+        guardian_personal_number: str | None = None,
     ) -> Case:
         read = self._cases.get(principal.tenant, case_id)
         if read is not None and principal.is_staff and read.has_referral(referral_id, by=principal.subject):
@@ -228,9 +254,10 @@ class InterRegionService:
                 message_sv=f"{unit.get('name', to_unit_id)} har inte den yrkesrollen. Välj en annan enhet eller roll.",
             )
         number = self._confirmed_number(case, personal_number)
+        guardian = self._confirmed_guardian(case, guardian_personal_number)
         # first, before the personnummer is kept for the sending: fails closed if it cannot be written
         self._audit.record_case_access(principal, case, "refer_case_region")
-        self._keep_number(referral_id, number)
+        self._keep_number(referral_id, number, guardian)
         return self._handling.decide(
             principal,
             case_id,
@@ -287,13 +314,45 @@ class InterRegionService:
             )
         return number.canonical
 
-    def _keep_number(self, referral_id: str, number: str) -> None:
+    def _confirmed_guardian(self, case: Case, guardian_personal_number: str | None) -> str | None:
+        """The guardian's personnummer, for a case a guardian sent for their child, confirmed like the patient's: the
+        child's case there is then the guardian's to follow too, as here."""
+        if not case.sent_by_guardian:
+            if guardian_personal_number:
+                raise ValidationFailed(
+                    "No guardian sent this case; leave the guardian's personnummer out.",
+                    field="guardian_personal_number",
+                    message_sv="Ärendet skickades inte av en vårdnadshavare; lämna vårdnadshavarens personnummer tomt.",
+                )
+            return None
+        if not guardian_personal_number:
+            raise ValidationFailed(
+                "A guardian sent this case for their child: give the guardian's personnummer too.",
+                field="guardian_personal_number",
+                message_sv="En vårdnadshavare skickade ärendet för sitt barn: ange även vårdnadshavarens personnummer.",
+            )
+        try:
+            number = PersonalNumber.parse(guardian_personal_number, today=self._clock().date())
+        except InvalidPersonalNumber as error:
+            raise ValidationFailed(
+                f"{error.message_en}. Give the guardian's personnummer (12 digits).",
+                field="guardian_personal_number",
+                message_sv=f"{error.message_sv}. Ange vårdnadshavarens personnummer (12 siffror).",
+            ) from error
+        if patient_ref(number.canonical, self._patient_key) != case.submitted_by:
+            raise ValidationFailed(
+                "That personnummer is not the guardian's who sent this case; check it with them.",
+                field="guardian_personal_number",
+                message_sv="Personnumret hör inte till vårdnadshavaren som skickade ärendet. Kontrollera det.",
+            )
+        return number.canonical
+
+    def _keep_number(self, referral_id: str, number: str, guardian: str | None = None) -> None:
         expires = self._clock() + timedelta(days=PERSONAL_NUMBER_DAYS)
         if self._ephemeral.get(self._tenant, PERSONAL_NUMBER_KIND, referral_id) is not None:
             return  # a retry of the same referral: kept already
-        self._ephemeral.put(
-            self._tenant, PERSONAL_NUMBER_KIND, referral_id, {"personal_number": number}, expires_at=expires
-        )
+        kept = {"personal_number": number, **({"guardian_personal_number": guardian} if guardian else {})}
+        self._ephemeral.put(self._tenant, PERSONAL_NUMBER_KIND, referral_id, kept, expires_at=expires)
 
     # --- The consumer of domain events ------------------------------------------------------------------------------
 
@@ -319,7 +378,8 @@ class InterRegionService:
             why = "regionen är inte längre en samarbetsregion" if partner is None else "uppgifterna hann gå ut"
             self._settle(case_id, referral_id, "rejected", "Nära", f"Remissen kunde inte skickas: {why}.")
             return
-        package = self._package(case, referral, str(kept[0]["personal_number"]))
+        guardian = kept[0].get("guardian_personal_number")
+        package = self._package(case, referral, str(kept[0]["personal_number"]), str(guardian) if guardian else None)
         # the disclosure is logged here before the data leaves: by the referring clinician, at their unit
         self._audit.record_on_behalf(
             actor=str(referral["by"]),
@@ -349,7 +409,9 @@ class InterRegionService:
             return
         raise RuntimeError(f"{partner.tenant} answered {status} to the referral; it is tried again")
 
-    def _package(self, case: Case, referral: dict[str, Any], personal_number: str) -> RegionReferral:
+    def _package(
+        self, case: Case, referral: dict[str, Any], personal_number: str, guardian: str | None
+    ) -> RegionReferral:
         units = {str(u["unit_id"]): str(u.get("name") or u["unit_id"]) for u in self._directory.units(self._tenant)}
         consent = referral.get("consent") or {}
         messages = [
@@ -359,6 +421,7 @@ class InterRegionService:
                 sender="citizen" if m.sender_kind == "citizen" else "staff",
                 sender_name=m.sender_name or "",
                 text=m.text or _KIND_TEXT.get(str(m.kind), ""),
+                photo_id=m.photo_id,
             )
             for m in self._cases.messages(self._tenant, case.case_id)
         ]
@@ -383,7 +446,7 @@ class InterRegionService:
                 }
             ),
             sbar=Sbar(**{k: str(referral.get(k) or "") for k in SBAR_FIELDS}),
-            patient=Patient(personal_number=personal_number, name=case.patient_name),
+            patient=Patient(personal_number=personal_number, name=case.patient_name, guardian_personal_number=guardian),
             story=Story(
                 reason=case.reason,
                 free_text=case.free_text,
@@ -398,7 +461,25 @@ class InterRegionService:
                 notify_email=case.notify_email,
             ),
             messages=messages,
+            photos=self._photos_to_send(case),
         )
+
+    def _photos_to_send(self, case: Case) -> list[SentPhoto]:
+        found = self._photos.of_case_to_send(case)
+        images = [data for _, data in found]
+        for edge in PHOTO_TRANSFER_EDGES:
+            if sum(len(i) for i in images) <= PHOTO_BUDGET_BYTES:
+                break
+            images = [photo_rules.process(data, max_edge=edge).image for _, data in found]
+        return [
+            SentPhoto(
+                photo_id=photo.photo_id,
+                uploaded_at=photo.uploaded_at,
+                from_chat=photo.case_id is not None,
+                jpeg=base64.b64encode(image).decode(),
+            )
+            for (photo, _), image in zip(found, images, strict=True)
+        ]
 
     # --- Receiving a referral ---------------------------------------------------------------------------------------
 
@@ -433,6 +514,15 @@ class InterRegionService:
             raise ValidationFailed(
                 error.message_en, field="patient.personal_number", message_sv=error.message_sv
             ) from error
+        guardian_ref = None
+        if referral.patient.guardian_personal_number:
+            try:
+                guardian = PersonalNumber.parse(referral.patient.guardian_personal_number, today=now.date())
+            except InvalidPersonalNumber as error:
+                raise ValidationFailed(
+                    error.message_en, field="patient.guardian_personal_number", message_sv=error.message_sv
+                ) from error
+            guardian_ref = patient_ref(guardian.canonical, self._patient_key)
         born = number.birth_date
         age = now.year - born.year - ((now.month, now.day) < (born.month, born.day))
         incoming = {
@@ -461,6 +551,7 @@ class InterRegionService:
             referral=incoming,
             story=referral.story.model_dump(mode="json"),
             now=now,
+            submitted_by=guardian_ref,  # the guardian follows the child's case here too (notices, chat, video)
         )
         # the receipt is logged before the case is stored: by the referring clinician, named with their region
         self._audit.record_on_behalf(
@@ -472,6 +563,7 @@ class InterRegionService:
             action="receive_from_region",
             ground="referral",
         )
+        self._keep_photos(referral, case_id)
         digest = hashlib.sha256(body).hexdigest()
         try:
             self._cases.create(
@@ -486,6 +578,24 @@ class InterRegionService:
         logger.info("referral received", extra={"case_id": case_id, "from_region": partner.tenant})
         self._handling.push_change(before=case, after=case)  # it shows in the receiving unit's queue at once
         return case_id, True
+
+    def _keep_photos(self, referral: RegionReferral, case_id: str) -> None:
+        """The referral's photos, each checked and re-encoded as an upload here is, kept with the case to be. All are
+        checked before any is kept: a referral with one bad photo leaves nothing behind."""
+        processed = []
+        for i, sent in enumerate(referral.photos):
+            try:
+                processed.append(photo_rules.process(base64.b64decode(sent.jpeg, validate=True)))
+            except (binascii.Error, ValidationFailed) as error:
+                raise ValidationFailed(
+                    f"Photo {i + 1} of the referral is not a photo this region can take.",
+                    field=f"photos[{i}]",
+                    message_sv=f"Bild {i + 1} i remissen är inte en bild som regionen kan ta emot.",
+                ) from error
+        for sent, photo in zip(referral.photos, processed, strict=True):
+            self._photos.keep_received(
+                self._tenant, case_id, sent.photo_id, photo, uploaded_at=sent.uploaded_at, from_chat=sent.from_chat
+            )
 
     def answer_back(self, case_id: str, referral_id: str) -> None:
         """Consumer: the answer to a referral from another region goes back to it."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from chalicelib.adapters.dynamo import DraftRecord, DynamoCases, DynamoDrafts
 from chalicelib.adapters.photos import PENDING, READY, DynamoPhotos, PhotoSlots, S3PhotoFiles, Slot, Upload
@@ -295,6 +295,42 @@ class PhotoService:
         if self._chat is not None and case.is_open:  # closed meanwhile: the photo stays with the case, unposted
             self._chat.post_photo(principal, case.case_id, photo.photo_id)
         return self._viewable(photo)
+
+    # -- across regions -----------------------------------------------------------------------------------------
+
+    def of_case_to_send(self, case: Case) -> list[tuple[Photo, bytes]]:
+        """The case's photos and their stored (re-encoded) bytes, to travel with a referral to another region. The
+        caller has logged the disclosure."""
+        return [(p, self._files.read(p.image_key)) for p in self._records.of_draft(case.tenant, collection_of(case))]
+
+    def keep_received(
+        self,
+        tenant: str,
+        case_id: str,
+        photo_id: str,
+        processed: photos.ProcessedPhoto,
+        *,
+        uploaded_at: datetime,
+        from_chat: bool,
+    ) -> Photo:
+        """A photo that came with a referral from another region, checked and re-encoded here (``photos.process``)
+        as any upload is, stored with the case made of the referral (a case without a draft: the case's own set).
+        Sent again: the same photo."""
+        image_key, thumbnail_key = self._files.store(
+            tenant, case_id, photo_id, image=processed.image, thumbnail=processed.thumbnail
+        )
+        photo = Photo(
+            photo_id=photo_id,
+            draft_id=case_id,
+            width=processed.width,
+            height=processed.height,
+            image_key=image_key,
+            thumbnail_key=thumbnail_key,
+            uploaded_at=uploaded_at,
+            case_id=case_id if from_chat else None,
+        )
+        self._records.record(photo, tenant=tenant, source=processed.source_format)
+        return photo
 
     # -- helpers ------------------------------------------------------------------------------------------------
 

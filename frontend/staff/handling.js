@@ -197,7 +197,7 @@ export function caseWorkspace(ctx, initial, { units }) {
         h("div", { class: "decisions" },
           disclosure("override.open", overrideForm({ theCase: c, units, act })),
           disclosure("refer.open", referForm({ theCase: c, units, act })),
-          openRegionReferral(c) ? null : disclosure("regionRefer.open", () => regionReferForm({ ctx, act }))),
+          openRegionReferral(c) ? null : disclosure("regionRefer.open", () => regionReferForm({ ctx, act, c }))),
         handOverForm(),
         closeForm());
     } else if (c.status === "closed") {

@@ -51,6 +51,10 @@ addStrings({
     "regionRefer.errProfession": "Välj en yrkesgrupp.",
     "regionRefer.errConsent": "Ange hur patienten gav sitt samtycke. Utan samtycke kan ärendet inte skickas.",
     "regionRefer.errPersonalNumber": "Skriv patientens personnummer med 12 siffror.",
+    "regionRefer.guardianNumber": "Vårdnadshavarens personnummer",
+    "regionRefer.guardianNumberHint": "En vårdnadshavare skickade ärendet för sitt barn. Med numret kan vårdnadshavaren "
+      + "följa ärendet i den andra regionen också. 12 siffror.",
+    "regionRefer.errGuardianNumber": "Skriv vårdnadshavarens personnummer med 12 siffror.",
     "regionRefer.done": "Remissen till {region} är registrerad och skickas nu. Du har kvar ärendet tills regionen "
       + "har svarat.",
     "referrals.state.sending": "Skickas",
@@ -103,6 +107,10 @@ addStrings({
     "regionRefer.errProfession": "Choose a profession.",
     "regionRefer.errConsent": "Say how the patient gave their consent. Without consent the case cannot be sent.",
     "regionRefer.errPersonalNumber": "Write the patient's personal identity number with 12 digits.",
+    "regionRefer.guardianNumber": "The guardian's personal identity number",
+    "regionRefer.guardianNumberHint": "A guardian sent the case for their child. With the number the guardian can "
+      + "follow the case in the other region too. 12 digits.",
+    "regionRefer.errGuardianNumber": "Write the guardian's personal identity number with 12 digits.",
     "regionRefer.done": "The referral to {region} is recorded and is being sent. You keep the case until the region "
       + "has answered.",
     "referrals.state.sending": "Being sent",
@@ -125,11 +133,13 @@ export function openRegionReferral(c) {
 }
 
 /** The form; `act("refer-region", body, {onFieldError})` sends it (handling.js). */
-export function regionReferForm({ ctx, act }) {
+export function regionReferForm({ ctx, act, c }) {
   const regionSelect = h("select", {}, h("option", { value: "", t: "regionRefer.loading" }));
   const unitSelect = h("select", {});
   const professionSelect = h("select", {});
   const personalNumber = h("input", { type: "text", inputmode: "numeric", autocomplete: "off", maxlength: "13",
+    spellcheck: "false" });
+  const guardianNumber = h("input", { type: "text", inputmode: "numeric", autocomplete: "off", maxlength: "13",
     spellcheck: "false" });
   let regions = [];
   const chosenRegion = () => regions.find((r) => r.tenant === regionSelect.value);
@@ -164,6 +174,10 @@ export function regionReferForm({ ctx, act }) {
   fields.consent = consent;
   fields.personal_number = field({ name: "personal_number", labelKey: "regionRefer.personalNumber",
     hintKey: "regionRefer.personalNumberHint", control: personalNumber });
+  if (c?.sent_by_guardian) {
+    fields.guardian_personal_number = field({ name: "guardian_personal_number", labelKey: "regionRefer.guardianNumber",
+      hintKey: "regionRefer.guardianNumberHint", control: guardianNumber });
+  }
   for (const k of SBAR) {
     fields[k] = field({ name: k, labelKey: `sbar.${k}`, hintKey: `sbar.${k}Hint`,
       control: h("textarea", { rows: "3", maxlength: String(SBAR_MAX) }) });
@@ -174,7 +188,7 @@ export function regionReferForm({ ctx, act }) {
   const headingId = uniqueId("region-refer-heading");
   const sbarId = uniqueId("region-sbar");
   const body = h("div", {}, errors, fields.to_region.el, fields.to_unit_id.el, fields.to_profession.el,
-    consent.el, fields.personal_number.el,
+    consent.el, fields.personal_number.el, fields.guardian_personal_number?.el,
     h("fieldset", { class: "group sbar-group", "aria-describedby": `${sbarId}-hint` },
       h("legend", { id: sbarId, t: "regionRefer.sbar" }),
       h("p", { id: `${sbarId}-hint`, class: "hint", t: "regionRefer.sbarHint" }),
@@ -216,6 +230,12 @@ export function regionReferForm({ ctx, act }) {
     if (!sent.consent) found.push({ field: consent, key: "regionRefer.errConsent" });
     if (sent.personal_number.length !== 12) {
       found.push({ field: fields.personal_number, key: "regionRefer.errPersonalNumber" });
+    }
+    if (fields.guardian_personal_number) {
+      sent.guardian_personal_number = guardianNumber.value.replace(/\D/g, "");
+      if (sent.guardian_personal_number.length !== 12) {
+        found.push({ field: fields.guardian_personal_number, key: "regionRefer.errGuardianNumber" });
+      }
     }
     for (const k of SBAR) if (!sent[k]) found.push({ field: fields[k], key: `sbar.${k}Missing` });
     if (found.length) {

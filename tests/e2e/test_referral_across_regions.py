@@ -7,6 +7,7 @@ signed by the partner region change nothing."""
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import time
 import uuid
@@ -19,6 +20,7 @@ import jwt
 import pytest
 import websockets
 from cryptography.hazmat.primitives.asymmetric import ec
+from PIL import Image
 
 from tests.stack import RunningStack, start_stack
 
@@ -27,6 +29,8 @@ pytestmark = pytest.mark.e2e
 HUSKVARNA = "SE2321000057-VC01"  # Jönköping
 KALMAR_CENTRUM = "SE2321000081-VC01"  # Kalmar
 TOLVAN = "191212121212"
+LILLY = "201803142387"  # Tolvan's daughter (the population register simulator)
+GRETA = "199001012385"
 ANNA_NURSE = "SE2321000057-S001"  # Jönköping, Huskvarna
 ELIN_NURSE = "SE2321000081-S001"  # Kalmar, Kalmar centrum
 SBAR = {
@@ -68,6 +72,21 @@ def _claimed_case(jonkoping: RunningStack, anna: str, reason: str) -> str:
     return case_id
 
 
+def _send_photo(region: RunningStack, citizen: str, case_id: str) -> str:
+    """The citizen sends a photo in the case's chat (a 2000×1500 PNG: re-encoded to a JPEG on arrival)."""
+    api = _api(region, citizen)
+    picture = io.BytesIO()
+    Image.new("RGB", (2000, 1500), (170, 80, 70)).save(picture, "PNG")
+    slot = api.post(f"/citizen/cases/{case_id}/photos", json={"content_type": "image/png", "size": 1})
+    assert slot.status_code == 201, slot.text
+    form = slot.json()["upload"]
+    files = {"file": ("utslag.png", picture.getvalue(), "image/png")}
+    assert httpx.post(form["url"], data=form["fields"], files=files).is_success
+    done = api.post(f"/citizen/cases/{case_id}/photos/{slot.json()['photo_id']}/complete")
+    assert done.status_code == 200, done.text
+    return str(slot.json()["photo_id"])
+
+
 def _referral(case: dict[str, Any]) -> dict[str, Any]:
     return next(r for r in case["referrals"] if r.get("kind") == "region")
 
@@ -78,6 +97,7 @@ def test_a_case_referred_with_consent_reaches_the_other_regions_queue_and_its_ac
     jonkoping, kalmar = regions.region("jonkoping"), regions.region("kalmar")
     anna = jonkoping.login("staff", ANNA_NURSE)
     case_id = _claimed_case(jonkoping, anna, "Långdragen hosta")
+    photo_id = _send_photo(jonkoping, jonkoping.login("citizen", TOLVAN), case_id)
     staff = _api(jonkoping, anna)
 
     partners = staff.get("/staff/regions").raise_for_status().json()["regions"]
@@ -118,7 +138,14 @@ def test_a_case_referred_with_consent_reaches_the_other_regions_queue_and_its_ac
     incoming = _referral(there)
     assert incoming["from_region_name"] == "Region Jönköpings län" and incoming["situation"] == SBAR["situation"]
     assert incoming["consent"]["how"] == "chat"
-    assert [m["text"] for m in incoming["history"]][-1] == "Ja, det får du gärna."
+    assert [m["text"] for m in incoming["history"]][-2] == "Ja, det får du gärna."
+    assert incoming["history"][-1]["photo_id"] == photo_id  # the chat's photo, in its place in the history
+    # the photo itself came along: checked and re-encoded at Kalmar, kept in Kalmar's bucket, shown to its staff
+    (photo,) = kalmar_staff.get(f"/staff/cases/{remote_id}/photos").json()["photos"]
+    assert photo["photo_id"] == photo_id and (photo["width"], photo["height"]) == (2000, 1500)
+    image = httpx.get(photo["url"])
+    assert image.status_code == 200 and photo["url"].startswith(kalmar.origin)
+    assert Image.open(io.BytesIO(image.content)).size == (2000, 1500)
     assert there["triage_answers"] == delivered["triage_answers"]
 
     # the same person, logged in at Kalmar, finds the case there
@@ -194,6 +221,52 @@ def test_the_referral_and_its_answer_are_pushed_live_to_the_receiving_unit_and_t
     there = _api(kalmar, elin).get(f"/staff/cases/{arrived['case_id']}").json()
     assert _referral(there)["from_case_id"] == case_id and there["reason"] == "Hosta sedan en månad"
     assert answered["status"] == "closed" and "claimed_by" in answered
+
+
+def test_a_childs_case_keeps_its_guardian_in_the_other_region(regions: RunningStack) -> None:
+    """A guardian sent the case for her child: the referral asks for both personnummer (each checked against the
+    case), and in Kalmar the guardian follows the child's case as at home — a staff message reaches her at once."""
+    jonkoping, kalmar = regions.region("jonkoping"), regions.region("kalmar")
+    tolvan = jonkoping.login("citizen", TOLVAN)
+    children = _api(jonkoping, tolvan).get("/citizen/children").json()["children"]
+    lilly = next(c["child_id"] for c in children if c["name"] == "Lilly Tolvansson")
+    case_id = str(
+        jonkoping.send_case(tolvan, unit_id=HUSKVARNA, reason="Feber sedan i går", for_child=lilly)["case_id"]
+    )
+    anna = jonkoping.login("staff", ANNA_NURSE)
+    staff = _api(jonkoping, anna)
+    staff.post(f"/staff/cases/{case_id}/claim").raise_for_status()
+    assert staff.get(f"/staff/cases/{case_id}").json()["sent_by_guardian"] is True
+    refer = {"to_region": "kalmar", "to_unit_id": KALMAR_CENTRUM, "to_profession": "nurse", **SBAR}
+    refer |= {"consent": "phone", "personal_number": LILLY}
+
+    without = staff.post(f"/staff/cases/{case_id}/refer-region", json=refer)
+    assert without.status_code == 422 and without.json()["error"]["field"] == "guardian_personal_number"
+    wrong = staff.post(f"/staff/cases/{case_id}/refer-region", json=refer | {"guardian_personal_number": GRETA})
+    assert wrong.status_code == 422 and "vårdnadshavaren" in wrong.json()["error"]["message_sv"]
+    sent = staff.post(f"/staff/cases/{case_id}/refer-region", json=refer | {"guardian_personal_number": TOLVAN})
+    assert sent.status_code == 200, sent.text
+    delivered = _until(
+        lambda: (c := staff.get(f"/staff/cases/{case_id}").json()) and _referral(c)["state"] == "delivered" and c
+    )
+    remote_id = _referral(delivered)["remote_case_id"]
+
+    elin = kalmar.login("staff", ELIN_NURSE)
+    there = _api(kalmar, elin).get(f"/staff/cases/{remote_id}").json()
+    assert there["sent_by_guardian"] is True and there["patient_name"] == "Lilly Tolvansson"
+    _api(kalmar, elin).post(f"/staff/cases/{remote_id}/claim").raise_for_status()
+    tolvan_kalmar = kalmar.login("citizen", TOLVAN)
+
+    async def guardian_hears() -> dict[str, Any]:
+        async with websockets.connect(kalmar.ws_connect_url(tolvan_kalmar)) as ws:
+            kalmar.post_message(elin, remote_id, "Hej! Hur hög feber har Lilly haft?")
+            while True:
+                push = json.loads(await asyncio.wait_for(ws.recv(), timeout=20))
+                if push.get("type") == "message":
+                    return dict(push["message"])
+
+    heard = asyncio.run(guardian_hears())
+    assert heard["text"] == "Hej! Hur hög feber har Lilly haft?"
 
 
 def test_a_rejected_referral_goes_back_to_the_referrer_with_the_reason(regions: RunningStack) -> None:
