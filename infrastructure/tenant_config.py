@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from chalicelib.domain.region_settings import (  # noqa: F401 (contrast, HexColour, QuietHours: this module's API too)
+    LOGO_NAME,
     PRIORITIES,
     WCAG_AA_TEXT,
     Branding,
@@ -171,12 +172,15 @@ class TenantConfig(Strict):
     units: list[Unit] = Field(min_length=1)
     staff: list[Staff] = Field(min_length=1)
     partner_regions: list[PartnerRegion] = Field(default_factory=list)
+    _directory: Path | None = PrivateAttr(default=None)  # where the file is (its logo is beside it)
 
     @field_validator("languages")
     @classmethod
     def _swedish_first(cls, value: list[str]) -> list[str]:
         if not value or value[0] != "sv":
             raise ValueError("Swedish comes first: start the list with sv")
+        if len(set(value)) != len(value):
+            raise ValueError("name each language once")
         return value
 
     @model_validator(mode="after")
@@ -221,6 +225,8 @@ class TenantConfig(Strict):
             "emergency_departments": [d.model_dump() for d in self.emergency_departments],
             "languages": list(self.languages),
             "branding": self.branding.model_dump(exclude_none=True),
+            # the file's own logo, which the region's administrators may go back to after uploading another
+            "file_logo": self.branding.logo,
             "partner_regions": [p.model_dump() for p in self.partner_regions],
             "region_admins": [{"hsa_id": p.hsa_id, "name": p.name} for p in self.staff if p.region_admin],
         }
@@ -231,13 +237,21 @@ class TenantConfig(Strict):
 
     def browser_settings(self) -> dict[str, Any]:
         """What the pages learn about the region from ``/config.js`` (besides where the API and WebSocket are): its
-        name, languages, colours and the accessibility contact."""
+        name, languages (the pages offer exactly these, the first by default), colours and logo (``logo_url``: where
+        the pages load it, ``/branding/<file>``) and the accessibility contact."""
         return {
             "region": self.name,
             "languages": list(self.languages),
-            "branding": self.branding.model_dump(exclude_none=True),
+            "branding": self.branding.with_logo_url(),
             "accessibilityContact": self.accessibility_contact,
         }
+
+    def logo_file(self) -> Path | None:
+        """The logo's file beside the configuration file (None without a logo, or for a configuration not read from
+        a file). The local stack serves it and ``deploy`` uploads it at ``/branding/<file>``."""
+        if not self.branding.logo or self._directory is None:
+            return None
+        return self._directory / self.branding.logo
 
     def unit_details(self, unit: Unit) -> dict[str, Any]:
         """A unit's details as the directory keeps them (everything but its id and name)."""
@@ -278,6 +292,7 @@ PATTERN_HELP = {
     r"^[0-9 +()-]{3,20}$": "a phone number, e.g. 036-32 10 00",
     r"^[a-z]{2}-[a-z]+-\d$": "an AWS region, e.g. eu-north-1",
     r"^https://[a-z0-9.-]+$": "an https:// origin without a path, e.g. https://nara.regionkalmar.se",
+    LOGO_NAME: "the name of an .svg or .png file beside the configuration file, e.g. logo.svg",
 }
 
 
@@ -292,12 +307,15 @@ def _message(error: Any) -> str:
     return str(error["msg"]).removeprefix("Value error, ")
 
 
-def parse(raw: Any, source: str = "configuration") -> TenantConfig:
-    """Check a configuration (as read from YAML); raises ConfigError naming every wrong field."""
+def parse(raw: Any, source: str = "configuration", *, directory: Path | None = None) -> TenantConfig:
+    """Check a configuration (as read from YAML); raises ConfigError naming every wrong field. With ``directory``
+    (the file's), ``branding.logo`` must be a real SVG or PNG file there (``check_logo``)."""
     if not isinstance(raw, Mapping):
         raise ConfigError(source, ["(the file): expected a mapping of settings (tenant:, name:, units: …)"])
     try:
-        return TenantConfig.model_validate(dict(raw))
+        config = TenantConfig.model_validate(dict(raw), context={"logo_dir": directory} if directory else None)
+        config._directory = directory
+        return config
     except ValidationError as error:
         problems = []
         for e in error.errors():
@@ -320,7 +338,7 @@ def load(path: Path | str) -> TenantConfig:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(the file)"
         raise ConfigError(str(path), [f"{where}: not valid YAML: {getattr(error, 'problem', error)}"]) from None
-    return parse(raw, str(path))
+    return parse(raw, str(path), directory=path.resolve().parent)
 
 
 def of_tenant(tenant: str) -> TenantConfig:

@@ -295,6 +295,15 @@ class RegionChangeItem(Entity, discriminator="region_change"):
     staff_name = UnicodeAttribute(null=True)
 
 
+class LogoItem(Entity, discriminator="logo"):
+    """A logo a region administrator uploaded (an SVG, checked): under the region's key, sort key LOGO#<name>, where
+    the name is its content's hash, so an upload is stored once and never changed."""
+
+    tenant = UnicodeAttribute()
+    name = UnicodeAttribute()
+    svg = UnicodeAttribute()
+
+
 class StaffItem(Entity, discriminator="staff"):
     tenant = UnicodeAttribute()
     hsa_id = UnicodeAttribute()
@@ -1095,6 +1104,20 @@ class DynamoDirectory:
             raise
         return True
 
+    def put_logo(self, tenant: str, name: str, svg: str) -> bool:
+        """Keep an uploaded logo under its name (its content's hash); False when it was already there."""
+        return _create_once(
+            LogoItem(pk=keys.region_pk(tenant), sk=f"{LOGO_SK}{name}", tenant=tenant, name=name, svg=svg)
+        )
+
+    def logo(self, tenant: str, name: str) -> str | None:
+        """An uploaded logo of the region (None: no such logo)."""
+        try:
+            item = LogoItem.get(keys.region_pk(tenant), f"{LOGO_SK}{name}")
+        except DoesNotExist:
+            return None
+        return item.svg if isinstance(item, LogoItem) else None
+
     def region_changes(self, tenant: str, *, limit: int = 50) -> list[dict[str, Any]]:
         """The region's latest changes by its administrators, newest first."""
         items = RegionChangeItem.query(
@@ -1214,6 +1237,7 @@ class UnitChange:
 
 
 REGION_CHANGE_SK = "CHANGE#"  # the region's history sits beside the region item (sort key REGION)
+LOGO_SK = "LOGO#"  # and the logos its administrators uploaded
 
 
 @dataclass(frozen=True)

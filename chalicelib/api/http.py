@@ -137,12 +137,13 @@ def respond(model: BaseModel, status: int = 200) -> Response:
     return Response(body=model.model_dump_json(), status_code=status, headers=dict(JSON))
 
 
-def parse_body(model: type[M], request: Request) -> M:
+def parse_body(model: type[M], request: Request, *, max_bytes: int = MAX_BODY_BYTES) -> M:
+    """The body as ``model``; larger than ``max_bytes`` (64 KB unless a route takes more, e.g. a logo): 413."""
     raw = request.raw_body or b""
-    if len(raw) > MAX_BODY_BYTES:
+    if len(raw) > max_bytes:
         raise PayloadTooLarge(
-            f"The body is {len(raw)} bytes; at most {MAX_BODY_BYTES} are allowed.",
-            message_sv=f"Innehållet är för stort ({len(raw)} byte); högst {MAX_BODY_BYTES} byte är tillåtet.",
+            f"The body is {len(raw)} bytes; at most {max_bytes} are allowed.",
+            message_sv=f"Innehållet är för stort ({len(raw)} byte); högst {max_bytes} byte är tillåtet.",
         )
     try:
         data = json.loads(raw or b"null")

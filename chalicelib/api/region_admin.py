@@ -1,6 +1,6 @@
-"""Administration of the region by its administrators: units, self-booking rules, branding, notices and who the region
-administrators are, with the region's change history; and the region's stored branding, which every page applies
-(docs/administration.md)."""
+"""Administration of the region by its administrators: units, self-booking rules, branding (colours and an uploaded
+logo), notices and who the region administrators are, with the region's change history; and the region's stored
+branding and uploaded logos, which every page applies (docs/administration.md)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from chalicelib.api.core_models import ApiModel
 from chalicelib.api.http import Access
 from chalicelib.api.openapi import operation
 from chalicelib.domain.errors import ValidationFailed
-from chalicelib.domain.region_settings import Branding, Notices, RegionSettings, SelfBooking
+from chalicelib.domain.region_settings import LOGO_MAX_BYTES, Branding, Notices, RegionSettings, SelfBooking, logo_url
 from chalicelib.domain.unit_settings import Localized, Strict, UnitSettings
 
 if TYPE_CHECKING:
@@ -36,7 +36,8 @@ class BrandingView(ApiModel):
     primary: str | None = Field(default=None, description="The header's colour (#rrggbb); none: the page's own")
     on_primary: str | None = Field(default=None, description="Text on the header")
     accent: str | None = Field(default=None, description="Links and buttons on white")
-    logo: str | None = None
+    logo: str | None = Field(default=None, description="The logo's name (a file of the configuration, or uploads/...)")
+    logo_url: str | None = Field(default=None, description="Where the pages load the logo from (this origin)")
 
 
 class RegionAccess(ApiModel):
@@ -72,6 +73,9 @@ class RegionAdmin(ApiModel):
     name: str
     self_booking: SelfBooking
     branding: Branding
+    logo_url: str | None = Field(
+        default=None, description="Where the pages load the region's logo from (none: no logo)"
+    )
     notices: Notices
     version: int
     changed_by_name: str | None = Field(default=None, description="Who last changed the region (none: the file)")
@@ -87,6 +91,7 @@ class RegionAdmin(ApiModel):
             name=str(record.details.get("name") or ""),
             self_booking=view.settings.self_booking,
             branding=view.settings.branding,
+            logo_url=logo_url(view.settings.branding.logo),
             notices=view.settings.notices,
             version=record.version,
             changed_by_name=record.changed_by_name,
@@ -107,6 +112,23 @@ class RegionSettingsRequest(Strict):
     self_booking: SelfBooking
     branding: Branding
     notices: Notices
+    version: int = Field(ge=0, description="The version the administrator saw (GET /staff/region); 409 if it changed")
+
+
+LOGO_BODY_BYTES = 2 * LOGO_MAX_BYTES + 4096  # the SVG's text as a JSON string (its quotes escaped) and the version
+
+
+class LogoUpload(Strict):
+    """A new logo for the region: an SVG picture (a PNG logo can be given in the region's configuration file)."""
+
+    model_config = ConfigDict(defer_build=True)  # as ApiModel: built when first used
+
+    svg: str = Field(
+        min_length=1,
+        max_length=LOGO_MAX_BYTES,
+        description=f"The SVG file's text (UTF-8, at most {LOGO_MAX_BYTES // 1024} KB; no scripts, event handlers "
+        "or references to other files)",
+    )
     version: int = Field(ge=0, description="The version the administrator saw (GET /staff/region); 409 if it changed")
 
 
@@ -161,14 +183,20 @@ def _readable(error: ValidationError) -> ValidationFailed | ValidationError:
         )
     if loc[:1] == ["branding"] and first["type"] == "string_pattern_mismatch" and "logo" not in loc:
         return ValidationFailed(f"{field}: give the colour as #rrggbb.", field=field, message_sv=_COLOUR_SV)
+    if loc[:1] == ["svg"] and first["type"] == "string_too_long":
+        return ValidationFailed(
+            f"svg: the logo is larger than {LOGO_MAX_BYTES // 1024} KB.",
+            field="logo",
+            message_sv=f"Logotypen får vara högst {LOGO_MAX_BYTES // 1024} kB.",
+        )
     if "quiet_hours" in loc and first["type"] == "string_pattern_mismatch":
         return ValidationFailed(f"{field}: give the time as HH:MM.", field=field, message_sv=_CLOCK_SV)
     return error
 
 
-def _parse(model: type[Strict]) -> Any:
+def _parse(model: type[Strict], max_bytes: int = http.MAX_BODY_BYTES) -> Any:
     try:
-        return http.parse_body(model, bp.current_request)
+        return http.parse_body(model, bp.current_request, max_bytes=max_bytes)
     except ValidationError as error:
         raise _readable(error) from None
 
@@ -187,6 +215,30 @@ def _parse(model: type[Strict]) -> Any:
 )
 def get_branding() -> Response:
     return http.respond(BrandingView(**_service().branding(bootstrap.settings().tenant)))
+
+
+@operation(
+    bp,
+    "/branding/uploads/{name}",
+    "GET",
+    summary="A logo the region's administrators uploaded (image/svg+xml; its name is its content's hash, so it never "
+    "changes)",
+    tag="meta",
+    access=Access.PUBLIC,
+    errors=(404,),
+)
+def get_uploaded_logo(name: str) -> Response:
+    svg = _service().uploaded_logo(bootstrap.settings().tenant, f"uploads/{name}")
+    if svg is None:
+        return http.error_response(404, "not_found", "There is no such logo.", message_sv="Logotypen finns inte.")
+    headers: dict[str, str | list[str]] = {
+        "Content-Type": "image/svg+xml",
+        "Cache-Control": "public, max-age=31536000, immutable",
+        # opened on its own, the picture may not run or load anything (it holds nothing of the kind: check_logo)
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+        "X-Content-Type-Options": "nosniff",
+    }
+    return Response(body=svg, status_code=200, headers=headers)
 
 
 @operation(
@@ -234,6 +286,26 @@ def put_region_settings() -> Response:
     body: RegionSettingsRequest = _parse(RegionSettingsRequest)
     settings = RegionSettings(self_booking=body.self_booking, branding=body.branding, notices=body.notices)
     service.update_settings(who, settings, version=body.version)
+    return http.respond(RegionAdmin.of(service.region(who)))
+
+
+@operation(
+    bp,
+    "/staff/region/logo",
+    "PUT",
+    summary="Upload a new logo for the region (SVG, checked; every page shows it from its next load) at `version` "
+    "(409 naming who changed the region meanwhile; the same logo again: 200)",
+    tag="administration",
+    access=Access.STAFF,
+    request=LogoUpload,
+    response=RegionAdmin,
+    errors=(403, 409, 413, 422),
+)
+def put_region_logo() -> Response:
+    who, service = http.who(), _service()
+    service.require(who)  # 403 before reading the body
+    body: LogoUpload = _parse(LogoUpload, LOGO_BODY_BYTES)
+    service.upload_logo(who, body.svg.encode("utf-8"), version=body.version)
     return http.respond(RegionAdmin.of(service.region(who)))
 
 

@@ -10,6 +10,7 @@ is taken away also has their sessions ended, as with roles at a unit.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,13 +24,14 @@ from chalicelib.adapters.dynamo import (
 from chalicelib.domain import policy
 from chalicelib.domain.errors import Conflict, ValidationFailed
 from chalicelib.domain.model import Principal
-from chalicelib.domain.region_settings import RegionSettings
+from chalicelib.domain.region_settings import UPLOADED_LOGO, LogoProblem, RegionSettings, check_logo
 from chalicelib.domain.unit_settings import UnitSettings
 from chalicelib.services.admin import ADMIN, HSA_ID, write_unit_roles
 from chalicelib.services.ports import Clock, IdGenerator
 
 REGION_ADMINS = "region_admins"  # the region item's list: [{"hsa_id", "name"}]
 ADMINISTERED = "administered"  # the region item's keys kept in the dashboard (a load of the file leaves them)
+FILE_LOGO = "file_logo"  # the region item's name of the configuration file's logo (served beside the frontends)
 
 
 def admins_of(details: dict[str, Any]) -> list[dict[str, str]]:
@@ -97,11 +99,43 @@ class RegionAdminService:
         )
 
     def branding(self, tenant: str) -> dict[str, Any]:
-        """The branding stored for the region (what its pages apply; {} when none is stored)."""
+        """The branding stored for the region (what its pages apply, with ``logo_url``; {} when none is stored)."""
         stored = self._directory.region(tenant).get("branding")
         if not stored:
             return {}
-        return RegionSettings.of_region({"branding": stored}).branding.model_dump(exclude_none=True)
+        return RegionSettings.of_region({"branding": stored}).branding.with_logo_url()
+
+    def uploaded_logo(self, tenant: str, name: str) -> str | None:
+        """An uploaded logo (SVG text) by its name (``uploads/<hash>.svg``); None: no such logo. Public: the pages
+        show it before anyone logs in."""
+        if not UPLOADED_LOGO.match(name):
+            return None
+        return self._directory.logo(tenant, name)
+
+    def upload_logo(self, principal: Principal, svg: bytes, *, version: int) -> RegionRecord:
+        """A new logo for the region (an SVG, checked as the configuration file's logo is), kept under its content's
+        hash and shown by every page from its next load; recorded with who and when. The same logo again changes
+        nothing; 409 naming who changed the region meanwhile."""
+        record = self._record(principal)
+        try:
+            check_logo("logo.svg", svg)
+        except LogoProblem as problem:
+            raise ValidationFailed(f"logo: {problem.message}", field="logo", message_sv=problem.message_sv) from None
+        name = f"uploads/{hashlib.sha256(svg).hexdigest()[:32]}.svg"
+        self._directory.put_logo(principal.tenant, name, svg.decode("utf-8"))
+        settings = RegionSettings.of_region(record.details)
+        if settings.branding.logo == name:
+            return record  # a retry, or the logo the region already has
+        if record.version != version:
+            raise self._changed_meanwhile(record)
+        branding = settings.branding.model_copy(update={"logo": name}).model_dump(exclude_none=True)
+        details = {**record.details, "branding": branding, ADMINISTERED: self._administered(record, "branding")}
+        change = RegionChange(
+            self._ids(), principal.subject, principal.display_name, self._clock(), "settings", ("logo",)
+        )
+        if not self._directory.update_region(principal.tenant, details, version=version, change=change):
+            raise self._changed_meanwhile(self._record(principal))
+        return self._record(principal)
 
     # --- the region's settings ----------------------------------------------------------------------------------------
 
@@ -109,7 +143,9 @@ class RegionAdminService:
         """The region's new self-booking rules, branding and notices, if the region is still as the administrator saw
         it (``version``); the same settings again change nothing. 409 naming who changed it meanwhile."""
         record = self._record(principal)
-        before = RegionSettings.of_region(record.details).details()
+        current = RegionSettings.of_region(record.details)
+        settings = self._with_logo(principal, settings, current.branding.logo)
+        before = current.details()
         after = settings.details()
         changed = sorted(k for k in after if before.get(k) != after.get(k))
         if not changed:
@@ -123,6 +159,22 @@ class RegionAdminService:
         if not self._directory.update_region(principal.tenant, details, version=version, change=change):
             raise self._changed_meanwhile(self._record(principal))
         return self._record(principal)
+
+    def _with_logo(self, principal: Principal, settings: RegionSettings, current: str | None) -> RegionSettings:
+        """The settings with the logo they may name: none given keeps the region's logo; another one must be the
+        configuration file's logo or one uploaded to the region (a new one is uploaded, PUT /staff/region/logo)."""
+        wanted = settings.branding.logo
+        if wanted is None:
+            branding = settings.branding.model_copy(update={"logo": current})
+            return settings.model_copy(update={"branding": branding})
+        file_logo = self._directory.region(principal.tenant).get(FILE_LOGO)
+        if wanted not in (current, file_logo) and self.uploaded_logo(principal.tenant, wanted) is None:
+            raise ValidationFailed(
+                f"branding.logo: {wanted} is not a logo of the region; upload a new logo instead.",
+                field="branding.logo",
+                message_sv="Logotypen finns inte i regionen. Ladda upp en ny logotyp i stället.",
+            )
+        return settings
 
     # --- units --------------------------------------------------------------------------------------------------------
 

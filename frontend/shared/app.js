@@ -62,9 +62,9 @@ function shade(hex, share) {
 
 /**
  * The region's colours (branding: accent for links and buttons on white, primary for the header's band), both checked
- * for WCAG AA contrast (4.5:1) where they are set: the configuration file (config.js, at once) and the region's
- * administrators in the staff dashboard (GET /branding, see loadStoredBranding). Without branding the stylesheet's own
- * apply.
+ * for WCAG AA contrast (4.5:1) where they are set, and its logo (logo_url, see showLogo): from the configuration file
+ * (config.js, at once) and from the region's administrators in the staff dashboard (GET /branding, see
+ * loadStoredBranding). Without branding the stylesheet's own colours apply and no logo is shown.
  */
 export function applyBranding(branding = config.branding) {
   const root = document.documentElement.style;
@@ -74,6 +74,28 @@ export function applyBranding(branding = config.branding) {
     root.setProperty("--primary-soft", tint(branding.accent, 0.9));
   }
   if (HEX.test(branding?.primary || "")) root.setProperty("--brand", branding.primary);
+  if (branding?.logo_url) showLogo(branding.logo_url);
+}
+
+/**
+ * The region's logo at the start of the header (both frontends), sized small by the stylesheet, with the region's
+ * name as its text alternative. Only a path on this origin is shown (config.js: /branding/<file>; a logo uploaded
+ * in the staff dashboard: /api/branding/uploads/<hash>.svg); none: no logo.
+ */
+export function showLogo(url) {
+  const row = document.querySelector(".site-header .header-row");
+  if (!row) return;
+  let img = row.querySelector("img.brand-logo");
+  if (typeof url !== "string" || !/^\/(?!\/)[A-Za-z0-9._/-]+\.(svg|png)$/.test(url)) {
+    img?.remove();
+    return;
+  }
+  if (!img) {
+    img = h("img", { class: "brand-logo", height: "40" });
+    row.prepend(img);
+  }
+  img.alt = config.region || "";
+  if (img.getAttribute("src") !== url) img.src = url;
 }
 
 /**

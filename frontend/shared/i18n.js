@@ -1,13 +1,24 @@
-// Language: Swedish by default, English on request; the choice persists in localStorage.
+// Language: the region's languages (config.js's `languages`, Swedish first) and only those; the first is the
+// default, and a switch is offered only when there is more than one. The choice persists in localStorage.
 // Translated text is *bound*: an element carries data-i18n (+ data-i18n-vars), so switching language re-translates
 // the page in place — nothing is re-rendered, and half-filled forms keep their input.
 
 import { STRINGS } from "./strings.js";
 
+/** The languages the pages have texts in (every dictionary has these keys). */
 export const LANGUAGES = ["sv", "en"];
-const DEFAULT_LANGUAGE = "sv";
 const STORAGE_KEY = "nara.lang";
 const LOCALES = { sv: "sv-SE", en: "en-GB" };
+
+/** The languages the region offers (config.js's `languages`), in its order; all the pages have when it names none. */
+export function offeredLanguages(configured = globalThis.NARA_CONFIG?.languages) {
+  if (!Array.isArray(configured)) return [...LANGUAGES];
+  const offered = configured.filter((lang, i) => LANGUAGES.includes(lang) && configured.indexOf(lang) === i);
+  return offered.length ? offered : ["sv"];
+}
+
+export const OFFERED = offeredLanguages();
+const DEFAULT_LANGUAGE = OFFERED[0];
 
 const listeners = new Set();
 let current = readStoredLanguage();
@@ -15,7 +26,7 @@ let current = readStoredLanguage();
 function readStoredLanguage() {
   try {
     const stored = localStorage.getItem(STORAGE_KEY);
-    return LANGUAGES.includes(stored) ? stored : DEFAULT_LANGUAGE;
+    return OFFERED.includes(stored) ? stored : DEFAULT_LANGUAGE; // a language the region no longer offers: the default
   } catch {
     return DEFAULT_LANGUAGE; // storage may be blocked; the default still works
   }
@@ -133,7 +144,7 @@ export function translate(root = document) {
 }
 
 export function setLanguage(lang) {
-  if (!LANGUAGES.includes(lang)) throw new Error(`unknown language ${lang}`);
+  if (!OFFERED.includes(lang)) throw new Error(`language ${lang} is not offered by the region`);
   current = lang;
   try {
     localStorage.setItem(STORAGE_KEY, lang);
@@ -150,14 +161,23 @@ export function onLanguageChange(listener) {
   return () => listeners.delete(listener);
 }
 
-/** Makes a button the language switch: it names the other language, in that language. */
+/**
+ * Makes a button the language switch: it names the next language the region offers, in that language. A region
+ * with one language gets no switch (the button is removed).
+ */
 export function mountLanguageSwitch(button) {
+  if (!button) return;
+  if (OFFERED.length < 2) {
+    button.remove();
+    return;
+  }
+  const next = () => OFFERED[(OFFERED.indexOf(current) + 1) % OFFERED.length];
   const label = () => {
-    button.textContent = t("lang.switch");
-    button.lang = t("lang.switchCode");
+    button.textContent = STRINGS[next()]["lang.name"] ?? next();
+    button.lang = next();
   };
   label();
-  button.addEventListener("click", () => setLanguage(current === "sv" ? "en" : "sv"));
+  button.addEventListener("click", () => setLanguage(next()));
   onLanguageChange(label);
 }
 

@@ -1,11 +1,11 @@
 // Regionadministration (#/region): the region's administrators run the region without a developer. They add units
 // (HSA-id, name, address, phone, opening hours, professions, and the unit's first administrator), keep the region's
 // self-booking rules, branding (colours with WCAG AA contrast) and notices, and give or take the region
-// administrator role. GET /staff/region; PUT /staff/region/settings (at the version shown: 409 names who changed it
-// meanwhile); PUT /staff/region/units/{unit}; PUT /staff/region/admins/{hsa_id}. Every change is listed with who and
-// when (docs/administration.md).
+// administrator role, and upload the region's logo (SVG). GET /staff/region; PUT /staff/region/settings (at the version
+// shown: 409 names who changed it meanwhile); PUT /staff/region/logo; PUT /staff/region/units/{unit};
+// PUT /staff/region/admins/{hsa_id}. Every change is listed with who and when (docs/administration.md).
 
-import { applyBranding } from "/shared/app.js";
+import { applyBranding, showLogo } from "/shared/app.js";
 import { codeLabel, errorMessage, h, timeEl, uniqueId } from "/shared/dom.js";
 import { errorSummary, field } from "/shared/forms.js";
 import { addStrings } from "/shared/i18n.js";
@@ -16,6 +16,7 @@ const CLOCK = /^(([01]\d|2[0-3]):[0-5]\d|24:00)$/;
 const HEX = /^#[0-9a-f]{6}$/i;
 const HSA = /^SE\d{10}-[A-Za-z0-9]{1,31}$/;
 const PHONE = /^[0-9 +()-]{5,20}$/;
+const LOGO_MAX_BYTES = 200 * 1024;
 
 addStrings({
   sv: {
@@ -62,6 +63,18 @@ addStrings({
     "regionAdmin.primary": "Huvudfärg (sidhuvudets band)",
     "regionAdmin.onPrimary": "Textfärg på huvudfärgen",
     "regionAdmin.accent": "Färg på länkar och knappar (på vitt)",
+    "regionAdmin.logo": "Logotyp",
+    "regionAdmin.logoLead": "Logotypen visas i sidhuvudet på alla sidor, för invånare och för vårdpersonal, från nästa "
+      + "gång en sida laddas. Den ska vara en SVG-bild på högst 200 kB, utan skript eller länkar till andra filer.",
+    "regionAdmin.logoNow": "Nuvarande logotyp",
+    "regionAdmin.logoNone": "Regionen har ingen logotyp.",
+    "regionAdmin.logoFile": "Ny logotyp (SVG-fil)",
+    "regionAdmin.logoUpload": "Ladda upp logotypen",
+    "regionAdmin.logoSaved": "Logotypen är uppladdad.",
+    "regionAdmin.logoSame": "Regionen hade redan den logotypen.",
+    "regionAdmin.logoErrorsTitle": "Logotypen kunde inte laddas upp",
+    "regionAdmin.err.logoFile": "Välj en SVG-fil.",
+    "regionAdmin.err.logoSize": "Logotypen får vara högst 200 kB.",
     "regionAdmin.notices": "Aviseringar",
     "regionAdmin.smsInterval": "Minst antal minuter mellan två sms om samma ärende",
     "regionAdmin.quietStart": "Tyst tid börjar",
@@ -94,7 +107,7 @@ addStrings({
     "regionAdmin.gaveAdmin": (v) => `gjorde ${v.staff} till regionadministratör`,
     "regionAdmin.tookAdmin": (v) => `tog bort ${v.staff} som regionadministratör`,
     "regionAdmin.field.self_booking": "egen bokning", "regionAdmin.field.branding": "utseendet",
-    "regionAdmin.field.notices": "aviseringarna",
+    "regionAdmin.field.notices": "aviseringarna", "regionAdmin.field.logo": "logotypen",
     "regionAdmin.err.required": "Fyll i fältet.",
     "regionAdmin.err.hsa": "Ange ett HSA-id, till exempel SE2321000057-VC05.",
     "regionAdmin.err.phone": "Ange ett telefonnummer, till exempel 036-10 10 05.",
@@ -151,6 +164,18 @@ addStrings({
     "regionAdmin.primary": "Main colour (the header's band)",
     "regionAdmin.onPrimary": "Text colour on the main colour",
     "regionAdmin.accent": "Colour of links and buttons (on white)",
+    "regionAdmin.logo": "Logo",
+    "regionAdmin.logoLead": "The logo shows in the header of every page, for citizens and for staff, from the next "
+      + "time a page loads. It must be an SVG picture of at most 200 KB, without scripts or links to other files.",
+    "regionAdmin.logoNow": "Current logo",
+    "regionAdmin.logoNone": "The region has no logo.",
+    "regionAdmin.logoFile": "New logo (SVG file)",
+    "regionAdmin.logoUpload": "Upload the logo",
+    "regionAdmin.logoSaved": "The logo is uploaded.",
+    "regionAdmin.logoSame": "The region already had that logo.",
+    "regionAdmin.logoErrorsTitle": "The logo could not be uploaded",
+    "regionAdmin.err.logoFile": "Choose an SVG file.",
+    "regionAdmin.err.logoSize": "The logo may be at most 200 KB.",
     "regionAdmin.notices": "Notices",
     "regionAdmin.smsInterval": "Minimum minutes between two text messages about the same case",
     "regionAdmin.quietStart": "Quiet hours start",
@@ -183,7 +208,7 @@ addStrings({
     "regionAdmin.gaveAdmin": (v) => `made ${v.staff} a region administrator`,
     "regionAdmin.tookAdmin": (v) => `took away ${v.staff} as region administrator`,
     "regionAdmin.field.self_booking": "self-booking", "regionAdmin.field.branding": "the appearance",
-    "regionAdmin.field.notices": "the notices",
+    "regionAdmin.field.notices": "the notices", "regionAdmin.field.logo": "the logo",
     "regionAdmin.err.required": "Fill in the field.",
     "regionAdmin.err.hsa": "Enter an HSA-id, for example SE2321000057-VC05.",
     "regionAdmin.err.phone": "Enter a phone number, for example 036-10 10 05.",
@@ -251,7 +276,7 @@ export async function regionAdminView(ctx) {
 
   function render() {
     lead.textContent = view.name;
-    settingsArea.replaceChildren(settingsForm());
+    settingsArea.replaceChildren(settingsForm(), logoForm());
     unitsArea.replaceChildren(unitsSection());
     adminsArea.replaceChildren(adminsSection());
     renderChanges();
@@ -356,6 +381,56 @@ export async function regionAdminView(ctx) {
         const target = fieldFor(all, error?.field, primary);
         target.showError({ text: errorMessage(error, "span") });
         errorSummary(errors, "regionAdmin.errorsTitle", [{ field: target, text: errorMessage(error, "span") }]);
+        if (error?.status === 409) {
+          errors.append(h("button", { type: "button", class: "button-secondary", t: "regionAdmin.reload",
+            on: { click: reload } }));
+        }
+      }
+    });
+    return form;
+  }
+
+  // --- the logo ---
+  function logoForm() {
+    const errors = h("div");
+    const status = h("p", { role: "status", class: "logo-status" });
+    const file = field({ name: "logo", labelKey: "regionAdmin.logoFile",
+      control: h("input", { type: "file", accept: ".svg,image/svg+xml" }) });
+    const titleId = uniqueId("region-logo");
+    const current = view.logo_url
+      ? h("figure", { class: "region-logo-now" },
+        h("img", { src: view.logo_url, alt: view.name, class: "region-logo-preview" }),
+        h("figcaption", { t: "regionAdmin.logoNow" }))
+      : h("p", { t: "regionAdmin.logoNone" });
+    const form = h("form", { class: "card region-logo", novalidate: true, "aria-labelledby": titleId },
+      h("h2", { id: titleId, t: "regionAdmin.logo" }), h("p", { class: "hint", t: "regionAdmin.logoLead" }),
+      current, errors, file.el,
+      h("button", { type: "submit", class: "button", t: "regionAdmin.logoUpload" }), status);
+
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      status.replaceChildren();
+      file.clearError();
+      const chosen = file.control.files?.[0];
+      const problem = !chosen || !/\.svg$/i.test(chosen.name) ? "regionAdmin.err.logoFile"
+        : chosen.size > LOGO_MAX_BYTES ? "regionAdmin.err.logoSize" : null;
+      if (problem) {
+        file.showError({ key: problem });
+        errorSummary(errors, "regionAdmin.logoErrorsTitle", [{ field: file, key: problem }]);
+        return;
+      }
+      try {
+        const before = view.version;
+        const svg = await chosen.text();
+        view = await ctx.api.request("PUT", "/staff/region/logo", { body: { svg, version: view.version },
+          idempotent: true });
+        showLogo(view.logo_url); // this page shows it at once; other pages at their next load
+        render();
+        settingsArea.querySelector(".logo-status").replaceChildren(
+          h("span", { t: view.version === before ? "regionAdmin.logoSame" : "regionAdmin.logoSaved" }));
+      } catch (error) {
+        file.showError({ text: errorMessage(error, "span") });
+        errorSummary(errors, "regionAdmin.logoErrorsTitle", [{ field: file, text: errorMessage(error, "span") }]);
         if (error?.status === 409) {
           errors.append(h("button", { type: "button", class: "button-secondary", t: "regionAdmin.reload",
             on: { click: reload } }));

@@ -2,7 +2,8 @@
 
 ``frontend/citizen``, ``frontend/staff`` and ``frontend/shared`` are uploaded (by ``python -m infrastructure.onboard
 deploy``) to a private bucket that only this stack's CloudFront distribution may read (Origin Access Control).
-CloudFront serves them at ``/citizen/``, ``/staff/`` and ``/shared/`` and ``/config.js``, redirects plain HTTP to
+CloudFront serves them at ``/citizen/``, ``/staff/`` and ``/shared/``, ``/config.js`` and the region's logo at
+``/branding/<file>`` (uploaded beside them), redirects plain HTTP to
 HTTPS, and adds the security headers of ``infrastructure/security_headers.py`` (the one definition the local gateway
 sends too) to every answer. ``/api/*`` goes to the app stack's REST API (stage ``api``), so the API is on the
 region's own origin, where Freja eID+ and SITHS send users back to

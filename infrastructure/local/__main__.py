@@ -210,7 +210,13 @@ def main(argv: list[str] | None = None) -> int:
             users=oidc_sim.siths_demo_users(demo_region.staff_of(config)),
         ),
     ]
-    gateway = build_gateway(app_module, config_js=config_js, extra_routes=simulators)
+    logo = config.logo_file()
+    gateway = build_gateway(
+        app_module,
+        config_js=config_js,
+        extra_routes=simulators,
+        branding={config.branding.logo: logo} if config.branding.logo and logo else None,
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Any) -> AsyncIterator[None]:

@@ -4,6 +4,7 @@
     /ws?token=...            WebSocket: $connect (refused unless the app answers 200), $default, $disconnect
     /@connections/{id}       the management API: POST delivers, GET describes, DELETE closes; unknown id -> 410
     /citizen/, /staff/       the two static frontends; /config.js tells them where the API is
+    /branding/{file}         the region's logo from its configuration file (``deploy`` puts it at the same path)
     /local/...               the local stack's simulators (BankID, Freja eID+, SITHS, population register)
     /local/s3/{bucket}/...   S3 as browsers reach it (see :func:`s3_proxy_routes`): photo uploads and reads
 
@@ -53,7 +54,8 @@ STAGE = "api"
 
 # What CloudFront serves in AWS, and so gets its security headers here too (the simulators under /local/ stand for
 # other services, which send their own).
-AS_IN_AWS = ("/api/", "/citizen", "/staff", "/shared/", "/config.js")
+AS_IN_AWS = ("/api/", "/citizen", "/staff", "/shared/", "/config.js", "/branding/")
+LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png"}
 _HOST = re.compile(r"^[A-Za-z0-9.:\[\]-]{1,255}$")
 
 
@@ -117,8 +119,14 @@ class Connections:
 
 
 def build_gateway(
-    app_module: ModuleType, *, config_js: Callable[[Request], str], extra_routes: list[Any] | None = None
+    app_module: ModuleType,
+    *,
+    config_js: Callable[[Request], str],
+    extra_routes: list[Any] | None = None,
+    branding: dict[str, Path] | None = None,
 ) -> Starlette:
+    """``branding``: the files served under ``/branding/`` by name (the region's logo beside its configuration);
+    nothing else is."""
     chalice_app = app_module.app
     converter = LambdaEventConverter(RouteMatcher(list(chalice_app.routes)))
     connections = Connections()
@@ -266,9 +274,20 @@ def build_gateway(
     async def home(request: Request) -> Response:
         return RedirectResponse("/citizen/")
 
+    served = dict(branding or {})
+
+    async def branding_file(request: Request) -> Response:
+        path = served.get(request.path_params["name"])
+        if path is None:
+            return Response("Not Found", status_code=404, media_type="text/plain")
+        data = await run_in_threadpool(path.read_bytes)  # read each time: a changed file shows at the next load
+        media_type = LOGO_TYPES.get(path.suffix.lower(), "application/octet-stream")
+        return Response(data, media_type=media_type, headers={"Cache-Control": "no-cache"})
+
     routes: list[Any] = [
         Route("/", home),
         Route("/config.js", config),
+        Route("/branding/{name}", branding_file),
         Route("/api/{path:path}", rest, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
         WebSocketRoute("/ws", websocket),
         Route("/@connections/{connection_id}", management, methods=["GET", "POST", "DELETE"]),

@@ -1,10 +1,10 @@
 """``deploy``: a planned region into AWS, through CloudFormation change sets, showing what happens.
 
-In order: the data stack; the web stack; the frontends into the web bucket; the app stack (its code and template
-uploaded to the web stack's artifacts bucket first); then, once the app stack's API hosts are known, the web stack
-again if they changed (on the first deploy: the ``/api/*`` route and the WebSocket host in the
-Content-Security-Policy) and ``/config.js``. Each stack gets a change set, which is shown and (without ``--yes``)
-confirmed before it is executed; then the stack's events are printed until it is complete. A failure prints the
+In order: the data stack; the web stack; the frontends (and the region's logo, at ``branding/<file>``) into the web
+bucket; the app stack (its code and template uploaded to the web stack's artifacts bucket first); then, once the app
+stack's API hosts are known, the web stack again if they changed (on the first deploy: the ``/api/*`` route and the
+WebSocket host in the Content-Security-Policy) and ``/config.js``. Each stack gets a change set, which is shown and
+(without ``--yes``) confirmed before it is executed; then the stack's events are printed until it is complete. A failure prints the
 failing resources with CloudFormation's reasons and stops the deploy (``DeployError``). The data stack gets a stack
 policy that refuses to replace or delete its retained resources.
 
@@ -44,6 +44,7 @@ CONTENT_TYPES = {
     ".js": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8",
     ".svg": "image/svg+xml",
+    ".png": "image/png",
     ".json": "application/json",
 }
 # Files are small and not fingerprinted: browsers and CloudFront revalidate each one (a 304 when unchanged), so a
@@ -292,22 +293,25 @@ class Deployer:
             return False
         return True
 
-    def upload_frontends(self, bucket: str, frontend: Path = FRONTEND) -> int:
-        """Uploads citizen/, staff/ and shared/ and removes what is no longer there (config.js is left alone)."""
+    def upload_frontends(self, bucket: str, frontend: Path = FRONTEND, extra: dict[str, Path] | None = None) -> int:
+        """Uploads citizen/, staff/ and shared/ and the ``extra`` files (key: file; the region's logo) and removes
+        what is no longer there (config.js is left alone)."""
         wanted = set()
-        for directory in web_stack.FRONTENDS:
-            for path in sorted((frontend / directory).rglob("*")):
-                if not path.is_file() or path.name.startswith(".") or path.suffix == ".md":
-                    continue
-                key = path.relative_to(frontend).as_posix()
-                wanted.add(key)
-                self.s3.put_object(
-                    Bucket=bucket,
-                    Key=key,
-                    Body=path.read_bytes(),
-                    ContentType=content_type(path),
-                    CacheControl=CACHE_CONTROL,
-                )
+        files = [
+            (path.relative_to(frontend).as_posix(), path)
+            for directory in web_stack.FRONTENDS
+            for path in sorted((frontend / directory).rglob("*"))
+            if path.is_file() and not path.name.startswith(".") and path.suffix != ".md"
+        ]
+        for key, path in [*files, *sorted((extra or {}).items())]:
+            wanted.add(key)
+            self.s3.put_object(
+                Bucket=bucket,
+                Key=key,
+                Body=path.read_bytes(),
+                ContentType=content_type(path),
+                CacheControl=CACHE_CONTROL,
+            )
         stale = [k for k in self._keys(bucket) if k not in wanted and k != "config.js"]
         for start in range(0, len(stale), 1000):
             self.s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in stale[start : start + 1000]]})
@@ -332,6 +336,12 @@ class Deployer:
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:32]
+
+
+def branding_files(config: TenantConfig) -> dict[str, Path]:
+    """The region's logo beside its configuration file, at the key the pages load it from (``branding/<file>``)."""
+    logo = config.logo_file()
+    return {f"branding/{config.branding.logo}": logo} if logo is not None else {}
 
 
 def content_type(path: Path) -> str:
@@ -392,7 +402,7 @@ def deploy(plan: Plan, deployer: Deployer, *, frontend: Path = FRONTEND) -> dict
     say(f"== {web.name}")
     web_outputs = deployer.apply(web_now)
     say("== frontends")
-    deployer.upload_frontends(web_outputs["WebBucketName"], frontend)
+    deployer.upload_frontends(web_outputs["WebBucketName"], frontend, branding_files(config))
     deployer.upload_config(web_outputs["WebBucketName"], config, websocket_url)
 
     say(f"== {app.name}")

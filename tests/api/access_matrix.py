@@ -70,6 +70,8 @@ TABLE: dict[tuple[str, str], str] = {
     ("GET", "/openapi.json"):                 "2xx 2xx 2xx | 2xx 2xx 2xx 2xx | 2xx 2xx 2xx",
     ("GET", "/units"):                        "2xx 2xx 2xx | 2xx 2xx 2xx 2xx | 2xx 2xx 2xx",
     ("GET", "/branding"):                     "2xx 2xx 2xx | 2xx 2xx 2xx 2xx | 2xx 2xx 2xx",
+    # an uploaded logo by its hash: public (the pages show it before a login); no such logo here, for anyone
+    ("GET", "/branding/uploads/{name}"):      "404 404 404 | 404 404 404 404 | 404 404 404",
     ("GET", "/emergency-departments"):        "2xx 2xx 2xx | 2xx 2xx 2xx 2xx | 2xx 2xx 2xx",
     ("GET", "/auth/methods"):                 "2xx 2xx 2xx | 2xx 2xx 2xx 2xx | 2xx 2xx 2xx",
     ("GET", "/interregion/jwks.json"):        "2xx 2xx 2xx | 2xx 2xx 2xx 2xx | 2xx 2xx 2xx",
@@ -261,6 +263,7 @@ TABLE: dict[tuple[str, str], str] = {
     ("GET", "/staff/region/access"):          "403 403 403 | 2xx 2xx 2xx 2xx | 401 401 401",
     ("GET", "/staff/region"):                 "403 403 403 | 403 403 403 403 | 401 401 401",
     ("PUT", "/staff/region/settings"):        "403 403 403 | 403 403 403 403 | 401 401 401",
+    ("PUT", "/staff/region/logo"):            "403 403 403 | 403 403 403 403 | 401 401 401",
     ("PUT", "/staff/region/units/{unit_id}"):
         "403 403 403 | 403 403 403 403 | 401 401 401",
     ("PUT", "/staff/region/admins/{hsa_id}"):

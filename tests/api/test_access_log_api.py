@@ -93,6 +93,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/staff/region/access"): NOT_PATIENT_DATA,
     ("GET", "/staff/region"): NOT_PATIENT_DATA + " (the region's settings, units and administrators)",
     ("PUT", "/staff/region/settings"): NOT_PATIENT_DATA,
+    ("PUT", "/staff/region/logo"): NOT_PATIENT_DATA,
     ("PUT", "/staff/region/units/{unit_id}"): NOT_PATIENT_DATA,
     ("PUT", "/staff/region/admins/{hsa_id}"): NOT_PATIENT_DATA,
     ("POST", "/staff/templates"): NOT_PATIENT_DATA,

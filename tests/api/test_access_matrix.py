@@ -132,6 +132,7 @@ BODY: dict[tuple[str, str], Any] = {
     },
     ("PUT", "/staff/templates/{template_id}"): {"title": "Hälsning", "text": "Hej igen!", "version": 1},
     ("PUT", "/staff/region/settings"): {"version": 1},  # incomplete: 422 for whoever may
+    ("PUT", "/staff/region/logo"): {"version": 1},  # incomplete: 422 for whoever may
     ("PUT", "/staff/region/units/{unit_id}"): {"name": "Ny"},  # incomplete: 422 for whoever may
     ("PUT", "/staff/region/admins/{hsa_id}"): {"region_admin": False},
     ("POST", "/interregion/referrals"): {},
@@ -149,7 +150,13 @@ IDEMPOTENT = {
 }
 SETTINGS = ("name", "address", "phone", "phone_hours", "opening_hours", "professions", "minutes_per_case", "version")
 # Path parameters that name no object of anyone (the same value for every cell).
-FIXED = {"provider": "siths", "advice_id": "cold_self_care", "token": "no-such-invite-token", "referral_id": "ref-1"}
+FIXED = {
+    "provider": "siths",
+    "advice_id": "cold_self_care",
+    "token": "no-such-invite-token",
+    "referral_id": "ref-1",
+    "name": "0" * 32 + ".svg",  # an uploaded logo's name: none is uploaded in the test region
+}
 
 
 SELF_CARE_TRIAGE = {

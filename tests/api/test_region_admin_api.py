@@ -263,7 +263,13 @@ def test_nobody_takes_away_their_own_region_admin_role_and_only_the_regions_staf
 
 def test_a_region_without_stored_branding_gives_none_and_the_pages_keep_their_own(api: Api) -> None:
     status, body = api.call("GET", "/branding")
-    assert status == 200 and body == {"primary": None, "on_primary": None, "accent": None, "logo": None}
+    assert status == 200 and body == {
+        "primary": None,
+        "on_primary": None,
+        "accent": None,
+        "logo": None,
+        "logo_url": None,
+    }
 
 
 def test_loading_the_configuration_file_again_keeps_what_the_region_admins_changed(api: Api) -> None:
@@ -288,3 +294,87 @@ def test_loading_the_configuration_file_again_keeps_what_the_region_admins_chang
     assert stored["branding"]["primary"] == "#1d3c6b" and stored["notices"]["sms_interval_minutes"] == 45
     assert {a["hsa_id"] for a in stored["region_admins"]} == {"SE2321000081-S004", "SE2321000081-S001"}
     assert stored["after_hours"] == {"jourcentral": "SE2321000081-JC01"}
+
+
+LOGO = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 40"><circle cx="20" cy="20" r="18" fill="#6b1d5c"/>'
+    '<text x="8" y="26" fill="#ffffff">RT</text></svg>'
+)
+
+
+def test_the_region_admin_uploads_a_logo_which_every_page_gets_kept_with_who_and_when(api: Api) -> None:
+    _setup(api)
+    view = _region(api)
+    assert view["logo_url"] is None
+    status, saved = api.call(
+        "PUT", "/staff/region/logo", who=_here(api, REGION_ADMIN), body={"svg": LOGO, "version": view["version"]}
+    )
+    assert status == 200, saved
+    name = saved["branding"]["logo"]
+    assert name.startswith("uploads/") and saved["logo_url"] == f"/api/branding/{name}"
+    assert saved["branding"]["primary"] == "#005a78"  # the colours stay
+    [change] = saved["changes"]
+    assert (change["by_name"], change["what"], change["fields"]) == ("Rut Region", "settings", ["logo"])
+    # every page: GET /branding names it, and the picture itself is served as SVG to anyone
+    status, public = api.call("GET", "/branding")
+    assert status == 200 and public["logo_url"] == saved["logo_url"]
+    response = api.client.http.get(saved["logo_url"].removeprefix("/api"))
+    assert response.status_code == 200 and response.body.decode() == LOGO
+    assert response.headers["Content-Type"] == "image/svg+xml"
+    # the same logo again (a retry) changes nothing; a settings change keeps the logo (it is not in the form)
+    status, again = api.call(
+        "PUT", "/staff/region/logo", who=_here(api, REGION_ADMIN), body={"svg": LOGO, "version": view["version"]}
+    )
+    assert status == 200 and again["version"] == saved["version"] and len(again["changes"]) == 1
+    body = _editable(saved, notices={"sms_interval_minutes": 20, "quiet_hours": {"start": "21:00", "end": "08:00"}})
+    del body["branding"]["logo"]
+    status, changed = _put_settings(api, body)
+    assert status == 200 and changed["branding"]["logo"] == name and changed["notices"]["sms_interval_minutes"] == 20
+
+
+def test_the_region_admin_goes_back_to_the_configuration_files_logo_after_uploading_another(api: Api) -> None:
+    _setup(api)
+    tenant = api.container.settings.tenant
+    region = api.container.directory.region(tenant)
+    branding = {**region["branding"], "logo": "region-logo.svg"}
+    api.container.directory.set_region(tenant, {**region, "branding": branding, "file_logo": "region-logo.svg"})
+    view = _region(api)
+    assert view["logo_url"] == "/branding/region-logo.svg"  # beside the frontends (deploy uploads it there)
+    status, saved = api.call(
+        "PUT", "/staff/region/logo", who=_here(api, REGION_ADMIN), body={"svg": LOGO, "version": view["version"]}
+    )
+    assert status == 200 and saved["logo_url"].startswith("/api/branding/uploads/")
+    body = _editable(saved, branding={**saved["branding"], "logo": "region-logo.svg"})
+    status, back = _put_settings(api, body)
+    assert status == 200 and back["logo_url"] == "/branding/region-logo.svg"
+    assert api.call("GET", "/branding")[1]["logo_url"] == "/branding/region-logo.svg"
+    assert [c["fields"] for c in back["changes"]] == [["branding"], ["logo"]]
+
+
+def test_a_logo_that_is_not_a_plain_svg_is_refused_naming_it_and_nothing_changes(api: Api) -> None:
+    _setup(api)
+    view = _region(api)
+    for svg, said in (
+        (LOGO.replace("<text", "<script>alert(1)</script><text"), "skript"),
+        (LOGO.replace("<circle", '<circle onload="alert(1)"'), "händelsehanterare"),
+        (LOGO.replace("<text", '<image href="https://tracker.example/pixel.png"/><text'), "andra filer"),
+        (LOGO.replace('fill="#6b1d5c"', 'fill="url(https://x.example/a.svg#g)"'), "andra filer"),
+        ("<html><body>not a picture</body></html>", "ingen SVG-bild"),
+        ("<svg", "ingen SVG-bild"),
+        (LOGO.replace("</svg>", "<!--" + "x" * 210_000 + "--></svg>"), "högst 200 kB"),
+    ):
+        status, refused = api.call(
+            "PUT", "/staff/region/logo", who=_here(api, REGION_ADMIN), body={"svg": svg, "version": view["version"]}
+        )
+        assert status == 422 and refused["error"]["field"] == "logo", (svg[:80], refused)
+        assert said in refused["error"]["message_sv"], refused
+    # a logo name the region does not have cannot be set through the settings either
+    status, refused = _put_settings(
+        api, _editable(view, branding={**view["branding"], "logo": "uploads/" + "a" * 32 + ".svg"})
+    )
+    assert status == 422 and refused["error"]["field"] == "branding.logo"
+    after = _region(api)
+    assert after["version"] == view["version"] and after["changes"] == [] and after["logo_url"] is None
+    # only a region administrator uploads
+    status, _ = api.call("PUT", "/staff/region/logo", who=_here(api, UNIT_ADMIN), body={"svg": LOGO, "version": 0})
+    assert status == 403

@@ -145,6 +145,7 @@ def test_every_route_declares_who_may_call_it(api: Api) -> None:
         "/auth/oidc/{provider}/callback",
         "/auth/oidc/{provider}/start",
         "/branding",  # the region's colours, applied by the pages (docs/administration.md)
+        "/branding/uploads/{name}",  # a logo the region's administrators uploaded, shown by the pages
         "/emergency-departments",
         "/health",
         "/interregion/jwks.json",  # the public half of the region's key, for partner regions

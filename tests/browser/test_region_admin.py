@@ -1,12 +1,14 @@
 """Regionadministration in Chromium: the region's administrator (Johan Ek in the demo region) changes the region's
 colours (a colour that cannot be read is refused in Swedish, linked to its field) and every page shows the stored
-colours at its next load; adds a unit with its first administrator, which citizens see at once; gives and takes the
+colours at its next load; uploads a new logo (an SVG with a script is refused, named in Swedish) which both headers
+show from their next load; adds a unit with its first administrator, which citizens see at once; gives and takes the
 region administrator role; and sees each change listed with his name. Staff who are not region administrators see no
 Region link. axe-core: 0 violations, Swedish and English."""
 
 from __future__ import annotations
 
 import random
+import re
 from typing import Any
 
 import httpx
@@ -27,7 +29,12 @@ def _restore_branding(stack: Any) -> None:
     headers = {"Authorization": f"Bearer {stack.login('staff', JOHAN_ID)}"}
     region = httpx.get(f"{stack.origin}/api/staff/region", headers=headers).json()
     body = {k: region[k] for k in ("self_booking", "notices", "version")}
-    body["branding"] = {"primary": "#005a78", "on_primary": "#ffffff", "accent": "#005a78"}
+    body["branding"] = {
+        "logo": "jonkoping-logo.svg",
+        "primary": "#005a78",
+        "on_primary": "#ffffff",
+        "accent": "#005a78",
+    }
     httpx.put(f"{stack.origin}/api/staff/region/settings", json=body, headers=headers).raise_for_status()
 
 
@@ -66,6 +73,62 @@ def test_the_region_admin_changes_the_colours_and_every_page_shows_them(open_pag
         citizen_problems.assert_none()
     finally:
         _restore_branding(stack)
+    problems.assert_none()
+
+
+NEW_LOGO = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 48" width="200" height="48">'
+    b'<rect x="4" y="4" width="40" height="40" fill="#1d3c6b"/>'
+    b'<text x="52" y="31" font-family="sans-serif" font-size="18" fill="#1d3c6b">Ny logotyp</text></svg>'
+)
+
+
+def test_the_region_admin_uploads_a_logo_and_both_headers_show_it(open_page: Any, stack: Any) -> None:
+    page, problems = open_page("/staff/#/region", session=JOHAN)
+    try:
+        form = page.get_by_role("form", name="Logotyp")
+        expect(form.get_by_role("img", name="Region Jönköpings län")).to_have_attribute(
+            "src", "/branding/jonkoping-logo.svg"
+        )
+        upload = form.get_by_label("Ny logotyp (SVG-fil)")
+
+        # a picture with a script is refused by the server, in Swedish, linked to the file field
+        scripted = NEW_LOGO.replace(b"<rect", b"<script>alert(1)</script><rect")
+        upload.set_input_files({"name": "logo.svg", "mimeType": "image/svg+xml", "buffer": scripted})
+        form.get_by_role("button", name="Ladda upp logotypen").click()
+        summary = form.locator(".error-summary")
+        expect(summary).to_be_focused()
+        expect(summary).to_contain_text("SVG-filen innehåller skript")
+        summary.get_by_role("link").click()
+        expect(upload).to_be_focused()
+
+        upload.set_input_files({"name": "ny-logotyp.svg", "mimeType": "image/svg+xml", "buffer": NEW_LOGO})
+        form.get_by_role("button", name="Ladda upp logotypen").click()
+        form = page.get_by_role("form", name="Logotyp")
+        expect(form.get_by_role("status")).to_have_text("Logotypen är uppladdad.")
+        header_logo = page.locator(".site-header").get_by_role("img", name="Region Jönköpings län")
+        expect(header_logo).to_have_attribute("src", re.compile(r"^/api/branding/uploads/[0-9a-f]{32}\.svg$"))
+        expect(page.locator(".region-changes li").first).to_contain_text("Johan Ek ändrade logotypen.")
+        check_both_languages(page, "the region administration after a new logo")
+        uploaded = header_logo.get_attribute("src")
+
+        # the next load of any page shows it, citizens' too
+        citizen_page, citizen_problems = open_page("/citizen/")
+        logo = citizen_page.locator(".site-header").get_by_role("img", name="Region Jönköpings län")
+        expect(logo).to_have_attribute("src", uploaded)
+        wait_until(citizen_page, "document.querySelector('.site-header img.brand-logo')?.naturalWidth > 0")
+        served = httpx.get(f"{stack.origin}{uploaded}")
+        assert served.status_code == 200 and served.content == NEW_LOGO
+        assert served.headers["content-type"] == "image/svg+xml"
+        citizen_problems.assert_none()
+    finally:
+        _restore_branding(stack)
+    citizen_page.reload()  # back to the configuration file's logo
+    expect(logo).to_have_attribute("src", "/branding/jonkoping-logo.svg")
+    refused = [r for r in problems.failed_requests if r.startswith("PUT ") and r.endswith("/logo: HTTP 422")]
+    assert len(refused) == 1, problems.failed_requests  # the scripted picture, and only it
+    problems.failed_requests = [r for r in problems.failed_requests if r not in refused]
+    problems.console_errors = [e for e in problems.console_errors if "status of 422" not in e]
     problems.assert_none()
 
 

@@ -90,6 +90,8 @@ def _wrong_kalmar(tmp_path: Path, **changes: Any) -> Path:
         node[last] = value
     wrong = tmp_path / "region.yaml"
     wrong.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    logo = raw["branding"]["logo"]  # beside the file, as in the region's own folder
+    (tmp_path / logo).write_bytes((REGIONS_DIR / logo).read_bytes())
     return wrong
 
 
@@ -111,6 +113,18 @@ def test_validate_on_a_wrong_file_exits_1_and_prints_each_wrong_field(
     fields = sorted(line.strip().split(":")[0] for line in lines[1:])
     assert fields == ["identity.siths.client_id", "public_origin", "retention.access_log_years", "units[0].unit_id"]
     assert "greater than or equal to 5" in captured.err
+
+
+def test_validate_names_branding_logo_when_the_logo_is_not_beside_the_file_or_not_a_plain_picture(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wrong = _wrong_kalmar(tmp_path)
+    (tmp_path / "kalmar-logo.svg").unlink()
+    assert cli.main(["validate", str(wrong)]) == 1
+    assert "branding.logo: kalmar-logo.svg is not a file beside the configuration file" in capsys.readouterr().err
+    (tmp_path / "kalmar-logo.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>')
+    assert cli.main(["validate", str(wrong)]) == 1
+    assert "branding.logo: kalmar-logo.svg: the SVG holds a script" in capsys.readouterr().err
 
 
 def test_plan_and_deploy_refuse_a_wrong_file_before_rendering_anything(
@@ -465,7 +479,13 @@ def test_config_js_tells_the_pages_where_the_api_and_websocket_are() -> None:
         "wsUrl": "wss://abc.execute-api.eu-north-1.amazonaws.com/api",
         "region": "Region Kalmar län",
         "languages": ["sv", "en"],
-        "branding": {"primary": "#6b1d5c", "on_primary": "#ffffff", "accent": "#6b1d5c"},  # the pages wear it
+        "branding": {  # the pages wear it, and show the logo from where deploy uploads it
+            "logo": "kalmar-logo.svg",
+            "logo_url": "/branding/kalmar-logo.svg",
+            "primary": "#6b1d5c",
+            "on_primary": "#ffffff",
+            "accent": "#6b1d5c",
+        },
         "accessibilityContact": "tillganglighet@nara-kalmar.example",
     }
 
@@ -638,6 +658,10 @@ def test_deploy_creates_data_web_and_app_through_change_sets_and_uploads_the_fro
     s3 = boto3.client("s3", region_name="eu-north-1")
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket="nara-kalmar-web")["Contents"]}
     assert {"citizen/index.html", "staff/index.html", "shared/app.js", "config.js"} <= keys
+    # the region's logo, beside its configuration file, at the path config.js gives the pages (branding.logo_url)
+    logo = s3.get_object(Bucket="nara-kalmar-web", Key="branding/kalmar-logo.svg")
+    assert logo["ContentType"] == "image/svg+xml" and logo["CacheControl"] == "no-cache"
+    assert logo["Body"].read() == (REGIONS_DIR / "kalmar-logo.svg").read_bytes()
     assert not any(k.endswith(".md") for k in keys)
     page = s3.get_object(Bucket="nara-kalmar-web", Key="citizen/index.html")
     assert page["ContentType"] == "text/html; charset=utf-8" and page["CacheControl"] == "no-cache"

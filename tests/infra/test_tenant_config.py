@@ -4,6 +4,7 @@ each wrong field, in words a region's administrator can act on."""
 from __future__ import annotations
 
 import copy
+import io
 from pathlib import Path
 from typing import Any
 
@@ -112,3 +113,79 @@ def test_contrast_is_the_wcag_ratio() -> None:
     assert contrast("#000000", "#ffffff") == pytest.approx(21.0)
     assert contrast("#767676", "#ffffff") == pytest.approx(4.54, abs=0.01)  # the lightest grey that passes AA
     assert contrast("#ffffff", "#767676") == contrast("#767676", "#ffffff")
+
+
+def _write(folder: Path, raw: dict[str, Any], **files: bytes) -> Path:
+    for name, data in files.items():
+        (folder / name.replace("_", ".")).write_bytes(data)
+    path = folder / "region.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _logo_problems(path: Path) -> list[str]:
+    with pytest.raises(ConfigError) as failed:
+        load(path)
+    return failed.value.problems
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (40, 20), "#6b1d5c").save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_the_logo_is_a_real_svg_or_png_beside_the_file_and_the_pages_get_where_it_is(tmp_path: Path) -> None:
+    raw = _raw()
+    svg = (REGIONS_DIR / "kalmar-logo.svg").read_bytes()
+    config = load(_write(tmp_path, raw, **{"kalmar-logo_svg": svg}))
+    assert config.logo_file() == tmp_path / "kalmar-logo.svg"
+    assert config.browser_settings()["branding"]["logo_url"] == "/branding/kalmar-logo.svg"
+    assert config.region_settings()["branding"]["logo"] == "kalmar-logo.svg"
+    raw["branding"]["logo"] = "logo.png"
+    assert (
+        load(_write(tmp_path, raw, logo_png=_png())).browser_settings()["branding"]["logo_url"] == "/branding/logo.png"
+    )
+
+
+@pytest.mark.parametrize(
+    ("logo", "data", "said"),
+    [
+        ("missing.svg", None, "missing.svg is not a file beside the configuration file"),
+        ("logo.png", b"\x89PNG\r\n\x1a\nnot really a png", "not a PNG picture"),
+        ("logo.png", b"GIF89a....", "not a PNG picture"),
+        ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "holds a script"),
+        ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><rect onclick="x()"/></svg>', "event handler"),
+        (
+            "logo.svg",
+            b'<svg xmlns="http://www.w3.org/2000/svg"><use href="https://x.example/a.svg#a"/></svg>',
+            "another file",
+        ),
+        ("logo.svg", b'<!DOCTYPE svg [<!ENTITY a "b">]><svg xmlns="http://www.w3.org/2000/svg"/>', "holds a script"),
+        ("logo.svg", b"<svg><rect/></svg>", "not an SVG picture"),
+        ("logo.svg", b"this is no picture", "not an SVG picture"),
+        ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg">' + b" " * 210_000 + b"</svg>", "at most 200 KB"),
+        ("../kalmar.yaml", None, "is not the name of an .svg or .png file"),
+        ("sub/logo.svg", None, "is not the name of an .svg or .png file"),
+    ],
+)
+def test_a_logo_that_is_missing_not_a_picture_unsafe_or_too_big_names_branding_logo(
+    tmp_path: Path, logo: str, data: bytes | None, said: str
+) -> None:
+    raw = _raw()
+    raw["branding"]["logo"] = logo
+    files = {logo.replace(".", "_"): data} if data is not None else {}
+    problems = _logo_problems(_write(tmp_path, raw, **files))
+    assert [p.split(":")[0] for p in problems] == ["branding.logo"], problems
+    assert said in problems[0], problems
+
+
+def test_languages_start_with_swedish_each_once_and_reach_the_pages() -> None:
+    raw = _raw()
+    raw["languages"] = ["sv"]
+    assert parse(raw).browser_settings()["languages"] == ["sv"]
+    for wrong in (["en", "sv"], ["sv", "sv"], [], ["sv", "fi"]):
+        raw["languages"] = wrong
+        assert _problems(raw)[0].startswith("languages"), wrong
