@@ -4,9 +4,9 @@ In order: the data stack; the web stack; the frontends (and the region's logo, a
 bucket; the app stack (its code and template uploaded to the web stack's artifacts bucket first); then, once the app
 stack's API hosts are known, the web stack again if they changed (on the first deploy: the ``/api/*`` route and the
 WebSocket host in the Content-Security-Policy) and ``/config.js``. Each stack gets a change set, which is shown and
-(without ``--yes``) confirmed before it is executed; then the stack's events are printed until it is complete. A failure prints the
-failing resources with CloudFormation's reasons and stops the deploy (``DeployError``). The data stack gets a stack
-policy that refuses to replace or delete its retained resources.
+(without ``--yes``) confirmed before it is executed; then the stack's events are printed until it is complete. A
+failure prints the failing resources with CloudFormation's reasons and stops the deploy (``DeployError``). The data
+stack gets a stack policy that refuses to replace or delete its retained resources.
 
 AWS credentials, the endpoint (``AWS_ENDPOINT_URL``) and the profile are ordinary boto3 configuration; the AWS region
 is the configuration's ``aws_region``.
