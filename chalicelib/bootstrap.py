@@ -491,7 +491,7 @@ class Container:
     def templates(self) -> TemplateService:
         from chalicelib.services.templates import TemplateService
 
-        return TemplateService(_records("templates").DynamoTemplates(), self.directory, clock=utc_now)
+        return TemplateService(_records("templates").DynamoTemplates(), self.directory, clock=utc_now, ids=new_id)
 
     @_Lazy
     def record(self) -> RecordService:

@@ -254,8 +254,12 @@ class TenantConfig(Strict):
         return self._directory / self.branding.logo
 
     def unit_details(self, unit: Unit) -> dict[str, Any]:
-        """A unit's details as the directory keeps them (everything but its id and name)."""
-        return unit.model_dump(exclude={"unit_id", "name"}, exclude_defaults=True)
+        """A unit's details as the directory keeps them (everything but its id and name). Its own open-booking rule,
+        when it has one, whole: the same rule as the unit's administrator saves it."""
+        details = unit.model_dump(exclude={"unit_id", "name"}, exclude_defaults=True)
+        if unit.self_booking is not None:
+            details["self_booking"] = unit.self_booking.model_dump()
+        return details
 
 
 class ConfigError(ValueError):

@@ -247,11 +247,14 @@ class UnitChangeItem(Entity, discriminator="unit_change"):
     by = UnicodeAttribute()
     by_name = UnicodeAttribute()
     at = UTCDateTimeAttribute()
-    what = UnicodeAttribute()  # settings | roles
-    fields = JSONAttribute(null=True)  # settings: the names of the settings changed
+    what = UnicodeAttribute()  # settings | roles | template_created | template_edited | template_deleted
+    fields = JSONAttribute(null=True)  # settings: the names of the settings changed; template_edited: of its parts
     staff = UnicodeAttribute(null=True)  # roles: whose
     staff_name = UnicodeAttribute(null=True)
     roles = JSONAttribute(null=True)  # roles: the roles now held there
+    template_id = UnicodeAttribute(null=True)  # template_*: which of the unit's phrase templates
+    template_title = UnicodeAttribute(null=True)  # its title (after an edit, the new one)
+    template_was = UnicodeAttribute(null=True)  # template_edited with a new title: the title before
 
 
 class QueueStatsItem(Entity, discriminator="queue_stats"):
@@ -1049,6 +1052,9 @@ class DynamoDirectory:
                 "staff": i.staff,
                 "staff_name": i.staff_name,
                 "roles": list(i.roles or []) if i.roles is not None else None,
+                "template_id": i.template_id,
+                "template_title": i.template_title,
+                "template_was": i.template_was,
             }
             for i in items
             if isinstance(i, UnitChangeItem)
@@ -1161,20 +1167,7 @@ class DynamoDirectory:
 
     @staticmethod
     def _change_item(tenant: str, unit_id: str, change: UnitChange) -> UnitChangeItem:
-        return UnitChangeItem(
-            pk=keys.unit_changes_pk(tenant, unit_id),
-            sk=f"{_iso(change.at)}#{change.change_id}",
-            tenant=tenant,
-            unit_id=unit_id,
-            by=change.by,
-            by_name=change.by_name,
-            at=change.at,
-            what=change.what,
-            fields=list(change.fields) or None,
-            staff=change.staff,
-            staff_name=change.staff_name,
-            roles=list(change.roles) if change.roles is not None else None,
-        )
+        return unit_change_item(tenant, unit_id, change)
 
 
 class DynamoOverflowCapacity:
@@ -1229,11 +1222,36 @@ class UnitChange:
     by: str
     by_name: str
     at: datetime
-    what: str  # settings | roles
+    what: str  # settings | roles | template_created | template_edited | template_deleted
     fields: tuple[str, ...] = ()
     staff: str | None = None
     staff_name: str | None = None
     roles: tuple[str, ...] | None = None
+    template_id: str | None = None
+    template_title: str | None = None
+    template_was: str | None = None
+
+
+def unit_change_item(tenant: str, unit_id: str, change: UnitChange) -> UnitChangeItem:
+    """The change as the unit's history keeps it (sort key: when, then the change's own id). Written in the same
+    transaction as what it records, on the condition that no item has its key."""
+    return UnitChangeItem(
+        pk=keys.unit_changes_pk(tenant, unit_id),
+        sk=f"{_iso(change.at)}#{change.change_id}",
+        tenant=tenant,
+        unit_id=unit_id,
+        by=change.by,
+        by_name=change.by_name,
+        at=change.at,
+        what=change.what,
+        fields=list(change.fields) or None,
+        staff=change.staff,
+        staff_name=change.staff_name,
+        roles=list(change.roles) if change.roles is not None else None,
+        template_id=change.template_id,
+        template_title=change.template_title,
+        template_was=change.template_was,
+    )
 
 
 REGION_CHANGE_SK = "CHANGE#"  # the region's history sits beside the region item (sort key REGION)

@@ -8,18 +8,26 @@ under their HSA-id, so listing one scope is one Query and nobody's key reaches a
 
 Every write is conditional: a create on the key being free, an edit or delete on the version read. A delete leaves
 a tombstone for two days (TTL) that remembers the version it deleted, so a retried delete is answered as done.
+
+A change of a unit's template is recorded on the unit's history (``UnitChangeItem``, who, when, what) in the same
+transaction as the change itself, so there is never a change without its record nor a record without its change. A
+personal template has no such history (it is nobody's business but its owner's).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.expressions.update import Action
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
-from chalicelib.adapters.dynamo import Entity, condition_failed
+from chalicelib.adapters.dynamo import Entity, UnitChange, condition_failed, error_code, unit_change_item
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.templates import UNIT, PhraseTemplate
 
@@ -134,41 +142,74 @@ class DynamoTemplates:
         deleted = None if item.deleted_at is None else int(item.deleted_version or 0)
         return Stored(_template(item), deleted)
 
-    def create(self, template: PhraseTemplate) -> PhraseTemplate | None:
-        """Store a new template; None when its key is taken (by an earlier try of the same create, or another)."""
+    def create(self, template: PhraseTemplate, *, change: UnitChange | None = None) -> PhraseTemplate | None:
+        """Store a new template (and ``change`` on its unit's history, in the same transaction); None when its key is
+        taken (by an earlier try of the same create, or another)."""
         item = _item(template)
+        condition = PhraseTemplateItem.pk.does_not_exist()
+        if change is not None:
+            return _template(item) if self._with_change(template, change, lambda tx: tx.save(item, condition)) else None
         try:
-            item.save(condition=PhraseTemplateItem.pk.does_not_exist())
+            item.save(condition=condition)
         except PutError as error:
             if condition_failed(error):
                 return None
             raise
         return _template(item)
 
-    def replace(self, template: PhraseTemplate) -> PhraseTemplate:
-        """Store the edited template if the stored one is live and still has ``template.version``; else Conflict."""
+    def replace(self, template: PhraseTemplate, *, change: UnitChange | None = None) -> PhraseTemplate:
+        """Store the edited template if the stored one is live and still has ``template.version`` (and ``change`` on
+        its unit's history, in the same transaction); else Conflict."""
         item = _item(template)
+        condition = PhraseTemplateItem.pk.exists() & PhraseTemplateItem.deleted_at.does_not_exist()
+        if change is not None:
+            if not self._with_change(template, change, lambda tx: tx.save(item, condition)):
+                raise Conflict("The template changed at the same time.")
+            return _template(item)
         try:
-            item.save(condition=PhraseTemplateItem.pk.exists() & PhraseTemplateItem.deleted_at.does_not_exist())
+            item.save(condition=condition)
         except PutError as error:
             if condition_failed(error):
                 raise Conflict("The template changed at the same time.") from error
             raise
         return _template(item)
 
-    def delete(self, template: PhraseTemplate, *, now: datetime) -> None:
-        """Turn the template into a tombstone if it is live and still has ``template.version``; else Conflict."""
+    def delete(self, template: PhraseTemplate, *, now: datetime, change: UnitChange | None = None) -> None:
+        """Turn the template into a tombstone if it is live and still has ``template.version`` (and record ``change``
+        on its unit's history, in the same transaction); else Conflict."""
         item = _item(template)
+        actions: list[Action] = [
+            PhraseTemplateItem.deleted_at.set(now),
+            PhraseTemplateItem.deleted_version.set(template.version),
+            PhraseTemplateItem.ttl.set(now + timedelta(days=TOMBSTONE_DAYS)),
+        ]
+        condition = PhraseTemplateItem.pk.exists() & PhraseTemplateItem.deleted_at.does_not_exist()
+        if change is not None:
+            if not self._with_change(template, change, lambda tx: tx.update(item, actions, condition)):
+                raise Conflict("The template changed at the same time.")
+            return
         try:
-            item.update(
-                actions=[
-                    PhraseTemplateItem.deleted_at.set(now),
-                    PhraseTemplateItem.deleted_version.set(template.version),
-                    PhraseTemplateItem.ttl.set(now + timedelta(days=TOMBSTONE_DAYS)),
-                ],
-                condition=PhraseTemplateItem.pk.exists() & PhraseTemplateItem.deleted_at.does_not_exist(),
-            )
+            item.update(actions=actions, condition=condition)
         except UpdateError as error:
             if condition_failed(error):
                 raise Conflict("The template changed at the same time.") from error
             raise
+
+    @staticmethod
+    def _with_change(template: PhraseTemplate, change: UnitChange, write: Callable[[TransactWrite], None]) -> bool:
+        """``write`` (conditional, on the version read too) and the unit's history entry (on its key being free) in
+        one transaction; False when a condition did not hold. A resent transaction carries the same client request
+        token, so DynamoDB does not do it twice."""
+        if template.scope != UNIT:
+            raise ValueError("only a unit's template has a unit history")
+        record = unit_change_item(template.tenant, template.owner, change)
+        meta = PhraseTemplateItem.Meta
+        try:
+            with TransactWrite(connection=Connection(region=meta.region, host=meta.host)) as tx:
+                write(tx)
+                tx.save(record, condition=Entity.pk.does_not_exist())
+        except TransactWriteError as error:
+            if error_code(error) == "TransactionCanceledException":
+                return False
+            raise
+        return True

@@ -1,5 +1,5 @@
-"""Administration of a unit by its administrators: settings, staff and roles, and the change history
-(docs/administration.md)."""
+"""Administration of a unit by its administrators: settings (its own open-booking rule among them), staff and roles,
+and the change history — of the settings, the roles and the unit's phrase templates (docs/administration.md)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from chalicelib.api import http
 from chalicelib.api.core_models import ApiModel
 from chalicelib.api.http import Access
 from chalicelib.api.openapi import operation
-from chalicelib.domain.unit_settings import Localized, Strict, UnitSettings
+from chalicelib.domain.unit_settings import Localized, SelfBooking, Strict, UnitSettings
 
 if TYPE_CHECKING:
     from chalicelib.services.admin import UnitAdminView
@@ -38,11 +38,20 @@ class UnitChangeEntry(ApiModel):
     by: str = Field(description="HSA-id of the administrator")
     by_name: str
     at: datetime
-    what: str = Field(description="settings or roles")
-    fields: list[str] = Field(default_factory=list, description="settings: which were changed")
+    what: str = Field(
+        description="settings, roles, or a change of one of the unit's phrase templates: template_created, "
+        "template_edited, template_deleted"
+    )
+    fields: list[str] = Field(
+        default_factory=list,
+        description="settings: which were changed; template_edited: which of title, text, language, tags",
+    )
     staff: str | None = Field(default=None, description="roles: whose (HSA-id)")
     staff_name: str | None = None
     roles: list[str] | None = Field(default=None, description="roles: the roles now held at the unit")
+    template_id: str | None = Field(default=None, description="template_*: which phrase template")
+    template_title: str | None = Field(default=None, description="template_*: its title (after an edit, the new one)")
+    template_was: str | None = Field(default=None, description="template_edited with a new title: the title before")
 
 
 class UnitAdmin(ApiModel):
@@ -54,6 +63,10 @@ class UnitAdmin(ApiModel):
     opening_hours: dict[str, dict[str, list[list[str]]]] = Field(default_factory=dict)
     professions: list[str] = Field(default_factory=list)
     minutes_per_case: float | None = None
+    self_booking: SelfBooking | None = Field(
+        default=None, description="The unit's own open-booking rule; none: the region's (region_self_booking) applies"
+    )
+    region_self_booking: SelfBooking = Field(description="The region's open-booking rule")
     version: int
     changed_by_name: str | None = Field(default=None, description="Who last changed the settings (none: onboarding)")
     changed_at: datetime | None = None
@@ -71,6 +84,7 @@ class UnitAdmin(ApiModel):
             version=record.version,
             changed_by_name=record.changed_by_name,
             changed_at=record.changed_at,
+            region_self_booking=SelfBooking.model_validate(view.region_self_booking),
             staff=[StaffAtUnit(**s) for s in view.staff],
             changes=[UnitChangeEntry(**c) for c in view.changes],
         )

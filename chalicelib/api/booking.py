@@ -120,12 +120,13 @@ class UnitCalendar(ApiModel):
     bookings: list[CalendarBooking]
 
 
-def _limit_hours() -> int:
-    return bootstrap.container().booking.rule(http.who().tenant).cancel_limit_hours
+def _limit_hours(unit_id: str) -> int:
+    """The cancellation limit at the unit (its own open-booking rule's, else the region's)."""
+    return bootstrap.container().booking.rule(http.who().tenant, unit_id).cancel_limit_hours
 
 
 def _booking(b: Booking, status: int = 200) -> Response:
-    return http.respond(BookingView.of(b, _limit_hours()), status)
+    return http.respond(BookingView.of(b, _limit_hours(b.unit_id)), status)
 
 
 def _taken(error: SlotTaken) -> Response:
@@ -152,7 +153,9 @@ def case_slots(case_id: str) -> Response:
     service = bootstrap.container().booking
     case, slots = service.free_slots(http.who(), case_id, http.query(bp.current_request, "form"))
     return http.respond(
-        SlotList(slots=[SlotView.of(s) for s in slots], deadline=case.deadline, cancel_limit_hours=_limit_hours())
+        SlotList(
+            slots=[SlotView.of(s) for s in slots], deadline=case.deadline, cancel_limit_hours=_limit_hours(case.unit_id)
+        )
     )
 
 
@@ -169,7 +172,9 @@ def case_slots(case_id: str) -> Response:
 def offered_slots(case_id: str) -> Response:
     case, slots = bootstrap.container().booking.offered_slots(http.who(), case_id)
     return http.respond(
-        SlotList(slots=[SlotView.of(s) for s in slots], deadline=case.deadline, cancel_limit_hours=_limit_hours())
+        SlotList(
+            slots=[SlotView.of(s) for s in slots], deadline=case.deadline, cancel_limit_hours=_limit_hours(case.unit_id)
+        )
     )
 
 
@@ -188,7 +193,7 @@ def get_booking(case_id: str) -> Response:
     booking = overview.booking
     return http.respond(
         CaseBooking(
-            booking=BookingView.of(booking, _limit_hours()) if booking is not None else None,
+            booking=BookingView.of(booking, _limit_hours(booking.unit_id)) if booking is not None else None,
             can_self_book=overview.can_self_book,
             offered_free=overview.offered_free,
         )
@@ -369,7 +374,9 @@ def staff_case_slots(case_id: str) -> Response:
     form = http.query(bp.current_request, "form") or (case.disposition if case.disposition == "video" else "physical")
     slots = container.booking.slots_to_offer(case, form)
     return http.respond(
-        SlotList(slots=[SlotView.of(s) for s in slots], deadline=case.deadline, cancel_limit_hours=_limit_hours())
+        SlotList(
+            slots=[SlotView.of(s) for s in slots], deadline=case.deadline, cancel_limit_hours=_limit_hours(case.unit_id)
+        )
     )
 
 

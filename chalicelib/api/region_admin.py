@@ -147,6 +147,7 @@ class UnitAddedView(ApiModel):
     phone_hours: Localized | None = None
     opening_hours: dict[str, dict[str, list[list[str]]]] = Field(default_factory=dict)
     professions: list[str] = Field(default_factory=list)
+    self_booking: SelfBooking | None = Field(default=None, description="The unit's own open-booking rule, if given")
     created: bool = Field(description="False when the unit was already there exactly so (a retry)")
     admin: dict[str, Any] = Field(description="{hsa_id, name, roles}: the first administrator (from their next login)")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Generic, TypeVar
@@ -424,15 +425,26 @@ def plan_slots(wanted: list[Slot], stored: list[tuple[Slot, bool]], after: datet
 
 @dataclass(frozen=True)
 class SelfBookingRule:
-    """The tenant's rule for open booking (region setting ``self_booking``)."""
+    """The rule for open booking at a unit: the unit's own (unit setting ``self_booking``) when it has one, else the
+    region's (region setting ``self_booking``). A unit's rule replaces the region's as a whole — professions,
+    priorities and the cancellation limit — so "off at this unit" is a unit rule with nothing bookable."""
 
     professions: frozenset[str] = frozenset()
     priorities: frozenset[str] = frozenset()
     cancel_limit_hours: int = DEFAULT_CANCEL_LIMIT_HOURS
 
     @staticmethod
-    def of_region(details: dict[str, Any]) -> SelfBookingRule:
-        raw = details.get("self_booking") or {}
+    def of_region(details: Mapping[str, Any]) -> SelfBookingRule:
+        return SelfBookingRule._of(details.get("self_booking") or {})
+
+    @staticmethod
+    def of_unit(unit: Mapping[str, Any] | None, region: Mapping[str, Any]) -> SelfBookingRule:
+        """The unit's rule if its settings (``unit``, as the directory keeps them) hold one, else the region's."""
+        own = (unit or {}).get("self_booking")
+        return SelfBookingRule._of(own) if isinstance(own, Mapping) else SelfBookingRule.of_region(region)
+
+    @staticmethod
+    def _of(raw: Mapping[str, Any]) -> SelfBookingRule:
         return SelfBookingRule(
             professions=frozenset(p for p in raw.get("professions") or () if p in PROFESSIONS),
             priorities=frozenset(p for p in raw.get("priorities") or () if p in PRIORITIES),

@@ -9,31 +9,18 @@ from __future__ import annotations
 import io
 import re
 import xml.etree.ElementTree as ET  # DOCTYPE (so entities) and stylesheets are refused before parsing: _check_svg
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from chalicelib.domain.unit_settings import CLOCK, PROFESSIONS, Strict
+# PRIORITIES and SelfBooking live beside the unit's settings (a unit may have its own rule); this module's API too
+from chalicelib.domain.unit_settings import CLOCK, Strict
+from chalicelib.domain.unit_settings import PRIORITIES as PRIORITIES
+from chalicelib.domain.unit_settings import SelfBooking as SelfBooking
 
-PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
 WCAG_AA_TEXT = 4.5  # WCAG 2.1 AA, normal text
 
 HexColour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
-
-
-class SelfBooking(Strict):
-    """Open booking (webbtidbok): which professions and priorities a citizen may book themselves after the triage."""
-
-    professions: list[Literal[PROFESSIONS]] = Field(default_factory=list)  # type: ignore[valid-type]
-    priorities: list[Literal[PRIORITIES]] = Field(default_factory=list)  # type: ignore[valid-type]
-    cancel_limit_hours: int = Field(default=24, ge=0, le=168)
-
-    @field_validator("professions", "priorities")
-    @classmethod
-    def _in_their_order(cls, value: list[str]) -> list[str]:
-        """Each once, in the order of the lists above: the same choice is the same setting, however it was ticked."""
-        order = (*PROFESSIONS, *PRIORITIES)
-        return sorted(set(value), key=order.index)
 
 
 class QuietHours(Strict):

@@ -256,6 +256,14 @@ def _tags(tags: Iterable[str]) -> tuple[str, ...]:
     return tuple(cleaned.values())
 
 
+CONTENT_PARTS = ("title", "text", "language", "tags")
+
+
+def changed_parts(before: PhraseTemplate, after: PhraseTemplate) -> tuple[str, ...]:
+    """Which parts of a template an edit changed, in the order of ``CONTENT_PARTS`` (the unit's history says so)."""
+    return tuple(part for part in CONTENT_PARTS if getattr(before, part) != getattr(after, part))
+
+
 def may_manage(principal: Principal, scope: str, owner: str) -> bool:
     """Who may see and change a template: a personal one only its owner; a unit one anyone who works at the unit
     (any role). A unit's phrases are the team's shared work, as in most vårdcentraler; each change records who made

@@ -1,7 +1,7 @@
 """What a unit's administrator may set about the unit, validated the same way in the region's configuration file
 (``infrastructure/tenant_config.py``) and in the staff dashboard's administration: name, address, phone and phone
-hours, opening hours per channel (Swedish time), the professions it offers, and the minutes a case takes (for the
-waiting room's estimate). Pure.
+hours, opening hours per channel (Swedish time), the professions it offers, the minutes a case takes (for the
+waiting room's estimate) and, when the unit wants one, its own open-booking rule (else the region's applies). Pure.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ PROFESSIONS = (
     "medical_secretary",
 )
 UNIT_ROLES = (*PROFESSIONS, "admin", "coordinator")  # what a staff member may be at a unit
+PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
 PHONE = r"^[0-9 +()-]{5,20}$"
 
 Text = Annotated[str, Field(min_length=1, max_length=200)]
@@ -65,6 +66,23 @@ def check_hours(hours: dict[str, list[list[str]]]) -> dict[str, list[list[str]]]
     return hours
 
 
+class SelfBooking(Strict):
+    """Open booking (webbtidbok): which professions and priorities a citizen may book themselves after the triage, and
+    until how many hours before the time they may cancel or change it. The region's rule (``RegionSettings``) applies
+    at every unit that has none of its own (``UnitSettings.self_booking``)."""
+
+    professions: list[Literal[PROFESSIONS]] = Field(default_factory=list)  # type: ignore[valid-type]
+    priorities: list[Literal[PRIORITIES]] = Field(default_factory=list)  # type: ignore[valid-type]
+    cancel_limit_hours: int = Field(default=24, ge=0, le=168)
+
+    @field_validator("professions", "priorities")
+    @classmethod
+    def _in_their_order(cls, value: list[str]) -> list[str]:
+        """Each once, in the order of the lists above: the same choice is the same setting, however it was ticked."""
+        order = (*PROFESSIONS, *PRIORITIES)
+        return sorted(set(value), key=order.index)
+
+
 class UnitSettings(Strict):
     """A unit's settings as its administrator keeps them."""
 
@@ -75,6 +93,8 @@ class UnitSettings(Strict):
     opening_hours: OpeningHours
     professions: list[Literal[PROFESSIONS]] = Field(min_length=1)  # type: ignore[valid-type]
     minutes_per_case: float | None = Field(default=None, gt=0, le=240)
+    # The unit's own open-booking rule, replacing the region's as a whole for this unit; None: the region's applies.
+    self_booking: SelfBooking | None = None
 
     @field_validator("opening_hours")
     @classmethod

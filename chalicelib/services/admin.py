@@ -1,7 +1,9 @@
 """Administration of a unit by its administrators (role ``admin`` there), in the staff dashboard: the unit's
-settings (name, address, phone and phone hours, opening hours per channel, professions offered, minutes per case)
-and who works there as what. Every change is conditional on what the administrator saw (a version), recorded with
-who and when on the unit's history, and the same request again changes nothing (docs/administration.md).
+settings (name, address, phone and phone hours, opening hours per channel, professions offered, minutes per case,
+its own open-booking rule or the region's) and who works there as what. Every change is conditional on what the
+administrator saw (a version), recorded with who and when on the unit's history, and the same request again changes
+nothing (docs/administration.md). The unit's history also lists the changes of its phrase templates
+(services/templates.py).
 
 A staff member whose role at the unit is taken away loses it at once: their sessions are ended, and their next login
 gives them the roles they hold now. A role given takes effect at their next login.
@@ -18,6 +20,7 @@ from chalicelib.adapters.dynamo import DynamoDirectory, DynamoSessions, UnitChan
 from chalicelib.domain import policy
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.domain.model import Principal
+from chalicelib.domain.region_settings import RegionSettings
 from chalicelib.domain.unit_settings import UNIT_ROLES, UnitSettings
 from chalicelib.services.ports import Clock, IdGenerator
 
@@ -89,7 +92,8 @@ def write_unit_roles(
 class UnitAdminView:
     record: UnitRecord
     staff: list[dict[str, Any]]
-    changes: list[dict[str, Any]]
+    changes: list[dict[str, Any]]  # settings, roles and the unit's phrase templates, newest first
+    region_self_booking: dict[str, Any]  # the region's open-booking rule: the unit's, unless it has one of its own
 
 
 @dataclass(frozen=True)
@@ -113,7 +117,8 @@ class AdminService:
         require_unit_admin(principal, unit_id)
         record = self._record(principal, unit_id)
         staff = sorted(self._directory.unit_staff(principal.tenant, unit_id), key=lambda s: str(s["name"]))
-        return UnitAdminView(record, staff, self._directory.unit_changes(principal.tenant, unit_id))
+        region = RegionSettings.of_region(self._directory.region(principal.tenant)).self_booking.model_dump()
+        return UnitAdminView(record, staff, self._directory.unit_changes(principal.tenant, unit_id), region)
 
     def update_unit(self, principal: Principal, unit_id: str, settings: UnitSettings, *, version: int) -> UnitRecord:
         """The unit's new settings, if it is still as the administrator saw it (``version``); the same settings

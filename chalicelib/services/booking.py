@@ -156,14 +156,17 @@ class BookingService:
 
     # --- citizen ---
 
-    def rule(self, tenant: str) -> SelfBookingRule:
-        return SelfBookingRule.of_region(self._directory.region(tenant))
+    def rule(self, tenant: str, unit_id: str) -> SelfBookingRule:
+        """The open-booking rule at the unit: its own when its settings hold one, else the region's (a get each)."""
+        unit = self._directory.unit(tenant, unit_id) or {}
+        region = {} if unit.get("self_booking") is not None else self._directory.region(tenant)
+        return SelfBookingRule.of_unit(unit, region)
 
     def free_slots(self, principal: Principal, case_id: str, form: str | None) -> tuple[Case, list[Slot]]:
         """The case and the free times of its profession at its unit, before its deadline (one Query); Conflict
         when the citizen may not book themselves."""
         case = self._own_case(principal, case_id)
-        require_open_booking(case, self.rule(case.tenant))
+        require_open_booking(case, self.rule(case.tenant, case.unit_id))
         return case, self._free_for(case, self._form(case, form))
 
     def slots_to_offer(self, case: Case, form: str) -> list[Slot]:
@@ -193,7 +196,7 @@ class BookingService:
         offered times are still free, so the page asks for times only when there are some to show."""
         case, offered = self.offered_slots(principal, case_id)
         try:
-            require_open_booking(case, self.rule(case.tenant))
+            require_open_booking(case, self.rule(case.tenant, case.unit_id))
             can_self_book = True
         except Conflict:
             can_self_book = False
@@ -254,7 +257,7 @@ class BookingService:
         if current.slot.slot_id == slot_id:
             return current
         now = self._clock()
-        current.require_citizen_may_change(now, self.rule(case.tenant).cancel_limit)
+        current.require_citizen_may_change(now, self.rule(case.tenant, case.unit_id).cancel_limit)
         try:
             slot = self._bookable(case, slot_id)
             moved = current.moved_to(slot, now)
@@ -280,7 +283,7 @@ class BookingService:
         if current.state is BookingState.CANCELLED:
             return current
         now = self._clock()
-        cancelled = current.cancel_by_citizen(principal.subject, now, self.rule(case.tenant).cancel_limit)
+        cancelled = current.cancel_by_citizen(principal.subject, now, self.rule(case.tenant, case.unit_id).cancel_limit)
         try:
             return self._bookings.end(cancelled, now=now, release=True)
         except Conflict as lost:
@@ -297,7 +300,7 @@ class BookingService:
         unit = self._directory.unit(case.tenant, case.unit_id) or {}
         unit_name = str(unit.get("name") or case.unit_id)
         slot = booking.slot
-        hours = self.rule(case.tenant).cancel_limit_hours
+        hours = self.rule(case.tenant, case.unit_id).cancel_limit_hours
         calendar = Calendar()
         calendar.add("prodid", "-//Nära//Bokning//SV")
         calendar.add("version", "2.0")
@@ -700,7 +703,7 @@ class BookingService:
         """The slot, if this case may take it: an offered time, or an open-booking time within the rules."""
         offered = slot_id in self.offered_slot_ids(case)
         if not offered:
-            require_open_booking(case, self.rule(case.tenant))
+            require_open_booking(case, self.rule(case.tenant, case.unit_id))
         found = self._bookings.slot(case.tenant, slot_id)
         if found is None:
             raise NotFound("The time could not be found.", message_sv="Tiden finns inte.")

@@ -4,6 +4,11 @@ Templates are not patient data, so reading them is not written to the access log
 reached only by staff who work at the unit, a personal template only by its owner (``templates.may_manage``);
 anything else is answered as not found. Every change is idempotent: a create carries the client's template id,
 an edit or delete the version it was made on — a retry finds the change made and is answered as done.
+
+Every create, edit and delete of a unit's template is recorded on the unit's change history (who, when, the
+template's title, and for an edit which parts changed), written in the same transaction as the change, and shown
+where the unit's administrators see its other changes. A retry that finds its change made records nothing again.
+Personal templates get no history: they are their owner's own, not the unit's.
 """
 
 from __future__ import annotations
@@ -12,15 +17,16 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.adapters.dynamo import DynamoDirectory
+from chalicelib.adapters.dynamo import DynamoDirectory, UnitChange
 from chalicelib.adapters.templates import DynamoTemplates, Stored
 from chalicelib.domain import templates
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.domain.model import Principal
 from chalicelib.domain.templates import PERSONAL, UNIT, PhraseTemplate
-from chalicelib.services.ports import Clock
+from chalicelib.services.ports import Clock, IdGenerator
 
 QUERY_MAX = 200
+CREATED, EDITED, DELETED = "template_created", "template_edited", "template_deleted"  # on the unit's history
 
 
 @dataclass(frozen=True)
@@ -54,10 +60,11 @@ def _require_live(stored: Stored | None) -> PhraseTemplate:
 
 
 class TemplateService:
-    def __init__(self, store: DynamoTemplates, directory: DynamoDirectory, *, clock: Clock) -> None:
+    def __init__(self, store: DynamoTemplates, directory: DynamoDirectory, *, clock: Clock, ids: IdGenerator) -> None:
         self._store = store
         self._directory = directory
         self._clock = clock
+        self._ids = ids
 
     def catalogue(self, principal: Principal, unit_id: str, query: str | None = None) -> Catalogue:
         """The unit's templates and the caller's personal ones (one Query each), those matching ``query`` when
@@ -133,7 +140,7 @@ class TemplateService:
             raise NotFound("There is no such unit among yours.", message_sv="Du arbetar inte på den enheten.")
         existing = self._locate(principal, template_id)
         if existing is None:
-            created = self._store.create(wanted)
+            created = self._store.create(wanted, change=self._change(principal, CREATED, wanted))
             if created is not None:
                 return created, True
             existing = self._store.find(principal.tenant, scope, owner, template_id)
@@ -165,7 +172,9 @@ class TemplateService:
         if current.version != version:
             raise _changed(current)
         try:
-            return self._store.replace(dataclasses.replace(edited, version=version))
+            return self._store.replace(
+                dataclasses.replace(edited, version=version), change=self._change(principal, EDITED, edited, current)
+            )
         except Conflict:
             again = _require_live(self._locate(principal, template_id))
             if again.same_content(edited):
@@ -181,12 +190,32 @@ class TemplateService:
         if current.version != version:
             raise _changed(current)
         try:
-            self._store.delete(current, now=self._clock())
+            self._store.delete(current, now=self._clock(), change=self._change(principal, DELETED, current))
         except Conflict:
             again = self._locate(principal, template_id)
             if again is not None and again.deleted and again.deleted_version == version:
                 return
             raise _changed(_require_live(again)) from None
+
+    def _change(
+        self, principal: Principal, what: str, template: PhraseTemplate, before: PhraseTemplate | None = None
+    ) -> UnitChange | None:
+        """The entry on the unit's history for a change of one of its templates (None for a personal one): who,
+        when, which template by its title, and for an edit which parts changed (and the old title, if it did)."""
+        if template.scope != UNIT:
+            return None
+        changed = templates.changed_parts(before, template) if before is not None else ()
+        return UnitChange(
+            self._ids(),
+            principal.subject,
+            principal.display_name,
+            self._clock(),
+            what,
+            changed,
+            template_id=template.template_id,
+            template_title=template.title,
+            template_was=before.title if before is not None and before.title != template.title else None,
+        )
 
     def _locate(self, principal: Principal, template_id: str) -> Stored | None:
         """The template with this id among those the principal may manage: their own, then their units' (a get

@@ -1,15 +1,17 @@
 // Enhetsadministration (#/enhet/<unit>): the unit's administrators keep its settings (name, address, phone and phone
-// hours, opening hours per channel, professions offered, minutes per case) and who works there as what, without a
-// developer. GET/PUT /staff/units/{unit}/settings (PUT at the version shown: 409 names who changed it meanwhile) and
-// PUT /staff/units/{unit}/staff/{hsa_id} (exactly these roles; none: no longer works here). Every change is listed
-// with who and when (docs/administration.md).
+// hours, opening hours per channel, professions offered, minutes per case, and self-booking: the region's rule or
+// one of the unit's own) and who works there as what, without a developer. GET/PUT /staff/units/{unit}/settings
+// (PUT at the version shown: 409 names who changed it meanwhile) and PUT /staff/units/{unit}/staff/{hsa_id} (exactly
+// these roles; none: no longer works here). Every change is listed with who and when — the settings, the roles and
+// the unit's phrase templates (docs/administration.md).
 
 import { codeLabel, errorMessage, h, timeEl, uniqueId } from "/shared/dom.js";
-import { errorSummary, field } from "/shared/forms.js";
+import { choiceGroup, errorSummary, field } from "/shared/forms.js";
 import { addStrings } from "/shared/i18n.js";
 import { PROFESSIONS, codeChoice, lastChanged, loggedOut, openingHours, phoneHours, text } from "./adminforms.js";
 
 const ROLES = [...PROFESSIONS, "admin", "coordinator"];
+const PRIORITIES = ["P1", "P2", "P3", "P4", "P5"];
 
 addStrings({
   sv: {
@@ -60,6 +62,26 @@ addStrings({
     "unitAdmin.field.name": "namnet", "unitAdmin.field.address": "adressen", "unitAdmin.field.phone": "telefonnumret",
     "unitAdmin.field.phone_hours": "telefontiderna", "unitAdmin.field.opening_hours": "öppettiderna",
     "unitAdmin.field.professions": "yrkesrollerna", "unitAdmin.field.minutes_per_case": "minuter per ärende",
+    "unitAdmin.field.self_booking": "egen bokning",
+    "unitAdmin.booking": "Egen bokning (webbtidbok)",
+    "unitAdmin.bookingLead": "Vilka yrkesroller och prioriteter invånaren själv får boka tid för efter bedömningen. "
+      + "Enheten följer regionens regel om den inte har en egen.",
+    "unitAdmin.bookingChoice": "Regel för enheten",
+    "unitAdmin.booking.region": "Som regionen",
+    "unitAdmin.booking.unit": "Egen regel för enheten",
+    "unitAdmin.regionRule": "Regionens regel:",
+    "unitAdmin.nothingBookable": "ingen egen bokning",
+    "unitAdmin.cancelHours": (v) => `avbokning senast ${v.n} timmar innan`,
+    "unitAdmin.bookProfessions": "Yrkesroller som går att boka själv",
+    "unitAdmin.bookPriorities": "Prioriteter som går att boka själv",
+    "unitAdmin.cancelLimit": "Timmar före besöket som invånaren kan avboka eller ändra",
+    "unitAdmin.err.hours": "Ange ett helt antal timmar mellan 0 och 168.",
+    "unitAdmin.templateCreated": (v) => `skapade frasmallen ”${v.title}”`,
+    "unitAdmin.templateEdited": (v) => `ändrade frasmallen ”${v.title}”`,
+    "unitAdmin.templateDeleted": (v) => `tog bort frasmallen ”${v.title}”`,
+    "unitAdmin.part.title": "rubriken", "unitAdmin.part.text": "texten", "unitAdmin.part.language": "språket",
+    "unitAdmin.part.tags": "taggarna",
+    "unitAdmin.part.titleWas": (v) => `rubriken (var ”${v.was}”)`,
     "profession.coordinator": "Samordnare",
     "profession.occupational_therapist": "Arbetsterapeut",
     "profession.counsellor": "Kurator",
@@ -115,7 +137,26 @@ addStrings({
     "unitAdmin.field.name": "the name", "unitAdmin.field.address": "the address",
     "unitAdmin.field.phone": "the phone number", "unitAdmin.field.phone_hours": "the phone hours",
     "unitAdmin.field.opening_hours": "the opening hours", "unitAdmin.field.professions": "the professions",
-    "unitAdmin.field.minutes_per_case": "minutes per case",
+    "unitAdmin.field.minutes_per_case": "minutes per case", "unitAdmin.field.self_booking": "self-booking",
+    "unitAdmin.booking": "Self-booking (web booking)",
+    "unitAdmin.bookingLead": "Which professions and priorities citizens may book a time for themselves after the "
+      + "assessment. The unit follows the region's rule unless it has one of its own.",
+    "unitAdmin.bookingChoice": "Rule for the unit",
+    "unitAdmin.booking.region": "As the region",
+    "unitAdmin.booking.unit": "The unit's own rule",
+    "unitAdmin.regionRule": "The region's rule:",
+    "unitAdmin.nothingBookable": "no self-booking",
+    "unitAdmin.cancelHours": (v) => `cancel at the latest ${v.n} hours before`,
+    "unitAdmin.bookProfessions": "Professions citizens may book themselves",
+    "unitAdmin.bookPriorities": "Priorities citizens may book themselves",
+    "unitAdmin.cancelLimit": "Hours before the visit until which the citizen may cancel or change it",
+    "unitAdmin.err.hours": "Enter a whole number of hours between 0 and 168.",
+    "unitAdmin.templateCreated": (v) => `created the phrase template “${v.title}”`,
+    "unitAdmin.templateEdited": (v) => `changed the phrase template “${v.title}”`,
+    "unitAdmin.templateDeleted": (v) => `deleted the phrase template “${v.title}”`,
+    "unitAdmin.part.title": "the title", "unitAdmin.part.text": "the text", "unitAdmin.part.language": "the language",
+    "unitAdmin.part.tags": "the tags",
+    "unitAdmin.part.titleWas": (v) => `the title (was “${v.was}”)`,
     "profession.coordinator": "Coordinator",
     "profession.occupational_therapist": "Occupational therapist",
     "profession.counsellor": "Counsellor",
@@ -161,14 +202,17 @@ export async function unitAdminView(ctx, unitId) {
         value: view.minutes_per_case ?? "" }) });
     const professions = codeChoice("professions", PROFESSIONS, view.professions || [], "unitAdmin.professions");
     const hours = openingHours(view.opening_hours);
+    const booking = selfBooking();
     const titleId = uniqueId("unit-settings");
     const form = h("form", { class: "card unit-settings", novalidate: true, "aria-labelledby": titleId },
       h("h2", { id: titleId, t: "unitAdmin.settings" }),
       lastChanged(view),
       errors, name.el, address.el, phone.el, phoneTimes.sv.el, phoneTimes.en.el, minutes.el, professions.el,
       h("h3", { t: "unitAdmin.hours" }), h("p", { class: "hint", t: "unitAdmin.hoursLead" }), hours.el,
+      booking.el,
       h("button", { type: "submit", class: "button", t: "unitAdmin.save" }), status);
-    const all = [name, address, phone, phoneTimes.sv, phoneTimes.en, minutes, professions, ...hours.fields];
+    const all = [name, address, phone, phoneTimes.sv, phoneTimes.en, minutes, professions, ...hours.fields,
+      ...booking.fields];
 
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
@@ -184,6 +228,7 @@ export async function unitAdminView(ctx, unitId) {
       if (perCase && !(Number(perCase) > 0 && Number(perCase) <= 240)) {
         problems.push({ field: minutes, key: "unitAdmin.err.minutes" });
       }
+      const ownRule = booking.read(problems);
       for (const p of problems) p.field.showError({ key: p.key });
       errorSummary(errors, "unitAdmin.errorsTitle", problems);
       if (problems.length) return;
@@ -192,6 +237,7 @@ export async function unitAdminView(ctx, unitId) {
         phone: phone.control.value.trim(), opening_hours: opening, professions: professions.value(),
         ...(phoneHoursSaid ? { phone_hours: phoneHoursSaid } : {}),
         ...(perCase ? { minutes_per_case: Number(perCase) } : {}),
+        ...(ownRule ? { self_booking: ownRule } : {}), // none: the region's rule applies
       };
       try {
         const before = view.version;
@@ -211,6 +257,49 @@ export async function unitAdminView(ctx, unitId) {
       }
     });
     return form;
+  }
+
+  // --- self-booking: the region's rule, or the unit's own ---
+  function selfBooking() {
+    const region = view.region_self_booking;
+    const own = view.self_booking;
+    const start = own || region;
+    const mode = choiceGroup({ name: "self_booking_mode", type: "radio", codes: ["region", "unit"],
+      chosen: own ? "unit" : "region", legendKey: "unitAdmin.bookingChoice", className: "field radio-group",
+      labelFor: (code) => ({ t: `unitAdmin.booking.${code}` }) });
+    const professionsBox = codeChoice("self_booking.professions", PROFESSIONS, start.professions,
+      "unitAdmin.bookProfessions");
+    const prioritiesBox = codeChoice("self_booking.priorities", PRIORITIES, start.priorities,
+      "unitAdmin.bookPriorities", "priority");
+    const cancel = field({ name: "self_booking.cancel_limit_hours", labelKey: "unitAdmin.cancelLimit",
+      control: h("input", { type: "number", min: "0", max: "168", step: "1", inputmode: "numeric",
+        value: String(start.cancel_limit_hours) }) });
+    const ownArea = h("div", { class: "unit-booking-rule" }, professionsBox.el, prioritiesBox.el, cancel.el);
+    const show = () => { ownArea.hidden = mode.value() !== "unit"; };
+    for (const b of mode.boxes) b.box.addEventListener("change", show);
+    show();
+    const list = (codes, prefix) => codes.map((code, i) => [i ? ", " : "", codeLabel(prefix, code)]);
+    const regionSays = region.professions.length && region.priorities.length
+      ? [list(region.professions, "profession"), "; ", list(region.priorities, "priority"), "; ",
+        h("span", { t: "unitAdmin.cancelHours", vars: { n: region.cancel_limit_hours } })]
+      : h("span", { t: "unitAdmin.nothingBookable" });
+    const id = uniqueId("unit-booking");
+    const el = h("fieldset", { class: "unit-booking", "aria-labelledby": id },
+      h("legend", { id, t: "unitAdmin.booking" }), h("p", { class: "hint", t: "unitAdmin.bookingLead" }),
+      h("p", { class: "hint region-rule" }, h("span", { t: "unitAdmin.regionRule" }), " ", regionSays, "."),
+      mode.el, ownArea);
+    return {
+      el,
+      fields: [professionsBox, prioritiesBox, cancel],
+      /** The unit's own rule as the API takes it, or null when the region's applies. */
+      read(problems) {
+        if (mode.value() !== "unit") return null;
+        const value = cancel.control.value.trim();
+        const limit = /^\d+$/.test(value) && Number(value) <= 168 ? Number(value) : null;
+        if (limit === null) problems.push({ field: cancel, key: "unitAdmin.err.hours" });
+        return { professions: professionsBox.value(), priorities: prioritiesBox.value(), cancel_limit_hours: limit };
+      },
+    };
   }
 
   // --- staff and roles ---
@@ -280,9 +369,18 @@ export async function unitAdminView(ctx, unitId) {
   // --- the history ---
   function renderChanges() {
     const list = (codes, label) => codes.map((code, i) => [i ? ", " : "", label(code)]);
+    const templateLine = (c) => {
+      const title = c.template_title || c.template_id;
+      if (c.what === "template_created") return h("span", { t: "unitAdmin.templateCreated", vars: { title } });
+      if (c.what === "template_deleted") return h("span", { t: "unitAdmin.templateDeleted", vars: { title } });
+      return [h("span", { t: "unitAdmin.templateEdited", vars: { title } }), ": ",
+        list(c.fields, (f) => (f === "title" && c.template_was
+          ? h("span", { t: "unitAdmin.part.titleWas", vars: { was: c.template_was } })
+          : h("span", { t: `unitAdmin.part.${f}` })))];
+    };
     const items = view.changes.map((c) => {
       const staff = c.staff_name || c.staff;
-      const line = c.what === "settings"
+      const line = c.what.startsWith("template_") ? templateLine(c) : c.what === "settings"
         ? [h("span", { t: "unitAdmin.changedSettings" }), " ",
           list(c.fields, (f) => h("span", { t: `unitAdmin.field.${f}` }))]
         : c.roles?.length

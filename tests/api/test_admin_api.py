@@ -153,3 +153,40 @@ def test_roles_must_be_known_the_id_an_hsa_id_and_an_admin_cannot_remove_themsel
     self_removal = api.call("PUT", f"/staff/units/{UNIT}/staff/{ADMIN.subject}", who=admin, body={"roles": ["nurse"]})
     assert self_removal[0] == 409 and "egen administratörsroll" in self_removal[1]["error"]["message_sv"]
     assert _settings(api)["changes"] == []
+
+
+def test_the_admin_gives_the_unit_its_own_self_booking_rule_and_clears_it_again(api: Api) -> None:
+    _setup(api)
+    tenant = api.container.settings.tenant
+    region_rule = {"professions": ["doctor"], "priorities": ["P3", "P4"], "cancel_limit_hours": 24}
+    api.container.directory.put_region(tenant, {"self_booking": region_rule})
+    view = _settings(api)
+    assert view["self_booking"] is None and view["region_self_booking"] == region_rule  # the region's applies
+
+    own = {"professions": ["nurse", "doctor"], "priorities": ["P5", "P4"], "cancel_limit_hours": 4}
+    status, saved = _put(api, _editable(view, self_booking=own))
+    assert status == 200, saved
+    assert saved["self_booking"] == {
+        "professions": ["nurse", "doctor"],
+        "priorities": ["P4", "P5"],
+        "cancel_limit_hours": 4,
+    }
+    assert api.container.directory.unit(tenant, UNIT)["self_booking"] == saved["self_booking"]
+    assert api.container.booking.rule(tenant, UNIT).cancel_limit_hours == 4
+    # a wrong rule: 422 naming the field, nothing changes
+    for wrong, field in (
+        ({**own, "priorities": ["P9"]}, "self_booking.priorities"),
+        ({**own, "cancel_limit_hours": 500}, "self_booking.cancel_limit_hours"),
+        ({**own, "colour": "red"}, "self_booking.colour"),
+    ):
+        status, refused = _put(api, _editable(saved, self_booking=wrong))
+        assert status == 422 and refused["error"]["field"].startswith(field), refused
+    # cleared (sent without it): the region's rule applies again
+    status, cleared = _put(api, _editable(saved))
+    assert status == 200 and cleared["self_booking"] is None
+    assert "self_booking" not in api.container.directory.unit(tenant, UNIT)
+    assert api.container.booking.rule(tenant, UNIT).cancel_limit_hours == 24
+    assert [(c["what"], c["fields"]) for c in cleared["changes"]] == [
+        ("settings", ["self_booking"]),
+        ("settings", ["self_booking"]),
+    ]

@@ -133,6 +133,58 @@ def test_no_self_booking_when_the_region_does_not_allow_it_for_the_case(ready: A
     assert status == 409 and "besök" in body["error"]["message_sv"]
 
 
+UNIT_ADMIN = staff("SE-ADM-1", (UNIT_A, "admin"), name="Johan Ek")
+
+
+def unit_rule(api: Api, rule: dict[str, Any] | None) -> None:
+    """The unit's own self-booking rule (None: the region's applies), set by its administrator."""
+    path = f"/staff/units/{UNIT_A}/settings"
+    status, view = api.call("GET", path, who=UNIT_ADMIN)
+    assert status == 200, view
+    body = {
+        "version": view["version"],
+        "name": view["name"],
+        "address": "Storgatan 1, Huskvarna",
+        "phone": "036-10 10 01",
+        "opening_hours": {},
+        "professions": view["professions"],
+        **({"self_booking": rule} if rule is not None else {}),
+    }
+    status, saved = api.call("PUT", path, who=UNIT_ADMIN, body=body)
+    assert status == 200 and saved["self_booking"] == rule, saved
+
+
+def test_a_unit_with_self_booking_off_refuses_open_booking_where_the_region_allows_it(ready: Api) -> None:
+    free = slots(ready, "case-knee")  # the region allows a doctor's P4 case
+    unit_rule(ready, {"professions": [], "priorities": [], "cancel_limit_hours": 24})
+    status, body = ready.call("GET", "/citizen/cases/case-knee/slots", who=PATIENT)
+    assert status == 409 and "Mottagningen kontaktar dig" in body["error"]["message_sv"]
+    assert book(ready, "case-knee", free[0]["slot_id"], "off-key-00001")[0] == 409
+    status, shown = ready.call("GET", "/citizen/cases/case-knee/booking", who=PATIENT)
+    assert status == 200 and shown["can_self_book"] is False
+    # the unit's rule cleared: the region's applies again
+    unit_rule(ready, None)
+    assert book(ready, "case-knee", free[0]["slot_id"], "off-key-00002")[0] == 201
+
+
+def test_a_unit_allows_open_booking_the_region_does_not_with_its_own_cancellation_limit(ready: Api) -> None:
+    visit_case(ready.container, PATIENT, "case-p2", priority="P2")
+    assert ready.call("GET", "/citizen/cases/case-p2/slots", who=PATIENT)[0] == 409  # the region: P3 and P4 only
+    unit_rule(ready, {"professions": ["doctor"], "priorities": ["P2"], "cancel_limit_hours": 2})
+    status, body = ready.call("GET", "/citizen/cases/case-p2/slots", who=PATIENT)
+    assert status == 200 and body["slots"] and body["cancel_limit_hours"] == 2
+    status, booking = book(ready, "case-p2", body["slots"][-1]["slot_id"], "p2-key-00002")
+    assert status == 201
+    start, until = (
+        datetime.fromisoformat(booking["slot"]["start"]),
+        datetime.fromisoformat(booking["can_change_until"]),
+    )
+    assert start - until == timedelta(hours=2)
+    # the unit's rule replaces the region's as a whole: its P4 case is not self-bookable here now
+    status, body = ready.call("GET", "/citizen/cases/case-knee/slots", who=PATIENT)
+    assert status == 409 and "Mottagningen kontaktar dig" in body["error"]["message_sv"]
+
+
 def test_another_citizen_can_neither_see_nor_take_nor_cancel_the_booking(ready: Api) -> None:
     slot_id = slots(ready, "case-knee")[0]["slot_id"]
     assert book(ready, "case-knee", slot_id, "book-key-0004")[0] == 201

@@ -221,3 +221,77 @@ def test_search_matches_title_text_and_tags_without_case_or_accents(api: Api) ->
     assert _titles(api, q="telefon") == ["Ring oss"]
     assert _titles(api, q="tandvärk") == []
     assert _titles(api) == ["Avslut", "Egenvård förkylning", "Ring oss"]
+
+
+ADMIN_A = staff("SE-A1", (UNIT_A, "admin"), name="Johan Ek")
+
+
+def _history(api: Api) -> list[dict[str, Any]]:
+    """The unit's change history as its administrator sees it (unit administration), newest first."""
+    status, body = api.call("GET", f"/staff/units/{UNIT_A}/settings", who=ADMIN_A)
+    assert status == 200, body
+    return list(body["changes"])
+
+
+def _row(change: dict[str, Any]) -> tuple[Any, ...]:
+    return (change["what"], change["by_name"], change["template_title"], change["fields"], change["template_was"])
+
+
+def test_every_change_of_a_units_template_is_on_the_units_history_with_who_when_and_what(api: Api) -> None:
+    body = _new("unit", title="Ring oss", text="Ring {telefon}.", tags=["telefon"])
+    status, made = api.call("POST", "/staff/templates", who=NURSE_A, body=body)
+    assert status == 201
+    assert api.call("POST", "/staff/templates", who=NURSE_A, body=body)[0] == 200  # a retry: recorded once
+    path = f"/staff/templates/{made['template_id']}"
+    edit = {"version": 1, "title": "Ring oss gärna", "text": "Ring {telefon} {telefontid}.", "tags": ["telefon"]}
+    status, edited = api.call("PUT", path, who=NURSE_A2, body=edit)
+    assert status == 200 and edited["version"] == 2
+    assert api.call("PUT", path, who=NURSE_A2, body=edit)[0] == 200  # a retry finds it made: nothing more
+    assert api.call("PUT", path, who=NURSE_A, body={**edit, "text": "Ring!"})[0] == 409  # old version: no change
+    tags_only = {**edit, "version": 2, "tags": ["telefon", "tid"]}
+    assert api.call("PUT", path, who=NURSE_A, body=tags_only)[0] == 200
+    assert api.call("DELETE", f"{path}?version=3", who=NURSE_A2)[0] == 204
+    assert api.call("DELETE", f"{path}?version=3", who=NURSE_A2)[0] == 204  # the retry
+
+    history = _history(api)
+    assert [_row(c) for c in history] == [
+        ("template_deleted", "Lena Holm", "Ring oss gärna", [], None),
+        ("template_edited", "Anna Lind", "Ring oss gärna", ["tags"], None),
+        ("template_edited", "Lena Holm", "Ring oss gärna", ["title", "text"], "Ring oss"),
+        ("template_created", "Anna Lind", "Ring oss", [], None),
+    ]
+    assert {c["template_id"] for c in history} == {made["template_id"]}
+    assert [c["by"] for c in history] == ["SE-S4", "SE-S1", "SE-S4", "SE-S1"]
+    assert history[0]["at"] > history[-1]["at"]
+
+
+def test_personal_templates_and_another_units_templates_are_not_on_the_units_history(api: Api) -> None:
+    mine = _create(api, NURSE_A, title="Min egen")
+    edit = {"version": 1, "title": "Min egen", "text": "Ny text", "language": "sv"}
+    assert api.call("PUT", f"/staff/templates/{mine['template_id']}", who=NURSE_A, body=edit)[0] == 200
+    assert api.call("DELETE", f"/staff/templates/{mine['template_id']}?version=2", who=NURSE_A)[0] == 204
+    _create(api, NURSE_B, scope="unit", unit_id=UNIT_B, title="B:s mall")
+    assert _history(api) == []
+
+
+def test_a_template_change_and_its_history_entry_are_written_together_or_not_at_all(api: Api) -> None:
+    from datetime import UTC, datetime
+
+    from chalicelib.adapters.dynamo import UnitChange
+    from chalicelib.domain.templates import UNIT, PhraseTemplate
+
+    store = api.container.templates._store
+    now = datetime.now(UTC)
+
+    def template(template_id: str) -> PhraseTemplate:
+        return PhraseTemplate.new(
+            template_id=template_id, tenant=TENANT, scope=UNIT, owner=UNIT_A, title=template_id, text="Hej!",
+            language="sv", tags=[], by=NURSE_A, now=now,
+        )  # fmt: skip
+
+    change = UnitChange("change-1", NURSE_A.subject, "Anna Lind", now, "template_created", template_title="first-01")
+    assert store.create(template("first-01"), change=change) is not None
+    # the history entry cannot be written (its key is taken): the template is not written either
+    assert store.create(template("second-01"), change=change) is None
+    assert store.find(TENANT, UNIT, UNIT_A, "second-01") is None
+    assert [c["template_title"] for c in _history(api)] == ["first-01"]

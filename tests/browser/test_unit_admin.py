@@ -1,10 +1,13 @@
 """Enhetsadministration in Chromium: Huskvarna's administrator changes the unit's phone hours and opening hours
 without a developer (a wrong time is refused in Swedish, linked to its field), gives a new colleague a role, and sees
-each change listed with his name. Citizens see the new hours at once. axe-core: 0 violations, Swedish and English."""
+each change listed with his name. Citizens see the new hours at once. The unit's phrase templates' changes are on
+the same list, and the administrator gives the unit its own self-booking rule and goes back to the region's.
+axe-core: 0 violations, Swedish and English."""
 
 from __future__ import annotations
 
 import random
+import uuid
 from typing import Any
 
 import httpx
@@ -65,4 +68,66 @@ def test_the_admin_changes_opening_hours_and_gives_a_new_colleague_a_role(open_p
     expect(row).to_contain_text("Sjuksköterska")
     expect(page.locator(".unit-changes li").first).to_contain_text("Johan Ek gav Nora Ny rollerna: Sjuksköterska.")
     check_both_languages(page, "the unit administration after a role change")
+    problems.assert_none()
+
+
+def test_template_changes_are_on_the_units_history_and_the_admin_sets_and_clears_self_booking(
+    open_page: Any, stack: Any
+) -> None:
+    token = stack.login("staff", JOHAN[1])
+    api = httpx.Client(base_url=f"{stack.origin}/api", headers={"Authorization": f"Bearer {token}"}, timeout=15)
+    settings = f"/staff/units/{HUSKVARNA_ID}/settings"
+    title = f"Välkommen {uuid.uuid4().hex[:6]}"
+    template_id = uuid.uuid4().hex
+    made = {"template_id": template_id, "scope": "unit", "unit_id": HUSKVARNA_ID, "title": title, "text": "Hej!"}
+    api.post("/staff/templates", json=made).raise_for_status()
+    edit = {"version": 1, "title": f"{title} igen", "text": "Hej {förnamn}!"}
+    api.put(f"/staff/templates/{template_id}", json=edit).raise_for_status()
+
+    page, problems = open_page(f"/staff/#/enhet/{HUSKVARNA_ID}", session=JOHAN)
+    changes = page.locator(".unit-changes li")
+    edited = f"Johan Ek ändrade frasmallen ”{title} igen”: rubriken (var ”{title}”), texten."
+    expect(changes.first).to_contain_text(edited)
+    expect(changes.nth(1)).to_contain_text(f"Johan Ek skapade frasmallen ”{title}”.")
+    page.get_by_role("button", name="English").click()
+    expect(changes.nth(1)).to_contain_text(f"Johan Ek created the phrase template “{title}”.")
+    page.get_by_role("button", name="Svenska").click()
+
+    try:
+        form = page.get_by_role("form", name="Enhetens uppgifter")
+        booking = form.get_by_role("group", name="Egen bokning (webbtidbok)")
+        expect(booking).to_contain_text("Regionens regel:")
+        own = booking.get_by_role("group", name="Prioriteter som går att boka själv")
+        expect(own).to_be_hidden()  # the region's rule applies
+        booking.get_by_label("Egen regel för enheten").check()
+        expect(own).to_be_visible()
+        for priority in ("P3 Närmaste dygnet", "P4 Vardag närmaste tiden"):
+            own.get_by_label(priority).uncheck()
+        cancel = booking.get_by_label("Timmar före besöket som invånaren kan avboka eller ändra")
+        cancel.fill("200")  # more than a week
+        form.get_by_role("button", name="Spara ändringarna").click()
+        expect(form.get_by_role("alert")).to_contain_text("Ange ett helt antal timmar mellan 0 och 168.")
+        cancel.fill("4")
+        form.get_by_role("button", name="Spara ändringarna").click()
+        form = page.get_by_role("form", name="Enhetens uppgifter")
+        expect(form.get_by_role("status")).to_have_text("Ändringarna är sparade.")
+        expect(changes.first).to_contain_text("Johan Ek ändrade egen bokning.")
+        rule = api.get(settings).raise_for_status().json()["self_booking"]
+        assert rule is not None and (rule["priorities"], rule["cancel_limit_hours"]) == (["P5"], 4)
+        booking = form.get_by_role("group", name="Egen bokning (webbtidbok)")
+        expect(booking.get_by_label("Egen regel för enheten")).to_be_checked()
+        check_both_languages(page, "the unit administration with the unit's own self-booking rule")
+
+        booking.get_by_label("Som regionen").check()
+        form.get_by_role("button", name="Spara ändringarna").click()
+        expect(page.get_by_role("form", name="Enhetens uppgifter").get_by_role("status")).to_have_text(
+            "Ändringarna är sparade."
+        )
+        assert api.get(settings).raise_for_status().json()["self_booking"] is None
+    finally:  # other tests book at Huskvarna by the region's rule
+        view = api.get(settings).raise_for_status().json()
+        if view["self_booking"] is not None:
+            keep = ("name", "address", "phone", "phone_hours", "opening_hours", "professions", "minutes_per_case")
+            body = {k: view[k] for k in keep if view.get(k) is not None}
+            api.put(settings, json={**body, "version": view["version"]}).raise_for_status()
     problems.assert_none()

@@ -80,6 +80,28 @@ def test_a_wrong_file_names_every_wrong_field() -> None:
     assert "not a setting of a region's configuration" in said
 
 
+def test_a_unit_may_have_its_own_self_booking_rule_and_a_wrong_one_names_its_field() -> None:
+    raw = copy.deepcopy(_raw())
+    raw["units"][1]["self_booking"] = {"professions": ["nurse"], "priorities": ["P5", "P4"], "cancel_limit_hours": 4}
+    raw["units"][2]["self_booking"] = {}  # no self-booking at this unit, whatever the region allows
+    config = parse(raw, "region.yaml")
+    first, second, third = (config.unit_details(u) for u in config.units)
+    assert "self_booking" not in first  # the region's rule applies
+    assert second["self_booking"] == {"professions": ["nurse"], "priorities": ["P4", "P5"], "cancel_limit_hours": 4}
+    assert third["self_booking"] == {"professions": [], "priorities": [], "cancel_limit_hours": 24}
+
+    raw["units"][1]["self_booking"] = {"professions": ["wizard"], "priorities": ["P9"], "cancel_limit_hours": -1}
+    raw["units"][2]["self_booking"] = {"cancel_hours": 4}
+    problems = _problems(raw)
+    assert [p.split(":")[0] for p in problems] == [
+        "units[1].self_booking.professions[0]",
+        "units[1].self_booking.priorities[0]",
+        "units[1].self_booking.cancel_limit_hours",
+        "units[2].self_booking.cancel_hours",
+    ], problems
+    assert "not a setting of a region's configuration" in problems[-1]
+
+
 def test_references_between_sections_must_name_the_regions_own_units() -> None:
     raw = copy.deepcopy(_raw())
     raw["staff"][0]["roles"][0]["unit_id"] = "SE2321000081-VC99"

@@ -163,6 +163,23 @@ def test_the_region_setting_becomes_the_rule_and_unknown_values_are_ignored() ->
     assert SelfBookingRule.of_region({}).professions == frozenset()  # nothing self-bookable by default
 
 
+def test_a_units_own_rule_replaces_the_regions_and_without_one_the_regions_applies() -> None:
+    region = {"self_booking": {"professions": ["doctor"], "priorities": ["P3", "P4"], "cancel_limit_hours": 24}}
+    off = {"name": "VC Huskvarna", "self_booking": {"professions": [], "priorities": [], "cancel_limit_hours": 24}}
+    rule = SelfBookingRule.of_unit(off, region)
+    assert rule == SelfBookingRule(cancel_limit_hours=24)
+    with pytest.raises(Conflict):
+        require_open_booking(case(), rule)  # the region allows it; this unit does not
+    own = {"self_booking": {"professions": ["doctor"], "priorities": ["P2"], "cancel_limit_hours": 2}}
+    rule = SelfBookingRule.of_unit(own, {})  # the unit allows what the region (nothing) does not
+    require_open_booking(case(priority="P2"), rule)
+    assert rule.cancel_limit == timedelta(hours=2)
+    with pytest.raises(Conflict):
+        require_open_booking(case(), rule)  # P4: the region's priorities do not add to the unit's
+    for without in ({"name": "VC Huskvarna"}, {"self_booking": None}, None):
+        assert SelfBookingRule.of_unit(without, region) == SelfBookingRule.of_region(region)
+
+
 def test_a_slot_after_the_deadline_or_in_the_past_or_elsewhere_does_not_fit() -> None:
     slots = slots_for(availability(), [], date(2026, 11, 24), 14)
     require_slot_fits(case(), slots[0], NOW)

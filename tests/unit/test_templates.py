@@ -13,6 +13,7 @@ from chalicelib.domain.templates import (
     PERSONAL,
     UNIT,
     PhraseTemplate,
+    changed_parts,
     may_manage,
     profession_names,
     render,
@@ -151,6 +152,21 @@ def test_an_edit_keeps_scope_and_owner_and_notes_who_changed_it() -> None:
     assert unit_template.edit(
         title="Hälsning", text="Hej {förnamn}!", language="sv", tags=["hälsning"], by=lena, now=NOW
     ).same_content(unit_template)
+
+
+def test_an_edit_names_the_parts_it_changed_for_the_units_history() -> None:
+    before = template(tags=["Hälsning", "start"])
+
+    def after(**changes: object) -> PhraseTemplate:
+        content: dict[str, object] = {"title": "Hälsning", "text": "Hej {förnamn}!", "language": "sv"}
+        content["tags"] = ["Hälsning", "start"]
+        content.update(changes)
+        return before.edit(**content, by=ANNA, now=NOW)  # type: ignore[arg-type]
+
+    assert changed_parts(before, after()) == ()
+    assert changed_parts(before, after(title="  Hälsning  ", tags=["hälsning", "Start"])) == ("tags",)
+    assert changed_parts(before, after(text="Hej!", title="Ny")) == ("title", "text")
+    assert changed_parts(before, after(language="en", tags=[])) == ("language", "tags")
 
 
 def test_personal_templates_are_the_owners_and_unit_templates_are_for_the_units_staff() -> None:
