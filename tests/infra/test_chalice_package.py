@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from infrastructure.aws import __main__ as cli
 from infrastructure.definitions import CONSUMERS
@@ -41,12 +42,66 @@ def test_package_has_the_stream_handler_and_a_queue_handler_per_consumer(stacks:
         assert [e["Type"] for e in queue["Events"].values()] == ["SQS"]
 
 
-def test_every_function_role_carries_the_stage_policy_file(stacks: Stacks) -> None:
+def test_each_function_has_a_role_of_its_own_whose_base_is_the_stage_policy_file(stacks: Stacks) -> None:
+    # the file holds what every function needs (its logs, the audit table's Deny); the rest is granted per function
+    # by the merge (tests/infra/test_function_grants.py)
     policy = json.loads((ROOT / ".chalice" / "policy-prod.json").read_text())
-    roles = of_type(stacks.chalice, "AWS::IAM::Role")
-    assert len(roles) == len(of_type(stacks.chalice, "AWS::Serverless::Function"))
-    for role in roles.values():
-        assert [p["PolicyDocument"] for p in role["Properties"]["Policies"]] == [policy]
+    assert {s["Sid"] for s in policy["Statement"]} == {"WriteLogs", "AuditTableIsAppendOnly"}
+    functions = of_type(stacks.chalice, "AWS::Serverless::Function").values()
+    roles = [f["Properties"]["Role"]["Fn::GetAtt"][0] for f in functions]
+    assert len(set(roles)) == len(roles)
+    for role in roles:
+        (document,) = [p["PolicyDocument"] for p in stacks.chalice["Resources"][role]["Properties"]["Policies"]]
+        assert document == policy, role
+
+
+def _access_log_group(stacks: Stacks, destination: dict[str, Any]) -> dict[str, Any]:
+    text = destination["Fn::Sub"]
+    assert text.startswith("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${")
+    assert not text.endswith(":*")  # API Gateway refuses the ":*" that a log group's Fn::GetAtt Arn ends with
+    return dict(stacks.app["Resources"][text.rsplit("${", 1)[1].rstrip("}")])
+
+
+def test_the_websocket_stage_is_throttled_and_logs_each_message_to_a_group_kept_90_days(stacks: Stacks) -> None:
+    (stage,) = of_type(stacks.app, "AWS::ApiGatewayV2::Stage").values()
+    props = stage["Properties"]
+    throttle = props["DefaultRouteSettings"]
+    assert 0 < throttle["ThrottlingRateLimit"] <= throttle["ThrottlingBurstLimit"] <= 1000  # the account has 10,000
+    group = _access_log_group(stacks, props["AccessLogSettings"]["DestinationArn"])
+    assert group["Type"] == "AWS::Logs::LogGroup" and group["Properties"]["RetentionInDays"] == 90
+    logged = json.loads(props["AccessLogSettings"]["Format"])
+    assert {"$context.connectionId", "$context.routeKey", "$context.status"} <= set(logged.values())
+    assert not any("sourceIp" in v or "identity" in v for v in logged.values())  # no client address: personal data
+    assert "ApiGatewayAccount" in stage["DependsOn"]  # the account's CloudWatch role is set before logging starts
+
+
+def test_the_rest_stage_is_throttled_and_logs_each_request_to_a_group_kept_90_days(stacks: Stacks) -> None:
+    (api,) = of_type(stacks.app, "AWS::Serverless::Api").values()
+    props = api["Properties"]
+    (settings,) = props["MethodSettings"]
+    assert (settings["ResourcePath"], settings["HttpMethod"]) == ("/*", "*")
+    assert 0 < settings["ThrottlingRateLimit"] <= settings["ThrottlingBurstLimit"] <= 5000
+    group = _access_log_group(stacks, props["AccessLogSetting"]["DestinationArn"])
+    assert group["Type"] == "AWS::Logs::LogGroup" and group["Properties"]["RetentionInDays"] == 90
+    logged = json.loads(props["AccessLogSetting"]["Format"])
+    assert {"$context.requestId", "$context.resourcePath", "$context.status"} <= set(logged.values())
+    assert not any("sourceIp" in v or "identity" in v for v in logged.values())
+    assert "ApiGatewayAccount" in api["DependsOn"]
+
+
+def test_api_gateway_may_write_the_access_logs_with_a_role_that_outlives_the_stack(stacks: Stacks) -> None:
+    account = stacks.app["Resources"]["ApiGatewayAccount"]
+    assert account["Properties"]["CloudWatchRoleArn"] == {"Fn::GetAtt": ["ApiGatewayLogsRole", "Arn"]}
+    role = stacks.app["Resources"]["ApiGatewayLogsRole"]
+    # one setting per account and AWS region: a removed region's stack must not leave it naming a deleted role
+    assert account["DeletionPolicy"] == role["DeletionPolicy"] == "Retain"
+    (trusted,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trusted["Principal"] == {"Service": "apigateway.amazonaws.com"}
+    (statement,) = role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    assert all(a.startswith("logs:") for a in statement["Action"])
+    assert statement["Resource"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:*"
+    }
 
 
 def test_cli_writes_both_stacks_and_the_code_they_deploy(tmp_path: Path, stacks: Stacks) -> None:

@@ -72,7 +72,8 @@ def test_no_policy_statement_allows_every_action_or_every_resource(stacks: Stack
     for role in package.notice_roles(stacks.app["Resources"]):
         exceptions[("app", role, "NoticesBySms")] = (
             "an SMS to a phone number has no resource ARN in SNS; the statement is limited to publishing without a "
-            "topic and given only to what sends citizens' notices (the notices consumer, the held-notices schedule)"
+            "topic and given only to what texts citizens (the notices consumer, the held-notices schedule, and the "
+            "API for staff's phone invites)"
         )
     seen = set()
     for where, statement in _statements(stacks):
@@ -288,7 +289,8 @@ def test_a_placeholder_that_names_nothing_fails_the_render(stacks: Stacks) -> No
         package.merge(broken, stacks.data)
 
 
-def test_only_the_notices_consumer_may_send_notices_to_citizens(stacks: Stacks) -> None:
+def test_only_what_texts_or_mails_citizens_may_send_sms_or_e_mail(stacks: Stacks) -> None:
+    # SMS: the notices consumer, the held-notices schedule, the API (phone invites); e-mail: the notices consumer
     senders = {
         name
         for (which, name, sid), statement in _statements(stacks)
@@ -297,3 +299,6 @@ def test_only_the_notices_consumer_may_send_notices_to_citizens(stacks: Stacks) 
         and sid != "PublishDomainEvents"  # to the events topic only: not a notice
     }
     assert senders == set(package.notice_roles(stacks.app["Resources"])) and package.NOTICES_ROLE in senders
+    assert senders == {"OnEventForNotifyRole", "SendHeldNoticesRole", "ApiHandlerRole"}
+    mailers = {name for (which, name, sid), _ in _statements(stacks) if which == "app" and sid == "NoticesByEmail"}
+    assert mailers == {"OnEventForNotifyRole"}
