@@ -47,6 +47,7 @@ if TYPE_CHECKING:  # the adapters and services are imported where they are built
     from chalicelib.adapters.interregion import RegionSigner
     from chalicelib.adapters.notify import SmsProviders
     from chalicelib.adapters.ratelimit import DynamoRateLimiter
+    from chalicelib.adapters.session_store import DynamoEphemeral, DynamoSessions
     from chalicelib.adapters.websocket import WebSocketPusher
     from chalicelib.services.admin import AdminService
     from chalicelib.services.alerts import AlertService
@@ -222,12 +223,12 @@ class Container:
     cold start). The same parts share the same instances as when all were built at once."""
 
     def __init__(self, settings: Settings) -> None:
-        from chalicelib.adapters import dynamo
+        from chalicelib.adapters import entity  # not dynamo: a request that reads a session defines its models only
 
         self.settings = settings
         self._lock = threading.RLock()
-        self.connection = dynamo.configure(
-            dynamo.DynamoSettings(
+        self.connection = entity.configure(
+            entity.DynamoSettings(
                 table_name=settings.table_name,
                 audit_table_name=settings.audit_table_name,
                 region=settings.region,
@@ -265,16 +266,16 @@ class Container:
         return dynamo.DynamoConnections()
 
     @_Lazy
-    def _ephemeral(self) -> dynamo.DynamoEphemeral:
-        from chalicelib.adapters import dynamo
+    def _ephemeral(self) -> DynamoEphemeral:
+        from chalicelib.adapters.session_store import DynamoEphemeral
 
-        return dynamo.DynamoEphemeral()
+        return DynamoEphemeral()
 
     @_Lazy
-    def _session_store(self) -> dynamo.DynamoSessions:
-        from chalicelib.adapters import dynamo
+    def _session_store(self) -> DynamoSessions:
+        from chalicelib.adapters.session_store import DynamoSessions
 
-        return dynamo.DynamoSessions()
+        return DynamoSessions()
 
     @_Lazy
     def _rates(self) -> DynamoRateLimiter:

@@ -3,143 +3,54 @@
 Every item derives from :class:`Entity` (type discriminator, optimistic-locking version, TTL). Keys come from
 ``keys.py`` only; the tenant in each key comes from the caller, who takes it from the authenticated principal.
 Every write here is conditional: creates use ``attribute_not_exists``, updates check the version.
+
+``Entity``, the conditional-write helpers and ``configure`` live in ``entity.py``, the session and ephemeral stores
+in ``session_store.py`` (a request that only checks its session loads those two, not this module); both are
+re-exported here.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pynamodb.attributes import (
-    DiscriminatorAttribute,
     JSONAttribute,
     NumberAttribute,
-    TTLAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
-    VersionAttribute,
 )
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import size
 from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
-from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters import keys, tables
+from chalicelib.adapters.entity import DynamoSettings as DynamoSettings
+from chalicelib.adapters.entity import Entity as Entity
+from chalicelib.adapters.entity import OwnerIndex as OwnerIndex
+from chalicelib.adapters.entity import QueueIndex as QueueIndex
+from chalicelib.adapters.entity import SavedOnce as SavedOnce
+from chalicelib.adapters.entity import condition_failed as condition_failed
+from chalicelib.adapters.entity import configure as configure
+from chalicelib.adapters.entity import error_code as error_code
+from chalicelib.adapters.entity import on_configure
+from chalicelib.adapters.entity import updated_if as updated_if
+from chalicelib.adapters.entity import written_if as written_if
+from chalicelib.adapters.session_store import DynamoEphemeral as DynamoEphemeral
+from chalicelib.adapters.session_store import DynamoSessions as DynamoSessions
+from chalicelib.adapters.session_store import EphemeralItem as EphemeralItem
+from chalicelib.adapters.session_store import SessionItem as SessionItem
+from chalicelib.adapters.session_store import SessionRecord as SessionRecord
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.model import Case, CaseStatus, Message, MessageKind, OfferedTime, SenderKind
-
-
-class QueueIndex(GlobalSecondaryIndex["Entity"]):
-    class Meta:
-        index_name = tables.QUEUE_INDEX
-        projection = AllProjection()
-
-    gsi1pk = UnicodeAttribute(hash_key=True)
-    gsi1sk = UnicodeAttribute(range_key=True)
-
-
-class OwnerIndex(GlobalSecondaryIndex["Entity"]):
-    class Meta:
-        index_name = tables.OWNER_INDEX
-        projection = AllProjection()
-
-    gsi2pk = UnicodeAttribute(hash_key=True)
-    gsi2sk = UnicodeAttribute(range_key=True)
-
-
-def error_code(error: Exception) -> str | None:
-    """DynamoDB's error code behind a pynamodb error (``ConditionalCheckFailedException``, ...), or None when there
-    was no answer (a timeout, a lost connection): pynamodb's own ``cause_response_code`` fails on those."""
-    response = getattr(getattr(error, "cause", None), "response", None) or {}
-    code = response.get("Error", {}).get("Code")
-    return str(code) if code is not None else None
-
-
-def condition_failed(error: Exception) -> bool:
-    """Whether DynamoDB refused the write because its condition did not hold."""
-    return error_code(error) == "ConditionalCheckFailedException"
-
-
-def written_if(write: Callable[[], object]) -> bool:
-    """Make a conditional write: True when it was made, False when its condition did not hold; any other failure
-    is raised."""
-    try:
-        write()
-    except (PutError, UpdateError, DeleteError) as error:
-        if condition_failed(error):
-            return False
-        raise
-    return True
-
-
-def updated_if(item: Model, actions: list[Any], condition: Any) -> bool:
-    """Apply ``actions`` to ``item`` (created if missing) when ``condition`` holds; False when it did not. No
-    version condition: counters, sets and short-lived records whose condition says everything."""
-    return written_if(lambda: item.update(actions=actions, condition=condition, add_version_condition=False))
-
-
-class SavedOnce(Model):
-    """A conditional put whose answer was lost is not a failure when its write was made.
-
-    DynamoDB can make a write and lose its answer (a timeout, a dropped connection); botocore then sends the same
-    put again, and its condition — "no such item yet", "still at version n" — no longer holds, because of the
-    write it is waiting to hear about. Every put here carries an id of its own (``put_id``, new for each call of
-    ``save``, the same in botocore's retries of it). When a conditional put fails, the item is read back (strongly
-    consistent): if it is exactly the item this put writes, its own id included, this put's write was made and the
-    put succeeded. Anything else — another writer, an earlier delivery of the same event writing the same content,
-    a newer version — stays the failure it is, so "already recorded" still means someone else recorded it.
-    Transactions need none of this: their client request token makes DynamoDB answer a resent transaction without
-    doing it again."""
-
-    put_id = UnicodeAttribute(null=True)
-
-    def save(self, condition: Any = None, *, add_version_condition: bool = True) -> dict[str, Any]:
-        self.put_id = uuid.uuid4().hex
-        try:
-            return super().save(condition, add_version_condition=add_version_condition)
-        except PutError as error:
-            if not condition_failed(error) or not self._stored_as_sent():
-                raise
-            self.update_local_version_attribute()
-            return {}
-
-    def _stored_as_sent(self) -> bool:
-        (hash_key,), kwargs = self._get_save_args()  # the key and the attributes the put sent, with its version
-        sent = dict(kwargs["attributes"])
-        found = self._get_connection().get_item(hash_key, range_key=kwargs.get("range_key"), consistent_read=True)
-        stored = dict(found.get("Item") or {})
-        for key in (self._hash_key_attribute(), self._range_key_attribute()):
-            if key is not None:
-                stored.pop(key.attr_name, None)
-        return bool(stored) and stored == sent
-
-
-class Entity(SavedOnce):
-    class Meta:
-        table_name = "nara-unconfigured"
-        region = "eu-north-1"
-        host: str | None = None
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
-    type = DiscriminatorAttribute()
-    version = VersionAttribute()
-    ttl = TTLAttribute(null=True)
-    gsi1pk = UnicodeAttribute(null=True)
-    gsi1sk = UnicodeAttribute(null=True)
-    gsi2pk = UnicodeAttribute(null=True)
-    gsi2sk = UnicodeAttribute(null=True)
-    queue_index = QueueIndex()
-    owner_index = OwnerIndex()
 
 
 class CaseItem(Entity, discriminator="case"):
@@ -324,24 +235,6 @@ class UnitStaffItem(Entity, discriminator="unit_staff"):
     name = UnicodeAttribute(null=True)  # the staff member's name, for the unit's staff list
 
 
-class SessionItem(Entity, discriminator="session"):
-    tenant = UnicodeAttribute()
-    session_id = UnicodeAttribute()
-    subject = UnicodeAttribute()
-    created_at = UTCDateTimeAttribute()
-    last_seen = UTCDateTimeAttribute()
-    expires_at = UTCDateTimeAttribute()
-    revoked_at = UTCDateTimeAttribute(null=True)
-
-
-class EphemeralItem(Entity, discriminator="ephemeral"):
-    """Short-lived, single-use state: login requests, login codes, BankID orders, WebSocket tickets."""
-
-    tenant = UnicodeAttribute()
-    data = JSONAttribute()
-    expires_at = UTCDateTimeAttribute()
-
-
 class DraftItem(Entity, discriminator="triage_draft"):
     """A triage session in progress: what the citizen wrote and the engine's state (JSON). Expires via TTL."""
 
@@ -410,46 +303,14 @@ class AuditRecordItem(SavedOnce):
     unit_index = AuditUnitIndex()
 
 
-ENTITY_MODELS: tuple[type[Model], ...] = (
-    Entity,
-    CaseItem,
-    MessageItem,
-    MessageClientIdItem,
-    IdempotencyItem,
-    ConnectionItem,
-    TimelineItem,
-    UnitItem,
-    StaffItem,
-    UnitStaffItem,
-    SessionItem,
-    EphemeralItem,
-    DraftItem,
-    RegionItem,
-    QueueStatsItem,
-    NoticeItem,
-)
-
-
-@dataclass(frozen=True)
-class DynamoSettings:
-    table_name: str
-    audit_table_name: str
-    region: str
-    endpoint: str | None
-
-
-def configure(settings: DynamoSettings) -> Connection:
-    """Point every model at the tenant's tables. Called once by ``bootstrap``."""
-    for model in ENTITY_MODELS:
-        model.Meta.table_name = settings.table_name
-        model.Meta.region = settings.region
-        model.Meta.host = settings.endpoint
-        model._connection = None
+def _configure_audit(settings: DynamoSettings) -> None:
     AuditRecordItem.Meta.table_name = settings.audit_table_name
     AuditRecordItem.Meta.region = settings.region
     AuditRecordItem.Meta.host = settings.endpoint
     AuditRecordItem._connection = None
-    return Connection(region=settings.region, host=settings.endpoint)
+
+
+on_configure(_configure_audit)  # the audit log's table, whenever (and if already) the tables are configured
 
 
 def _iso(at: datetime) -> str:
@@ -1279,117 +1140,6 @@ class RegionChange:
     unit_name: str | None = None
     staff: str | None = None
     staff_name: str | None = None
-
-
-@dataclass(frozen=True)
-class SessionRecord:
-    session_id: str
-    subject: str
-    created_at: datetime
-    last_seen: datetime
-    expires_at: datetime
-    revoked_at: datetime | None
-
-
-class DynamoSessions:
-    """Server-side sessions (idle/absolute timeout, revocation) and single-use WebSocket tickets."""
-
-    def create(self, tenant: str, session_id: str, subject: str, *, now: datetime, expires_at: datetime) -> None:
-        SessionItem(
-            pk=keys.session_pk(tenant, session_id),
-            sk=keys.SESSION_SK,
-            tenant=tenant,
-            session_id=session_id,
-            subject=subject,
-            created_at=now,
-            last_seen=now,
-            expires_at=expires_at,
-            ttl=expires_at + timedelta(days=1),
-            gsi1pk=keys.sessions_of_pk(tenant, subject),
-            gsi1sk=session_id,
-        ).save(condition=SessionItem.pk.does_not_exist())
-
-    def revoke_all_of(self, tenant: str, subject: str, *, now: datetime) -> int:
-        """End every live session of a person (their roles changed); how many were ended."""
-        ended = 0
-        for item in Entity.queue_index.query(keys.sessions_of_pk(tenant, subject)):
-            if isinstance(item, SessionItem) and item.revoked_at is None and item.expires_at > now:
-                self.revoke(tenant, item.session_id, now=now)
-                ended += 1
-        return ended
-
-    def get(self, tenant: str, session_id: str) -> SessionRecord | None:
-        try:
-            item = SessionItem.get(keys.session_pk(tenant, session_id), keys.SESSION_SK, consistent_read=True)
-        except DoesNotExist:
-            return None
-        return SessionRecord(
-            item.session_id, item.subject, item.created_at, item.last_seen, item.expires_at, item.revoked_at
-        )
-
-    def touch(self, tenant: str, session_id: str, *, seen: datetime, previous: datetime) -> None:
-        """Move last_seen forward; a concurrent touch that got there first is fine."""
-        item = SessionItem(pk=keys.session_pk(tenant, session_id), sk=keys.SESSION_SK)
-        try:
-            item.update(
-                actions=[SessionItem.last_seen.set(seen)],
-                condition=(SessionItem.last_seen == previous) & SessionItem.revoked_at.does_not_exist(),
-                add_version_condition=False,
-            )
-        except UpdateError as error:
-            if not condition_failed(error):
-                raise
-
-    def revoke(self, tenant: str, session_id: str, *, now: datetime) -> None:
-        item = SessionItem(pk=keys.session_pk(tenant, session_id), sk=keys.SESSION_SK)
-        try:
-            item.update(
-                actions=[SessionItem.revoked_at.set(now)],
-                condition=SessionItem.pk.exists() & SessionItem.revoked_at.does_not_exist(),
-                add_version_condition=False,
-            )
-        except UpdateError as error:
-            if not condition_failed(error):
-                raise  # already revoked (or never existed): logging out twice is fine
-
-
-class DynamoEphemeral:
-    """Short-lived state that expires (TTL) and can be taken exactly once."""
-
-    def put(self, tenant: str, kind: str, key: str, data: dict[str, Any], *, expires_at: datetime) -> None:
-        EphemeralItem(
-            pk=keys.ephemeral_pk(tenant, kind, key),
-            sk=keys.EPHEMERAL_SK,
-            tenant=tenant,
-            data=data,
-            expires_at=expires_at,
-            ttl=expires_at + timedelta(minutes=5),
-        ).save(condition=EphemeralItem.pk.does_not_exist())
-
-    def get(self, tenant: str, kind: str, key: str) -> tuple[dict[str, Any], datetime] | None:
-        try:
-            item = EphemeralItem.get(keys.ephemeral_pk(tenant, kind, key), keys.EPHEMERAL_SK, consistent_read=True)
-        except DoesNotExist:
-            return None
-        return dict(item.data), item.expires_at
-
-    def replace(self, tenant: str, kind: str, key: str, data: dict[str, Any]) -> bool:
-        """Overwrite the data of an existing item; False when it is gone (taken or expired away)."""
-        item = EphemeralItem(pk=keys.ephemeral_pk(tenant, kind, key), sk=keys.EPHEMERAL_SK)
-        return updated_if(item, [EphemeralItem.data.set(data)], EphemeralItem.pk.exists())
-
-    def take(self, tenant: str, kind: str, key: str) -> tuple[dict[str, Any], datetime] | None:
-        """Read and delete in one go: of two concurrent takers, exactly one gets the data."""
-        try:
-            item = EphemeralItem.get(keys.ephemeral_pk(tenant, kind, key), keys.EPHEMERAL_SK, consistent_read=True)
-            item.delete(condition=EphemeralItem.pk.exists())
-        except DoesNotExist:
-            return None
-        except DeleteError as error:
-            if condition_failed(error):
-                return None
-            raise
-        return dict(item.data), item.expires_at
 
 
 @dataclass(frozen=True)

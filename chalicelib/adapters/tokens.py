@@ -14,7 +14,7 @@ from typing import Any
 import jwt
 
 from chalicelib.domain.errors import Unauthenticated
-from chalicelib.domain.model import Principal, PrincipalKind, UnitRole, Ward
+from chalicelib.domain.principal import Principal, PrincipalKind, UnitRole, Ward
 
 ALGORITHM = "HS256"
 ISSUER = "nara"

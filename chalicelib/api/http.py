@@ -1,4 +1,8 @@
-"""Parsing requests and shaping responses; the one place domain errors become HTTP statuses."""
+"""Parsing requests and shaping responses; the one place domain errors become HTTP statuses.
+
+Pydantic is not imported here: the routes a Lambda mostly starts with (``/health``, ``/me``) use no model of it, and
+importing it costs a cold start some 70 ms. A route whose module uses models has imported it by then.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,11 @@ import contextvars
 import enum
 import functools
 import json
+import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from chalice.app import Request, Response
-from pydantic import BaseModel, ValidationError
 
 from chalicelib import bootstrap
 from chalicelib.domain.errors import (
@@ -23,10 +27,12 @@ from chalicelib.domain.errors import (
     Unauthenticated,
     ValidationFailed,
 )
-from chalicelib.domain.model import Principal, PrincipalKind
-from chalicelib.domain.rate_limits import LimitReached
+from chalicelib.domain.principal import Principal, PrincipalKind
 
-M = TypeVar("M", bound=BaseModel)
+if TYPE_CHECKING:
+    from pydantic import BaseModel, ValidationError
+
+M = TypeVar("M", bound="BaseModel")
 
 MAX_BODY_BYTES = 64 * 1024
 JSON = {"Content-Type": "application/json; charset=utf-8"}
@@ -61,8 +67,9 @@ def domain_error_response(error: DomainError) -> Response:
     response = error_response(status, error.code, error.message, error.field, error.message_sv)
     if status == 401:
         response.headers["WWW-Authenticate"] = "Bearer"
-    if isinstance(error, LimitReached):
-        response.headers["Retry-After"] = str(error.retry_after)
+    retry_after = getattr(error, "retry_after", None)  # a LimitReached (domain/rate_limits.py) says when to retry
+    if isinstance(error, RateLimited) and retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
     return response
 
 
@@ -135,6 +142,13 @@ def in_api_shape(response: Response) -> Response:
 
 def respond(model: BaseModel, status: int = 200) -> Response:
     return Response(body=model.model_dump_json(), status_code=status, headers=dict(JSON))
+
+
+def respond_json(body: dict[str, Any], status: int = 200) -> Response:
+    """A body written without a model, in the same form as ``respond`` writes a model's (compact, UTF-8)."""
+    return Response(
+        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")), status_code=status, headers=dict(JSON)
+    )
 
 
 def parse_body(model: type[M], request: Request, *, max_bytes: int = MAX_BODY_BYTES) -> M:
@@ -216,6 +230,12 @@ def authenticate(request: Request, access: Access) -> tuple[Principal, str] | No
     return principal, token
 
 
+def _validation_errors() -> tuple[type[Exception], ...]:
+    """Pydantic's ValidationError, if pydantic is loaded: a view that used no model can raise none."""
+    core = sys.modules.get("pydantic_core")
+    return (core.ValidationError,) if core is not None else ()
+
+
 def guarded(
     view: Callable[..., Response], access: Access, request_of: Callable[[], Request]
 ) -> Callable[..., Response]:
@@ -230,8 +250,8 @@ def guarded(
             response = view(*args, **kwargs)
         except DomainError as error:
             response = domain_error_response(error)
-        except ValidationError as error:
-            response = validation_error_response(error)
+        except _validation_errors() as error:  # evaluated only when something was raised
+            response = validation_error_response(cast("ValidationError", error))
         finally:
             if reset is not None:
                 _who.reset(reset)

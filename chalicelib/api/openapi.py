@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Response
-from pydantic import BaseModel
 
-from chalicelib.api.core_models import ErrorBody
 from chalicelib.api.http import Access, guarded
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 F = Callable[..., Any]
 
@@ -22,8 +24,10 @@ class Operation:
     summary: str
     tag: str
     access: Access
-    request: type[BaseModel] | None
-    response: type[BaseModel] | None
+    # A route's request and response models: the class, or its dotted name ("chalicelib.api.core_models.Me") when
+    # the route answers without building one (``public``: pydantic is not loaded until the document is made).
+    request: type[BaseModel] | str | None
+    response: type[BaseModel] | str | None
     status: int
     query: tuple[tuple[str, str, bool], ...] = ()  # (name, description, required)
     idempotency_key: bool = False
@@ -67,8 +71,8 @@ def operation(
     summary: str,
     tag: str,
     access: Access,
-    request: type[BaseModel] | None = None,
-    response: type[BaseModel] | None = None,
+    request: type[BaseModel] | str | None = None,
+    response: type[BaseModel] | str | None = None,
     status: int = 200,
     query: tuple[tuple[str, str, bool], ...] = (),
     idempotency_key: bool = False,
@@ -101,7 +105,17 @@ _ERROR_TEXT = {
 }
 
 
-def _schema_ref(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
+def _model(ref: type[BaseModel] | str) -> type[BaseModel]:
+    """The model class of a route's request or response (imported here when the route names it)."""
+    if not isinstance(ref, str):
+        return ref
+    module, _, name = ref.rpartition(".")
+    model: type[BaseModel] = getattr(importlib.import_module(module), name)
+    return model
+
+
+def _schema_ref(ref: type[BaseModel] | str, components: dict[str, Any]) -> dict[str, Any]:
+    model = _model(ref)
     schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
     for name, sub in schema.pop("$defs", {}).items():
         components[name] = sub
@@ -120,6 +134,8 @@ def _operation_id(op: Operation) -> str:
 
 
 def document(*, title: str, version: str, server_url: str = "/api") -> dict[str, Any]:
+    from chalicelib.api.core_models import ErrorBody
+
     components: dict[str, Any] = {}
     paths: dict[str, dict[str, Any]] = {}
     error_ref = _schema_ref(ErrorBody, components)

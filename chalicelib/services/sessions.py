@@ -12,10 +12,10 @@ import secrets
 from dataclasses import replace
 from datetime import timedelta
 
-from chalicelib.adapters.dynamo import DynamoEphemeral, DynamoSessions
+from chalicelib.adapters.session_store import DynamoEphemeral, DynamoSessions
 from chalicelib.adapters.tokens import SessionTokens
 from chalicelib.domain.errors import Unauthenticated
-from chalicelib.domain.model import Principal
+from chalicelib.domain.principal import Principal
 from chalicelib.domain.tokens import secret_hash
 from chalicelib.services.ports import Clock, IdGenerator
 
