@@ -132,6 +132,7 @@ class CaseEntry(ApiModel):
 
 
 class StaffCase(CaseDetail):
+    version: int = Field(default=0, description="Grows with every change; a live push with a higher one: fetch again")
     entry: CaseEntry | None = Field(default=None, description="How the contact began (a phone call's SMS link)")
     claimed_by: str | None = Field(default=None, description="HSA-id of the staff member handling the case")
     claimed_at: datetime | None = Field(default=None, description="When the current claimer took (or was handed) it")

@@ -155,6 +155,7 @@ def _staff_case(who: Principal, case: Case, *, earlier: Sequence[Case] = ()) -> 
     timeline = [TimelineEntry.model_validate(t) for t in services.cases.timeline(who, case)] if visible else []
     return StaffCase(
         **CaseDetail.of(case).model_dump(),
+        version=case.version,
         claimed_by=case.claimed_by,
         claimed_at=case.claimed_at,
         handed_by=case.handed_by,

@@ -32,13 +32,16 @@ ATTEMPTS = 6
 
 
 def case_payload(case: Case, *, for_staff: bool) -> dict[str, object]:
-    """What a live "case" push says. The citizen is not told who (which HSA-id) holds the case."""
+    """What a live "case" push says. The citizen is not told who (which HSA-id) holds the case. ``version`` grows
+    with every stored change: a page showing an older version fetches the case again (a referral's progress changes
+    none of the other fields)."""
     payload: dict[str, object] = {
         "case_id": case.case_id,
         "status": case.status.value,
         "priority": case.priority,
         "profession": case.profession,
         "unit_id": case.unit_id,
+        "version": case.version,
     }
     if for_staff:
         payload["claimed_by"] = case.claimed_by

@@ -434,6 +434,7 @@ export function caseWorkspace(ctx, initial, { units }) {
 
 /** Whether a case (or a push about it) differs from what the page shows in what a push can change. */
 function changed(shown, fresh) {
+  if (Number.isInteger(fresh.version) && Number.isInteger(shown.version)) return fresh.version > shown.version;
   return ["status", "claimed_by", "priority", "profession", "unit_id"]
     .some((k) => k in fresh && (fresh[k] || null) !== (shown[k] || null));
 }

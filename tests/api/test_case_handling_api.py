@@ -230,6 +230,7 @@ def test_claim_release_and_close_are_pushed_to_the_units_nurses_and_the_patient(
     case_id = _case(api)
     recorder = Recorder()
     monkeypatch.setattr(api.container.handling, "_pusher", recorder)
+    _version_before_claim = api.container.cases._cases.get(api.container.settings.tenant, case_id).version
 
     assert _act(api, NURSE_A, case_id, "claim")[0] == 200
     sent = dict(recorder.sent)
@@ -243,8 +244,10 @@ def test_claim_release_and_close_are_pushed_to_the_units_nurses_and_the_patient(
             "priority": "P5",
             "profession": "nurse",
             "unit_id": UNIT_A,
+            "version": sent["c-nurse-a2"]["case"]["version"],
         },
     }
+    assert sent["c-nurse-a2"]["case"]["version"] > _version_before_claim
     # the citizen learns the case was taken, not by whom (the chat shows the name)
     assert sent["c-anna"] == {
         "type": "case",

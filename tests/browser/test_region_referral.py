@@ -77,7 +77,7 @@ def test_a_nurse_refers_a_case_to_another_region_with_consent_and_the_other_regi
         return found[0].get("remote_case_id") if found and found[0]["state"] == "delivered" else None
 
     remote_id = _wait_for(delivered)
-    page.reload()
+    # the delivery is pushed to Anna's open page: it says so without a reload
     expect(page.locator(".referrals")).to_contain_text("Hos den andra regionen, väntar på svar")
 
     # Kalmar: Elin sees where it comes from, the note and the chat held in Jönköping, and takes it
@@ -106,6 +106,6 @@ def test_a_nurse_refers_a_case_to_another_region_with_consent_and_the_other_regi
         return case if case["status"] == "closed" else None
 
     assert _wait_for(closed)["close_outcome"] == "referred"
-    page.reload()
+    # Kalmar's answer is pushed to Anna's open page: it shows the case closed without a reload
     expect(page.locator(".case-status")).to_have_text("Avslutat")
     problems.assert_none()
