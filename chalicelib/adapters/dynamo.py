@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -37,6 +38,7 @@ from chalicelib.adapters.entity import DynamoSettings as DynamoSettings
 from chalicelib.adapters.entity import Entity as Entity
 from chalicelib.adapters.entity import OwnerIndex as OwnerIndex
 from chalicelib.adapters.entity import QueueIndex as QueueIndex
+from chalicelib.adapters.entity import QueueViewIndex as QueueViewIndex
 from chalicelib.adapters.entity import SavedOnce as SavedOnce
 from chalicelib.adapters.entity import condition_failed as condition_failed
 from chalicelib.adapters.entity import configure as configure
@@ -50,7 +52,7 @@ from chalicelib.adapters.session_store import EphemeralItem as EphemeralItem
 from chalicelib.adapters.session_store import SessionItem as SessionItem
 from chalicelib.adapters.session_store import SessionRecord as SessionRecord
 from chalicelib.domain.errors import Conflict
-from chalicelib.domain.model import Case, CaseStatus, Message, MessageKind, OfferedTime, SenderKind
+from chalicelib.domain.model import Case, CaseStatus, Message, MessageKind, OfferedTime, QueuedCase, SenderKind
 
 
 class CaseItem(Entity, discriminator="case"):
@@ -87,6 +89,7 @@ class CaseItem(Entity, discriminator="case"):
     overrides = JSONAttribute(null=True)
     referrals = JSONAttribute(null=True)
     entry = JSONAttribute(null=True)  # how the contact began
+    queue_card = JSONAttribute(null=True)  # while queued: what the queue shows beyond the fields above (QueuedCase)
 
 
 class MessageItem(Entity, discriminator="message"):
@@ -410,6 +413,9 @@ def _item_from_case(case: Case, now: datetime) -> CaseItem:
     if case.status is CaseStatus.QUEUED and case.priority is not None:
         item.gsi1pk = keys.queue_pk(case.tenant, case.unit_id)
         item.gsi1sk = keys.queue_sk(case.priority, submitted, case.case_id)
+        # the queue view: the same keys, and only what a queue entry shows projected (tables.QUEUE_VIEW_ATTRIBUTES)
+        item.gsi3pk, item.gsi3sk = item.gsi1pk, item.gsi1sk
+        item.queue_card = QueuedCase.of(case).card()
     elif case.status is CaseStatus.CLAIMED and case.claimed_by and case.priority is not None:
         # "Mina pågående ärenden": the claimer's cases share the queue index under the holder's key
         item.gsi1pk = keys.holder_pk(case.tenant, case.claimed_by)
@@ -417,6 +423,28 @@ def _item_from_case(case: Case, now: datetime) -> CaseItem:
     if case.version:
         item.version = case.version
     return item
+
+
+QUEUE_VIEW_READ = ["gsi3sk", "queue_card", "message_seq"]  # the sort key (order, counts, cursor) and the entry
+
+
+def _queued_from_index(item: dict[str, Any]) -> QueuedCase:
+    """A case as the queue view index projects it (tables.QUEUE_VIEW_ATTRIBUTES), from the Query's answer."""
+    return QueuedCase.from_card(
+        json.loads(item["queue_card"]["S"]),
+        message_seq=int(item["message_seq"]["N"]) if "message_seq" in item else 0,
+    )
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    """One page of a unit's queue: its cases as the queue shows them, the counts by priority and the number of
+    cases of the whole queue (for the same professions), and where the page ended when there are more."""
+
+    cases: list[QueuedCase]
+    counts: dict[str, int]
+    total: int
+    after: str | None
 
 
 def _message_from_item(item: MessageItem) -> Message:
@@ -515,6 +543,40 @@ class DynamoCases:
             keys.queue_pk(tenant, unit_id), filter_condition=CaseItem.profession.is_in(*wanted), limit=limit
         )
         return [_case_from_item(i) for i in items if isinstance(i, CaseItem)]
+
+    def queue_page(
+        self, tenant: str, unit_id: str, professions: Iterable[str], *, after: str | None = None, size: int = 50
+    ) -> QueuePage:
+        """A page of the queued cases of one unit for the given professions, most urgent first, then longest waiting,
+        with the counts of the whole queue: one Query of the queue view index, which holds only what the queue
+        shows (a few hundred bytes a case, not the whole case). DynamoDB reads every case of the partition to count
+        them whatever is asked, so the one Query returns them all and the page is cut here; only its cases are
+        decoded. ``after``: the sort key where the previous page ended (``QueuePage.after``)."""
+        wanted = sorted(set(professions))
+        if not wanted:
+            return QueuePage([], {}, 0, None)
+        connection = Entity._get_connection()
+        of_professions = CaseItem.profession.is_in(*wanted)
+        found: list[dict[str, Any]] = []
+        start: dict[str, Any] | None = None
+        while True:
+            answer = connection.query(
+                keys.queue_pk(tenant, unit_id),
+                index_name=tables.QUEUE_VIEW_INDEX,
+                filter_condition=of_professions,
+                attributes_to_get=QUEUE_VIEW_READ,
+                exclusive_start_key=start,
+            )
+            found += answer.get("Items", ())
+            start = answer.get("LastEvaluatedKey")
+            if not start:
+                break
+        counts = Counter(str(i["gsi3sk"]["S"]).partition("#")[0] for i in found)
+        rest = [i for i in found if after is None or str(i["gsi3sk"]["S"]) > after]
+        shown = [_queued_from_index(i) for i in rest[:size]]
+        return QueuePage(
+            shown, dict(counts), len(found), str(rest[size - 1]["gsi3sk"]["S"]) if len(rest) > size else None
+        )
 
     def held_by(self, tenant: str, hsa_id: str, *, limit: int = 200) -> list[Case]:
         """The cases a staff member holds (claimed or handed to them), most urgent first, then longest waiting."""
@@ -1383,7 +1445,7 @@ class DynamoAuditLog:
         written in one transaction with its day's marker, so a record is never missing where a marker says it is
         there. Raises when the records cannot be written (no list is shown then). How many were written."""
         pk = keys.list_seen_pk(tenant, actor, day)
-        seen = {i.sk for i in ListSeenItem.query(pk, ListSeenItem.sk.startswith(f"{action}#"))}
+        seen = self._listed_today(pk, action)
         unique = {c.case_id: c for c in shown}.values()
         due = [c for c in unique if keys.list_seen_sk(action, c.case_id) not in seen]
         written = 0
@@ -1403,6 +1465,23 @@ class DynamoAuditLog:
                         if error_code(single) != "TransactionCanceledException":
                             raise
         return written
+
+    @staticmethod
+    def _listed_today(pk: str, action: str) -> set[str]:
+        """The sort keys of the day's markers of one list: a Query that returns only them, not the markers."""
+        seen: set[str] = set()
+        start: dict[str, Any] | None = None
+        while True:
+            answer = ListSeenItem._get_connection().query(
+                pk,
+                range_key_condition=ListSeenItem.sk.startswith(f"{action}#"),
+                attributes_to_get=["sk"],
+                exclusive_start_key=start,
+            )
+            seen.update(str(i["sk"]["S"]) for i in answer.get("Items", ()))
+            start = answer.get("LastEvaluatedKey")
+            if not start:
+                return seen
 
     def _write_listed(
         self,

@@ -21,7 +21,7 @@ from pynamodb.attributes import (
 )
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from chalicelib.adapters import tables
@@ -43,6 +43,15 @@ class OwnerIndex(GlobalSecondaryIndex["Entity"]):
 
     gsi2pk = UnicodeAttribute(hash_key=True)
     gsi2sk = UnicodeAttribute(range_key=True)
+
+
+class QueueViewIndex(GlobalSecondaryIndex["Entity"]):
+    class Meta:
+        index_name = tables.QUEUE_VIEW_INDEX
+        projection = IncludeProjection(list(tables.QUEUE_VIEW_ATTRIBUTES))
+
+    gsi3pk = UnicodeAttribute(hash_key=True)
+    gsi3sk = UnicodeAttribute(range_key=True)
 
 
 def error_code(error: Exception) -> str | None:
@@ -127,8 +136,11 @@ class Entity(SavedOnce):
     gsi1sk = UnicodeAttribute(null=True)
     gsi2pk = UnicodeAttribute(null=True)
     gsi2sk = UnicodeAttribute(null=True)
+    gsi3pk = UnicodeAttribute(null=True)
+    gsi3sk = UnicodeAttribute(null=True)
     queue_index = QueueIndex()
     owner_index = OwnerIndex()
+    queue_view_index = QueueViewIndex()
 
 
 @dataclass(frozen=True)

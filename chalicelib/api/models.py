@@ -281,8 +281,10 @@ class RejectReferral(Strict):
 
 class Queue(ApiModel):
     unit_id: str
-    cases: list[QueueEntry]
-    counts: dict[str, int]
+    cases: list[QueueEntry] = Field(description="One page of the queue, the most urgent first")
+    counts: dict[str, int] = Field(description="The whole queue's cases by priority (not only this page's)")
+    total: int = Field(default=0, description="Cases in the whole queue (for the professions shown)")
+    next_cursor: str | None = Field(default=None, description="Pass as ?cursor= for the next page; none: the last")
 
 
 class PostMessage(Strict):

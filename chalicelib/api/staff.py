@@ -3,7 +3,6 @@ Every read or change is written to the access log first (by the services)."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -16,7 +15,6 @@ from chalicelib.api.http import Access
 from chalicelib.api.models import (
     CaseDetail,
     CaseEntry,
-    CaseSummary,
     CloseCase,
     EarlierCase,
     HandOver,
@@ -32,7 +30,7 @@ from chalicelib.api.models import (
 )
 from chalicelib.api.openapi import operation
 from chalicelib.domain import policy
-from chalicelib.domain.model import SBAR_FIELDS, Case, Principal
+from chalicelib.domain.model import SBAR_FIELDS, Case, Principal, QueuedCase
 
 if TYPE_CHECKING:
     from chalicelib.services.handling import HandlingService
@@ -48,16 +46,23 @@ bp = Blueprint(__name__)
     tag="staff",
     access=Access.STAFF,
     response=Queue,
-    errors=(403, 404),
-    query=(("unit_id", "the unit whose queue to show", True), ("profession", "only this profession's cases", False)),
+    errors=(403, 404, 422),
+    query=(
+        ("unit_id", "the unit whose queue to show", True),
+        ("profession", "only this profession's cases", False),
+        ("cursor", "the next page: next_cursor of the previous page", False),
+    ),
 )
 def queue() -> Response:
+    """A page of the queue (QUEUE_PAGE cases, most urgent first), with the counts of the whole queue."""
     request = bp.current_request
     who = http.who()
     unit_id = http.query(request, "unit_id") or ""
-    cases = bootstrap.container().cases.queue(who, unit_id, http.query(request, "profession"))
-    entries = _entries(who, cases)
-    return http.respond(Queue(unit_id=unit_id, cases=entries, counts=dict(Counter(c.priority or "-" for c in cases))))
+    page, cursor = bootstrap.container().cases.queue(
+        who, unit_id, http.query(request, "profession"), cursor=http.query(request, "cursor")
+    )
+    entries = _entries(who, page.cases)
+    return http.respond(Queue(unit_id=unit_id, cases=entries, counts=page.counts, total=page.total, next_cursor=cursor))
 
 
 @operation(
@@ -71,7 +76,8 @@ def queue() -> Response:
 )
 def my_cases() -> Response:
     who = http.who()
-    return http.respond(MyCases(cases=_entries(who, bootstrap.container().cases.held(who))))
+    held = bootstrap.container().cases.held(who)
+    return http.respond(MyCases(cases=_entries(who, [QueuedCase.of(c) for c in held])))
 
 
 AGE_BANDS = ((2, "0–1"), (6, "2–5"), (13, "6–12"), (18, "13–17"), (40, "18–39"), (65, "40–64"), (80, "65–79"))
@@ -84,12 +90,12 @@ def age_band(age: int | None) -> str | None:
     return next((band for below, band in AGE_BANDS if age < below), "80+")
 
 
-def _seconds_left(case: Case, now: datetime) -> int | None:
+def _seconds_left(case: Case | QueuedCase, now: datetime) -> int | None:
     deadline = case.deadline
     return None if deadline is None else int((deadline - now).total_seconds())
 
 
-def _entries(who: Principal, cases: list[Case]) -> list[QueueEntry]:
+def _entries(who: Principal, cases: Sequence[QueuedCase]) -> list[QueueEntry]:
     now = bootstrap.utc_now()
     names: dict[str, str] = {}
     if any(c.pending_referral for c in cases):
@@ -100,7 +106,8 @@ def _entries(who: Principal, cases: list[Case]) -> list[QueueEntry]:
     return [_entry(c, now, names) for c in cases]
 
 
-def _entry(case: Case, now: datetime, unit_names: dict[str, str]) -> QueueEntry:
+def _entry(case: QueuedCase, now: datetime, unit_names: dict[str, str]) -> QueueEntry:
+    """What a list shows of one case: built from the queue view of a case, for the queue and Mina pågående alike."""
     pending = case.pending_referral
     referral = None
     if pending is not None:
@@ -116,15 +123,22 @@ def _entry(case: Case, now: datetime, unit_names: dict[str, str]) -> QueueEntry:
             at=datetime.fromisoformat(str(pending["at"])),
         )
     return QueueEntry(
-        **CaseSummary.of(case).model_dump(),
+        case_id=case.case_id,
+        unit_id=case.unit_id,
+        reason=case.reason,
+        priority=case.priority,
+        profession=case.profession,
+        status=case.status.value,
+        disposition=case.disposition,
+        submitted_at=case.submitted_at,
         waiting_seconds=max(0, int((now - case.submitted_at).total_seconds())),
         deadline=case.deadline,
         seconds_left=_seconds_left(case, now),
         escalated=case.is_overdue(now),
         age_band=age_band(case.patient_age),
-        patient_first_name=(case.patient_name.split() or [""])[0],
+        patient_first_name=case.patient_first_name,
         referral=referral,
-        overridden=bool(case.overrides),
+        overridden=case.overridden,
         message_count=case.message_seq,
     )
 

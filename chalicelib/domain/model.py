@@ -914,3 +914,114 @@ class Message:
     @staticmethod
     def validate_text(text: str) -> str:
         return _clean(text, field_name="text", max_len=MESSAGE_MAX, required=True)
+
+
+PENDING_REFERRAL_SHOWN = ("kind", "from_unit_id", "from_unit_name", "from_region_name", "by", "by_name", "at")
+
+
+@dataclass(frozen=True)
+class QueuedCase:
+    """A case as a list of cases shows it (the queue, Mina pågående): what a queue entry shows and what its access
+    record needs, not the whole case (no free text, triage, answers or full name). The queue reads it from the queue
+    view index, which projects only ``card()``, the message counter and the profession (for the filter); a whole case
+    gives the same through ``of``."""
+
+    case_id: str
+    tenant: str
+    unit_id: str
+    patient_ref: str
+    reason: str
+    priority: str | None
+    profession: str
+    status: CaseStatus
+    submitted_at: datetime
+    disposition: str | None = None
+    message_seq: int = 0
+    claimed_by: str | None = None
+    deadline: datetime | None = None
+    patient_first_name: str = ""
+    patient_age: int | None = None
+    overridden: bool = False
+    pending_referral: dict[str, Any] | None = None  # the fields of PENDING_REFERRAL_SHOWN, while one waits
+    referrals: tuple[dict[str, Any], ...] = ()  # each referral's to_unit_id and by: the access record's ground
+
+    @staticmethod
+    def of(case: Case) -> QueuedCase:
+        pending = case.pending_referral
+        return QueuedCase(
+            case_id=case.case_id,
+            tenant=case.tenant,
+            unit_id=case.unit_id,
+            patient_ref=case.patient_ref,
+            reason=case.reason,
+            priority=case.priority,
+            profession=case.profession,
+            status=case.status,
+            submitted_at=case.submitted_at,
+            disposition=case.disposition,
+            message_seq=case.message_seq,
+            claimed_by=case.claimed_by,
+            deadline=case.deadline,
+            patient_first_name=(case.patient_name.split() or [""])[0],
+            patient_age=case.patient_age,
+            overridden=bool(case.overrides),
+            pending_referral=None
+            if pending is None
+            else {k: pending[k] for k in PENDING_REFERRAL_SHOWN if k in pending},
+            referrals=tuple({k: r[k] for k in ("to_unit_id", "by") if k in r} for r in case.referrals),
+        )
+
+    def card(self) -> dict[str, Any]:
+        """Everything but the message counter (which a chat message changes in place), as one compact value: derived
+        from the whole case each time it is written (a change of profession or priority too), projected into the
+        queue view index. Empty values are left out."""
+        card: dict[str, Any] = {
+            "case_id": self.case_id,
+            "tenant": self.tenant,
+            "unit_id": self.unit_id,
+            "patient_ref": self.patient_ref,
+            "reason": self.reason,
+            "priority": self.priority,
+            "profession": self.profession,
+            "status": self.status.value,
+            "submitted_at": self.submitted_at.isoformat(),
+            "disposition": self.disposition,
+            "claimed_by": self.claimed_by,
+            "deadline": self.deadline.isoformat() if self.deadline else None,
+            "first_name": self.patient_first_name or None,
+            "age": self.patient_age,
+            "overridden": self.overridden or None,
+            "pending": self.pending_referral,
+            "referrals": list(self.referrals) or None,
+        }
+        return {k: v for k, v in card.items() if v is not None}
+
+    @staticmethod
+    def from_card(card: dict[str, Any], *, message_seq: int) -> QueuedCase:
+        """The entry a stored ``card()`` describes, with the case's message counter."""
+        deadline = card.get("deadline")
+        return QueuedCase(
+            case_id=str(card["case_id"]),
+            tenant=str(card["tenant"]),
+            unit_id=str(card["unit_id"]),
+            patient_ref=str(card["patient_ref"]),
+            reason=str(card["reason"]),
+            priority=None if card.get("priority") is None else str(card["priority"]),
+            profession=str(card["profession"]),
+            status=CaseStatus(card["status"]),
+            submitted_at=datetime.fromisoformat(str(card["submitted_at"])),
+            disposition=None if card.get("disposition") is None else str(card["disposition"]),
+            message_seq=message_seq,
+            claimed_by=None if card.get("claimed_by") is None else str(card["claimed_by"]),
+            deadline=datetime.fromisoformat(str(deadline)) if deadline else None,
+            patient_first_name=str(card.get("first_name") or ""),
+            patient_age=None if card.get("age") is None else int(card["age"]),
+            overridden=bool(card.get("overridden")),
+            pending_referral=dict(card["pending"]) if card.get("pending") else None,
+            referrals=tuple(dict(r) for r in card.get("referrals") or ()),
+        )
+
+    def is_overdue(self, now: datetime) -> bool:
+        """As ``Case.is_overdue``: waiting in the queue, unclaimed, past its deadline."""
+        deadline = self.deadline
+        return self.status is CaseStatus.QUEUED and self.claimed_by is None and deadline is not None and deadline < now

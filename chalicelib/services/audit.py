@@ -20,7 +20,7 @@ from chalicelib.adapters.dynamo import DynamoAuditLog, ListedCase
 from chalicelib.domain import policy
 from chalicelib.domain.errors import NotFound, ValidationFailed
 from chalicelib.domain.identity import patient_ref
-from chalicelib.domain.model import Case, Principal
+from chalicelib.domain.model import Case, Principal, QueuedCase
 from chalicelib.domain.opening_hours import SWEDEN
 from chalicelib.domain.personal_number import PersonalNumber
 from chalicelib.services.ports import Clock, IdGenerator
@@ -36,7 +36,7 @@ SAMPLE_MAX = 100
 _SORT_KEY = re.compile(r"\d{4}-\d\d-\d\dT[0-9:.+]+#[0-9A-Za-z-]+")  # keys.audit_sk: the ISO time, then the id
 
 
-def ground_of(principal: Principal, case: Case) -> str:
+def ground_of(principal: Principal, case: Case | QueuedCase) -> str:
     """Why the principal may access the case now: they hold it, it was referred to (or by) them, or it is at their
     unit (its queue, before anyone claims it)."""
     if case.claimed_by == principal.subject:
@@ -101,7 +101,7 @@ class AuditService:
             at=self._clock(),
         )
 
-    def record_list_access(self, principal: Principal, cases: Sequence[Case], action: str) -> None:
+    def record_list_access(self, principal: Principal, cases: Sequence[Case | QueuedCase], action: str) -> None:
         """A list (the queue, Pågående) shows each case's reason, the patient's first name and age band: patient
         data. One record per case, the first time the list shows it to this staff member on a Swedish calendar day
         (a list refreshed every few seconds would otherwise bury the citizen's extract); opening the case is logged

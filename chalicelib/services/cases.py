@@ -3,17 +3,20 @@ self-care, the waiting room, and the staff queue."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import itertools
 import json
+import re
 import statistics
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from chalicelib.adapters.dynamo import DynamoCases, DynamoDirectory, DynamoIdempotency, DynamoQueueStats
+from chalicelib.adapters.dynamo import DynamoCases, DynamoDirectory, DynamoIdempotency, DynamoQueueStats, QueuePage
 from chalicelib.domain import policy
-from chalicelib.domain.errors import Conflict, NotFound
+from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.domain.model import Case, CaseStatus, Principal, PrincipalKind
 from chalicelib.services.audit import AuditService
 from chalicelib.services.ports import Clock, IdGenerator
@@ -24,6 +27,8 @@ from chalicelib.triage import TriageOutcome, choose_contact
 DEFAULT_MINUTES_PER_CASE = 10
 RECENT = timedelta(hours=8)
 MIN_GAPS = 3
+QUEUE_PAGE = 50  # cases in one page of the staff queue, the most urgent first
+_QUEUE_SORT_KEY = re.compile(r"[^#]{1,8}#\d{4}-\d\d-\d\dT[0-9:.+]+#[0-9A-Za-z_-]{1,80}")  # keys.queue_sk
 # What the citizen's timeline shows (staff-only events such as triage overrides or messages are left out).
 CITIZEN_TIMELINE = {
     "CaseSubmitted": "submitted",
@@ -89,15 +94,21 @@ class CaseService:
         cases = [c for ref in refs for c in self._cases.of_patient(principal.tenant, ref)]
         return sorted(cases, key=lambda c: c.submitted_at, reverse=True)
 
-    def queue(self, principal: Principal, unit_id: str, profession: str | None) -> list[Case]:
-        """One Query for the professions the principal holds at the unit (or the one asked for); out of scope ->
-        NotFound."""
+    def queue(
+        self, principal: Principal, unit_id: str, profession: str | None, *, cursor: str | None = None
+    ) -> tuple[QueuePage, str | None]:
+        """A page of the queue of the professions the principal holds at the unit (or the one asked for), read from
+        the queue view index, and the cursor of the next page (None: the last); out of scope -> NotFound. Only the
+        cases the page shows are logged as listed."""
         allowed = policy.queue_scope(principal, unit_id)
         if not allowed or (profession is not None and profession not in allowed):
             raise NotFound("There is no such queue.")
-        cases = self._cases.queue(principal.tenant, unit_id, [profession] if profession else allowed)
-        self._audit.record_list_access(principal, cases, "list_queue")  # first: fails closed
-        return cases
+        after = _decode_queue_cursor(cursor)
+        page = self._cases.queue_page(
+            principal.tenant, unit_id, [profession] if profession else allowed, after=after, size=QUEUE_PAGE
+        )
+        self._audit.record_list_access(principal, page.cases, "list_queue")  # first: fails closed
+        return page, (_encode_queue_cursor(page.after) if page.after else None)
 
     def held(self, principal: Principal) -> list[Case]:
         """Mina pågående ärenden: the cases the staff member holds at units they work at (one Query), most urgent
@@ -208,3 +219,22 @@ class CaseService:
         if not policy.can_view_case(principal, case):
             raise NotFound("The case could not be found.")
         return self._cases.timeline(principal.tenant, case.case_id)
+
+
+def _encode_queue_cursor(after: str) -> str:
+    return base64.urlsafe_b64encode(after.encode()).decode().rstrip("=")
+
+
+def _decode_queue_cursor(cursor: str | None) -> str | None:
+    """The queue sort key a cursor of ``queue`` names; a cursor it did not give is a 422 (ValidationFailed)."""
+    if not cursor:
+        return None
+    try:
+        after = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        after = ""
+    if len(cursor) > 200 or not _QUEUE_SORT_KEY.fullmatch(after):
+        raise ValidationFailed(
+            "The cursor is not one this queue gave.", field="cursor", message_sv="Ogiltig sidmarkör."
+        )
+    return after

@@ -126,6 +126,20 @@ async function queueView(ctx, unitId) {
     counts, error, claimError, body,
     phoneInviteForm(ctx, unitId));
 
+  // The queue comes a page at a time (most urgent first); "Visa fler" asks for one page more, and every reload
+  // fetches as many pages as are shown, so a push or the timer never takes away what the staff member opened up.
+  let pages = 1;
+  async function fetchQueue() {
+    const query = { unit_id: unitId, profession: filter.value };
+    const queue = await ctx.api.get("/staff/queue", { query });
+    for (let page = 1; page < pages && queue.next_cursor; page += 1) {
+      const next = await ctx.api.get("/staff/queue", { query: { ...query, cursor: queue.next_cursor } });
+      queue.cases = queue.cases.concat(next.cases.filter((c) => !queue.cases.some((s) => s.case_id === c.case_id)));
+      queue.next_cursor = next.next_cursor;
+    }
+    return queue;
+  }
+
   // One request at a time; a push or click while one runs asks for one more afterwards (never a stale answer last).
   let loading = null;
   let loadAgain = false;
@@ -137,7 +151,7 @@ async function queueView(ctx, unitId) {
       return loading;
     }
     body.setAttribute("aria-busy", "true");
-    loading = ctx.api.get("/staff/queue", { query: { unit_id: unitId, profession: filter.value } })
+    loading = fetchQueue()
       .then((queue) => {
         if (destroyed) return;
         clear(error);
@@ -202,9 +216,10 @@ async function queueView(ctx, unitId) {
       return;
     }
     const col = (key) => ({ "data-label": key });
+    const total = Math.max(queue.total || 0, queue.cases.length);
     const table = h("table", { class: "queue" },
       h("caption", {}, h("span", { t: "queue.caption" }), " – ",
-        h("span", { t: "queue.count", vars: { n: queue.cases.length } })),
+        h("span", { t: "queue.count", vars: { n: total } })),
       h("thead", {}, h("tr", {}, ["priority", "reason", "age", "profession", "timeLeft", "waiting", "action"]
         .map((c) => h("th", { scope: "col", t: `queue.col.${c}` })))),
       h("tbody", {}, queue.cases.map((c) => {
@@ -238,12 +253,25 @@ async function queueView(ctx, unitId) {
                   : h("button", { type: "button", class: "button claim", "aria-describedby": linkId,
                     t: "handling.claim", on: { click: (event) => claim(c, event.currentTarget) } })));
       })));
-    clear(body, h("div", { class: "table-wrap" }, table));
+    const more = queue.next_cursor ? h("div", { class: "queue-more" },
+      h("p", { class: "hint", t: "queue.shownOf", vars: { shown: queue.cases.length, total } }),
+      h("button", { type: "button", class: "button-secondary show-more", t: "queue.showMore",
+        on: { click: () => showMore(queue.cases.length) } })) : null;
+    clear(body, h("div", { class: "table-wrap" }, table), more);
     if (!focusedRow) return;
     const rows = [...body.querySelectorAll("tbody tr")];
     const same = rows.find((r) => r.dataset.caseId === focusedRow.dataset.caseId);
     const row = same || rows[Math.min(focusedIndex, rows.length - 1)];
     (row.querySelector(focusedKind) || row.querySelector("a")).focus();
+  }
+
+  // "Visa fler": the next page; keyboard focus moves to the first case it added (or stays on the list's end).
+  async function showMore(shownBefore) {
+    pages += 1;
+    await load();
+    const rows = [...body.querySelectorAll("tbody tr")];
+    const first = rows[shownBefore] || rows[rows.length - 1];
+    first?.querySelector("a")?.focus();
   }
 
   function removeRow(caseId) {
@@ -280,6 +308,7 @@ async function queueView(ctx, unitId) {
 
   filter.addEventListener("change", () => {
     professionFilter.set(unitId, filter.value);
+    pages = 1;
     load();
   });
   refresh.addEventListener("click", () => load());

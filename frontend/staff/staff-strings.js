@@ -22,6 +22,9 @@ const sv = {
   "timeLeft.overdue": (v, f) => `Försenat ${f.duration(v.seconds)}`,
   "timeLeft.none": "Ingen tidsgräns",
 
+  "queue.showMore": "Visa fler",
+  "queue.shownOf": "Visar de {shown} mest brådskande av {total}",
+
   "queue.col.age": "Ålder",
   "queue.col.timeLeft": "Tid kvar",
   "queue.referral": "Remiss",
@@ -217,6 +220,9 @@ const en = {
   "timeLeft.left": (v, f) => `${f.duration(v.seconds)} left`,
   "timeLeft.overdue": (v, f) => `Overdue ${f.duration(v.seconds)}`,
   "timeLeft.none": "No deadline",
+
+  "queue.showMore": "Show more",
+  "queue.shownOf": "Showing the {shown} most urgent of {total}",
 
   "queue.col.age": "Age",
   "queue.col.timeLeft": "Time left",

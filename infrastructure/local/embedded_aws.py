@@ -68,6 +68,22 @@ def _queue_arn(sqs: Any, url: str) -> str:
     return str(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])
 
 
+class _Dispatcher(DomainDispatcherApplication):
+    """moto's dispatcher, with each host's backend found once: moto looks it up for every request by listing its own
+    package directory (``backends.list_of_moto_modules``: a directory listing and some 150 ``isdir`` calls) and then
+    matching every service's URL patterns, which led the embedded AWS's profile of the staff queue. The answer
+    depends only on the host."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._backend_of_host: dict[str | None, Any] = {}
+
+    def get_backend_for_host(self, host: str | None) -> Any:
+        if host not in self._backend_of_host:
+            self._backend_of_host[host] = super().get_backend_for_host(host)
+        return self._backend_of_host[host]
+
+
 class _OneAtATime:
     """moto's backends are not thread-safe (a transaction deep-copies a table while another thread writes it),
     so the embedded AWS handles one request at a time. Real DynamoDB is stronger than moto here, not weaker:
@@ -361,7 +377,13 @@ def _candidates(table: Any, hash_key: Any, index_name: str | None, hash_conditio
         return None
     with _INDEX_LOCK:
         keys = list(_up_to_date(table, names).get(values, ()))
-        return [item for item in (_stored_item(table, key) for key in keys) if item is not None]
+        items = [item for item in (_stored_item(table, key) for key in keys) if item is not None]
+    index = next(index for index in table.all_indexes() if index.name == index_name)
+    if (index.projection or {}).get("ProjectionType") in ("KEYS_ONLY", "INCLUDE"):
+        # as an index in DynamoDB holds them: the projected copies, which moto then sizes (the 1 MB page), copies
+        # and filters, rather than whole items (``index_projections_by_name`` makes the projection cheap)
+        items = [index.project(item) for item in items]
+    return items
 
 
 def queries_read_only_their_partition() -> None:
@@ -467,6 +489,41 @@ def queries_read_only_their_partition() -> None:
     Table.query = partition_query  # type: ignore[method-assign]
 
 
+def index_projections_by_name() -> None:
+    """An index's projection (KEYS_ONLY, INCLUDE) in the embedded AWS keeps the projected attributes as they are
+    stored, by name, as DynamoDB's copy of them in the index does.
+
+    moto's ``SecondaryIndex.project`` converted the whole item to plain JSON once for every projected attribute and
+    serialised the result back (``Item.project``): for the queue view index (``tables.QUEUE_VIEW_INDEX``, 18 names)
+    that is 18 conversions of a whole case per case returned, the leading cost of reading the queue from it. Here
+    the item's typed values of the projected names are taken as they are (an index projects top-level attributes
+    only). ALL keeps the item, as before."""
+    from moto.dynamodb.models.dynamo_type import Item
+    from moto.dynamodb.models.table import SecondaryIndex
+
+    if getattr(SecondaryIndex.project, "by_name", False):
+        return
+
+    def project(self: Any, item: Any) -> Any:
+        projection = self.projection or {}
+        kind = projection.get("ProjectionType")
+        if kind not in ("KEYS_ONLY", "INCLUDE"):
+            return item
+        names = {*self.table_key_attrs, *(key["AttributeName"] for key in self.schema)}
+        if kind == "INCLUDE":
+            names.update(projection.get("NonKeyAttributes", []))
+        projected = Item(hash_key=item.hash_key, range_key=item.range_key, attrs={})
+        # the values themselves, not copies: moto projects its own deep copy of the item (Query and Scan), and
+        # the candidates below are copied by moto before they are answered; and no size check (LimitedSizeDict
+        # sums the whole item at each attribute set), as the projection of an item is never larger than the item
+        dict.update(projected.attrs, {name: value for name, value in item.attrs.items() if name in names})
+        return projected
+
+    project.by_name = True  # type: ignore[attr-defined]
+    project.__wrapped__ = SecondaryIndex.project  # type: ignore[attr-defined]  # moto's own
+    SecondaryIndex.project = project  # type: ignore[method-assign]
+
+
 IDEMPOTENCY_WINDOW = 600.0  # seconds: DynamoDB keeps a transaction's client request token for 10 minutes
 
 
@@ -523,7 +580,8 @@ class EmbeddedAws:
     def start(self) -> None:
         transactions_as_in_dynamodb()
         queries_read_only_their_partition()
-        app = _OneAtATime(DomainDispatcherApplication(create_backend_app))
+        index_projections_by_name()
+        app = _OneAtATime(_Dispatcher(create_backend_app))
         self._server = make_server("127.0.0.1", self.port, app, threaded=True, request_handler=MotoRequestHandler)
         self.port = self._server.server_port
         self._thread = threading.Thread(target=self._server.serve_forever, name="embedded-aws", daemon=True)

@@ -491,3 +491,46 @@ def test_the_patch_is_installed_once_however_often_the_embedded_aws_starts(aws_s
     installed = (Table.query, Table.all_items, Table.put_item, Table.delete_item, DynamoDBBackend.update_item)
     queries_read_only_their_partition()
     assert (Table.query, Table.all_items, Table.put_item, Table.delete_item, DynamoDBBackend.update_item) == installed
+
+
+def _random_value(rng: random.Random, depth: int = 0) -> dict[str, Any]:
+    kind = rng.choice(["S", "N", "BOOL", "NULL", "M", "L"] if depth < 2 else ["S", "N", "BOOL"])
+    if kind == "S":
+        return {"S": rng.choice(["", "x", "åäö", '{"json": [1, 2]}'])}
+    if kind == "N":
+        return {"N": rng.choice(["0", "7", "-1.5", "12345678901234567890"])}
+    if kind == "BOOL":
+        return {"BOOL": rng.random() < 0.5}
+    if kind == "NULL":
+        return {"NULL": True}
+    if kind == "M":
+        return {"M": {f"k{i}": _random_value(rng, depth + 1) for i in range(rng.randrange(3))}}
+    return {"L": [_random_value(rng, depth + 1) for _ in range(rng.randrange(3))]}
+
+
+@pytest.mark.parametrize("kind", ["KEYS_ONLY", "INCLUDE", "ALL"])
+def test_an_index_projects_its_attributes_as_moto_did_and_as_they_are_stored(aws_server: Any, kind: str) -> None:
+    """``index_projections_by_name``: the projected item is the stored item's attributes of the index's names (the
+    table's and the index's keys, and for INCLUDE its non-key attributes), values unchanged; and what moto's own
+    projection gave for the same item."""
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item
+    from moto.dynamodb.models.table import GlobalSecondaryIndex
+
+    from infrastructure.local.embedded_aws import index_projections_by_name
+
+    index_projections_by_name()
+    projection: dict[str, Any] = {"ProjectionType": kind}
+    if kind == "INCLUDE":
+        projection["NonKeyAttributes"] = ["c", "m", "missing"]
+    schema = [{"AttributeName": "a", "KeyType": "HASH"}, {"AttributeName": "b", "KeyType": "RANGE"}]
+    index = GlobalSecondaryIndex("by_a_b", schema, projection, table_key_attrs=["pk", "sk"])
+    rng = random.Random(5)
+    for _ in range(200):
+        stored = {"pk": {"S": "p0"}, "sk": {"S": "s0"}, "a": {"S": "a0"}, "b": {"S": "b0"}}
+        for name in rng.sample(["c", "m", "d", "e"], rng.randrange(5)):
+            stored[name] = _random_value(rng)
+        item = Item(DynamoType(stored["pk"]), DynamoType(stored["sk"]), stored)
+        names = {"pk", "sk", "a", "b"} | {"KEYS_ONLY": set(), "INCLUDE": {"c", "m"}, "ALL": set(stored)}[kind]
+        projected = index.project(item)
+        assert projected.to_json()["Attributes"] == {k: v for k, v in stored.items() if k in names}
+        assert projected.to_json() == type(index).project.__wrapped__(index, item).to_json()  # type: ignore[attr-defined]

@@ -177,3 +177,57 @@ def test_me_names_a_staff_members_hsa_id_but_never_a_citizens_identity(api: Api)
     assert api.call("GET", "/me", who=NURSE_A)[1]["hsa_id"] == "SE-S1"
     mine = api.call("GET", "/me", who=ANNA)[1]
     assert mine["hsa_id"] is None and ANNA.subject not in str(mine)
+
+
+def test_the_queue_comes_a_page_at_a_time_most_urgent_first_with_the_whole_queues_counts(api: Api) -> None:
+    """55 cases wait: the first page shows the 50 most urgent with the counts of all 55 and a cursor; the next page
+    the other 5. Each page's cases are logged as listed when that page is shown, not before."""
+    from datetime import UTC, datetime, timedelta
+
+    from chalicelib.domain.model import Case
+
+    adapter = api.container.cases._cases
+    start = datetime.now(UTC) - timedelta(hours=2)
+    for i in range(58):
+        priority, profession = ("P2", "nurse") if i % 11 == 0 else ("P4", "doctor" if i % 20 == 7 else "nurse")
+        case = Case.submit(
+            case_id=f"case-{i:02d}",
+            tenant="testregion",
+            unit_id=UNIT_A,
+            patient_ref=f"patient-{i:02d}",
+            reason=f"Ärende {i}",
+            free_text="",
+            priority=priority,
+            profession=profession,
+            now=start + timedelta(minutes=i),
+        )
+        adapter.create(case, now=start, idempotency=(case.patient_ref, f"key-{i}", "h", {}))
+    nurse_cases = [f"case-{i:02d}" for i in range(58) if not (i % 11 and i % 20 == 7)]
+    in_order = sorted(nurse_cases, key=lambda c: (int(c[5:]) % 11 != 0, int(c[5:])))  # P2 first, then by time
+    assert len(in_order) == 55
+
+    def listed() -> set[str]:
+        log = api.container.audit_log
+        return {
+            r["case_id"]
+            for i in range(58)
+            for r in log.of_patient("testregion", f"patient-{i:02d}")
+            if r["action"] == "list_queue"
+        }
+
+    status, first = api.call("GET", f"/staff/queue?unit_id={UNIT_A}", who=NURSE_A)
+    assert status == 200
+    assert [c["case_id"] for c in first["cases"]] == in_order[:50]
+    assert first["counts"] == {"P2": 6, "P4": 49} and first["total"] == 55
+    assert first["next_cursor"]
+    assert listed() == set(in_order[:50])  # the 5 not shown are not logged as shown
+
+    status, second = api.call("GET", f"/staff/queue?unit_id={UNIT_A}&cursor={first['next_cursor']}", who=NURSE_A)
+    assert status == 200
+    assert [c["case_id"] for c in second["cases"]] == in_order[50:]
+    assert second["counts"] == first["counts"] and second["total"] == 55 and second["next_cursor"] is None
+    assert listed() == set(in_order)
+
+    status, body = api.call("GET", f"/staff/queue?unit_id={UNIT_A}&cursor=bm90LWEtY3Vyc29y", who=NURSE_A)
+    assert status == 422
+    assert body["error"]["code"] == "validation_failed" and body["error"]["message_sv"]

@@ -132,11 +132,17 @@ def test_a_coordinator_who_was_offline_at_the_escalation_sees_the_case_first_whe
     # Nobody takes it and its deadline passes: the clock is moved for this one case by setting its deadline back (as
     # the triage would have set it 20 minutes ago). The schedule escalates it within the minute (the API tier shows
     # that); what she sees does not wait for it: the queue flags every case past its deadline and unclaimed.
+    # The queue shows the deadline the case item's queue card carries (written with the case), so both are set.
     table = _main_table(stack)
     key = {"pk": f"T#jonkoping#CASE#{case_id}", "sk": "CASE"}
-    triage = json.loads(table.get_item(Key=key, ConsistentRead=True)["Item"]["triage"])
-    triage["deadline"] = (datetime.now(UTC) - timedelta(minutes=20)).isoformat()
-    table.update_item(Key=key, UpdateExpression="SET triage = :t", ExpressionAttributeValues={":t": json.dumps(triage)})
+    stored = table.get_item(Key=key, ConsistentRead=True)["Item"]
+    triage, card = json.loads(stored["triage"]), json.loads(stored["queue_card"])
+    triage["deadline"] = card["deadline"] = (datetime.now(UTC) - timedelta(minutes=20)).isoformat()
+    table.update_item(
+        Key=key,
+        UpdateExpression="SET triage = :t, queue_card = :c",
+        ExpressionAttributeValues={":t": json.dumps(triage), ":c": json.dumps(card)},
+    )
 
     # Ingrid was not logged in then (no banner reached her); she logs in afterwards and opens Huskvarna's queue
     ingrid, problems = open_page(f"/staff/#/ko/{HUSKVARNA_ID}", session=INGRID)

@@ -95,3 +95,21 @@ def test_settings_point_at_the_regions_resources(stacks: Stacks) -> None:
     assert variables["NARA_WS_ENDPOINT"] == {
         "Fn::Sub": "https://${WebsocketAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}/api"
     }
+
+
+def test_the_queue_view_index_projects_only_what_the_queue_shows_in_aws_locally_and_in_the_model(
+    stacks: Stacks,
+) -> None:
+    """The staff queue is read from the queue view index (gsi3): in the data stack, in the local stack's tables and
+    in the pynamodb model it projects the same few attributes (INCLUDE), never the whole case (ALL)."""
+    from chalicelib.adapters import dynamo, tables
+
+    rendered = stacks.data["Resources"]["MainTable"]["Properties"]["GlobalSecondaryIndexes"]
+    index = next(i for i in rendered if i["IndexName"] == tables.QUEUE_VIEW_INDEX)
+    assert index["Projection"] == {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(tables.QUEUE_VIEW_ATTRIBUTES)}
+    assert [k["AttributeName"] for k in index["KeySchema"]] == ["gsi3pk", "gsi3sk"]
+    assert index in stacks.resources.main_table["GlobalSecondaryIndexes"]
+    model = dynamo.Entity.queue_view_index.Meta.projection
+    assert model.projection_type == "INCLUDE"
+    assert set(model.non_key_attributes or ()) == set(tables.QUEUE_VIEW_ATTRIBUTES)
+    assert set(dynamo.QUEUE_VIEW_READ) - {"gsi3sk"} <= set(tables.QUEUE_VIEW_ATTRIBUTES)
