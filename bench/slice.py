@@ -74,12 +74,19 @@ async def _measure(stack: object) -> dict[str, float]:
                 "/api/staff/queue", params={"unit_id": HUSKVARNA}, headers={"Authorization": f"Bearer {nurse}"}
             )
             queue.append((time.perf_counter() - t0) * 1000)
-            t0 = time.perf_counter()
-            await client.post(
-                f"/api/cases/{case_id}/messages",
-                json={"text": "Hej", "client_id": f"b-{i}"},
-                headers={"Authorization": f"Bearer {nurse}"},
-            )
+            while True:
+                t0 = time.perf_counter()
+                posted = await client.post(
+                    f"/api/cases/{case_id}/messages",
+                    json={"text": "Hej", "client_id": f"b-{i}"},
+                    headers={"Authorization": f"Bearer {nurse}"},
+                )
+                if posted.status_code != 429:
+                    break
+                # one nurse writing 60 messages a few seconds apart meets the staff rate limit (docs/security.md):
+                # as her page does, wait as told and send again; the wait is not counted
+                await asyncio.sleep(float(posted.headers.get("Retry-After", "1")))
+            posted.raise_for_status()
             while json.loads(await asyncio.wait_for(ws.recv(), 10))["message"]["case_id"] != case_id:
                 pass
             push.append((time.perf_counter() - t0) * 1000)
