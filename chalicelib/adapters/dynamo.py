@@ -445,6 +445,7 @@ class QueuePage:
     counts: dict[str, int]
     total: int
     after: str | None
+    overdue_beyond: list[QueuedCase] = dataclasses.field(default_factory=list)  # past their deadline, not shown
 
 
 def _message_from_item(item: MessageItem) -> Message:
@@ -545,7 +546,14 @@ class DynamoCases:
         return [_case_from_item(i) for i in items if isinstance(i, CaseItem)]
 
     def queue_page(
-        self, tenant: str, unit_id: str, professions: Iterable[str], *, after: str | None = None, size: int = 50
+        self,
+        tenant: str,
+        unit_id: str,
+        professions: Iterable[str],
+        *,
+        after: str | None = None,
+        size: int = 50,
+        overdue_at: datetime | None = None,
     ) -> QueuePage:
         """A page of the queued cases of one unit for the given professions, most urgent first, then longest waiting,
         with the counts of the whole queue: one Query of the queue view index, which holds only what the queue
@@ -574,8 +582,13 @@ class DynamoCases:
         counts = Counter(str(i["gsi3sk"]["S"]).partition("#")[0] for i in found)
         rest = [i for i in found if after is None or str(i["gsi3sk"]["S"]) > after]
         shown = [_queued_from_index(i) for i in rest[:size]]
+        # a case past its deadline is escalated wherever it stands in the queue: the first page also brings those
+        # the page does not show (their cards are small; the Query read them already)
+        beyond = []
+        if after is None and overdue_at is not None:
+            beyond = [c for c in map(_queued_from_index, rest[size:]) if c.deadline and c.deadline < overdue_at]
         return QueuePage(
-            shown, dict(counts), len(found), str(rest[size - 1]["gsi3sk"]["S"]) if len(rest) > size else None
+            shown, dict(counts), len(found), str(rest[size - 1]["gsi3sk"]["S"]) if len(rest) > size else None, beyond
         )
 
     def held_by(self, tenant: str, hsa_id: str, *, limit: int = 200) -> list[Case]:

@@ -285,6 +285,10 @@ class Queue(ApiModel):
     counts: dict[str, int] = Field(description="The whole queue's cases by priority (not only this page's)")
     total: int = Field(default=0, description="Cases in the whole queue (for the professions shown)")
     next_cursor: str | None = Field(default=None, description="Pass as ?cursor= for the next page; none: the last")
+    escalated: list[QueueEntry] = Field(
+        default_factory=list,
+        description="On the first page: the cases past their deadline that the page does not show (escalated)",
+    )
 
 
 class PostMessage(Strict):

@@ -62,7 +62,16 @@ def queue() -> Response:
         who, unit_id, http.query(request, "profession"), cursor=http.query(request, "cursor")
     )
     entries = _entries(who, page.cases)
-    return http.respond(Queue(unit_id=unit_id, cases=entries, counts=page.counts, total=page.total, next_cursor=cursor))
+    return http.respond(
+        Queue(
+            unit_id=unit_id,
+            cases=entries,
+            counts=page.counts,
+            total=page.total,
+            next_cursor=cursor,
+            escalated=_entries(who, page.overdue_beyond),
+        )
+    )
 
 
 @operation(

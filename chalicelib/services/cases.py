@@ -105,9 +105,15 @@ class CaseService:
             raise NotFound("There is no such queue.")
         after = _decode_queue_cursor(cursor)
         page = self._cases.queue_page(
-            principal.tenant, unit_id, [profession] if profession else allowed, after=after, size=QUEUE_PAGE
+            principal.tenant,
+            unit_id,
+            [profession] if profession else allowed,
+            after=after,
+            size=QUEUE_PAGE,
+            overdue_at=self._clock(),
         )
-        self._audit.record_list_access(principal, page.cases, "list_queue")  # first: fails closed
+        listed = [*page.cases, *page.overdue_beyond]
+        self._audit.record_list_access(principal, listed, "list_queue")  # first: fails closed
         return page, (_encode_queue_cursor(page.after) if page.after else None)
 
     def held(self, principal: Principal) -> list[Case]:

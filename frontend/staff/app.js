@@ -155,7 +155,9 @@ async function queueView(ctx, unitId) {
       .then((queue) => {
         if (destroyed) return;
         clear(error);
-        renderEscalated(queue.cases);
+        // the first page brings the escalated cases it does not show, so none is missed however long the queue is
+        renderEscalated(queue.cases.concat((queue.escalated || [])
+          .filter((e) => !queue.cases.some((c) => c.case_id === e.case_id))));
         renderQueue(queue);
         bind(updated, live.dataset.status === "open" ? "queue.updatedLive" : "queue.updatedAt",
           { at: new Date().toISOString() });

@@ -231,3 +231,37 @@ def test_the_queue_comes_a_page_at_a_time_most_urgent_first_with_the_whole_queue
     status, body = api.call("GET", f"/staff/queue?unit_id={UNIT_A}&cursor=bm90LWEtY3Vyc29y", who=NURSE_A)
     assert status == 422
     assert body["error"]["code"] == "validation_failed" and body["error"]["message_sv"]
+
+
+def test_the_first_page_also_brings_the_escalated_cases_it_does_not_show(api: Api) -> None:
+    """52 cases wait; the one furthest down is past its deadline: the coordinator's "Eskalerade ärenden" must show it
+    although the first page of 50 does not — and it is logged as listed, as everything shown is."""
+    from datetime import UTC, datetime, timedelta
+
+    from chalicelib.domain.model import Case
+
+    adapter = api.container.cases._cases
+    start = datetime.now(UTC) - timedelta(hours=2)
+    for i in range(52):
+        late = i == 51
+        case = Case.submit(
+            case_id=f"case-{i:02d}",
+            tenant="testregion",
+            unit_id=UNIT_A,
+            patient_ref=f"patient-{i:02d}",
+            reason=f"Ärende {i}",
+            free_text="",
+            priority="P4",
+            profession="nurse",
+            now=start + timedelta(minutes=i),
+            triage={"deadline": (start - timedelta(minutes=5) if late else start + timedelta(days=2)).isoformat()},
+        )
+        adapter.create(case, now=start, idempotency=(case.patient_ref, f"key-{i}", "h", {}))
+
+    status, first = api.call("GET", f"/staff/queue?unit_id={UNIT_A}", who=NURSE_A)
+    assert status == 200 and len(first["cases"]) == 50 and first["next_cursor"]
+    assert [(c["case_id"], c["escalated"]) for c in first["escalated"]] == [("case-51", True)]
+    records = api.container.audit_log.of_patient("testregion", "patient-51")
+    assert [r["action"] for r in records] == ["list_queue"]
+    status, second = api.call("GET", f"/staff/queue?unit_id={UNIT_A}&cursor={first['next_cursor']}", who=NURSE_A)
+    assert [c["case_id"] for c in second["cases"]] == ["case-50", "case-51"] and second["escalated"] == []
