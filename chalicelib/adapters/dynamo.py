@@ -591,6 +591,25 @@ class DynamoCases:
             shown, dict(counts), len(found), str(rest[size - 1]["gsi3sk"]["S"]) if len(rest) > size else None, beyond
         )
 
+    def backfill_queue_view(self, tenant: str, unit_id: str, professions: Iterable[str], *, now: datetime) -> int:
+        """Give the queue view index (gsi3) the queued cases of one unit written before it existed: each queued case
+        the queue index (gsi1) has and the view lacks is written again from itself (conditional on its version; a
+        case changed meanwhile already has its keys). Returns how many were written; a second run writes none."""
+        wanted = sorted(set(professions))
+        if not wanted:
+            return 0
+        shown = {c.case_id for c in self.queue_page(tenant, unit_id, wanted, size=100_000).cases}
+        written = 0
+        for case in self.queue(tenant, unit_id, wanted, limit=100_000):
+            if case.case_id in shown:
+                continue
+            try:
+                self.save(case, now=now)
+                written += 1
+            except Conflict:
+                continue  # changed meanwhile: that write gave it its keys
+        return written
+
     def held_by(self, tenant: str, hsa_id: str, *, limit: int = 200) -> list[Case]:
         """The cases a staff member holds (claimed or handed to them), most urgent first, then longest waiting."""
         items = Entity.queue_index.query(keys.holder_pk(tenant, hsa_id), limit=limit)
