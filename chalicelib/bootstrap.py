@@ -66,6 +66,7 @@ if TYPE_CHECKING:  # the adapters and services are imported where they are built
     from chalicelib.services.realtime import RealtimeService
     from chalicelib.services.record import RecordService
     from chalicelib.services.region_admin import RegionAdminService
+    from chalicelib.services.routing import RoutingService
     from chalicelib.services.sessions import SessionService
     from chalicelib.services.stats import StatsService
     from chalicelib.services.templates import TemplateService
@@ -550,8 +551,15 @@ class Container:
             cases=self._case_store,
             clock=utc_now,
             ids=new_id,
+            routing=self.routing,
             invites=self.invites,
         )
+
+    @_Lazy
+    def routing(self) -> RoutingService:
+        from chalicelib.services.routing import RoutingService
+
+        return RoutingService(self.directory, self._case_store)
 
     @_Lazy
     def admin(self) -> AdminService:

@@ -28,7 +28,7 @@ def backfill(tenant: str, table: str, *, region: str, endpoint: str | None) -> d
 
     from chalicelib.adapters import dynamo
 
-    audit = table.removesuffix("-main") + "-audit"
+    audit = str(TenantResources(tenant).audit_table["TableName"])
     connection = dynamo.configure(
         dynamo.DynamoSettings(table_name=table, audit_table_name=audit, region=region, endpoint=endpoint)
     )

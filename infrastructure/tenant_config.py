@@ -35,7 +35,7 @@ from chalicelib.domain.region_settings import (  # noqa: F401 (contrast, HexColo
     SelfBooking,
     contrast,
 )
-from chalicelib.domain.unit_settings import CLOCK, UNIT_ROLES, Localized, Strict, Text, UnitSettings
+from chalicelib.domain.unit_settings import CLOCK, PROFESSIONS, UNIT_ROLES, Localized, Strict, Text, UnitSettings
 
 REGIONS_DIR = Path(__file__).resolve().parent / "regions"
 
@@ -57,10 +57,31 @@ class OverflowPartner(Strict):
 
 class Unit(UnitSettings):
     """A unit as the region's file names it: its HSA-id, its settings (the same the unit's administrator later
-    changes in the staff dashboard) and its overflow partners."""
+    changes in the staff dashboard), its overflow partners and its capacity for routing."""
 
     unit_id: HsaId
     overflow_partners: list[OverflowPartner] = Field(default_factory=list)
+    # routing: the most cases that may wait unclaimed per profession before new ones go to the region's fallback
+    capacity: dict[Literal[PROFESSIONS], Annotated[int, Field(ge=1, le=10000)]] = Field(  # type: ignore[valid-type]
+        default_factory=dict
+    )
+
+
+class RoutingFallback(Strict):
+    """Where cases go that the entry and listed units cannot take, for these professions and priorities (empty:
+    all) — a digital health centre, 1177's nurses, a jourcentral (docs/operations.md, "Routing")."""
+
+    unit_id: HsaId
+    professions: list[Literal[PROFESSIONS]] = Field(default_factory=list)  # type: ignore[valid-type]
+    priorities: list[Literal["P1", "P2", "P3", "P4", "P5"]] = Field(default_factory=list)
+
+
+class Routing(Strict):
+    """The region's routing rules (chalicelib/domain/routing.py): its fallbacks in order, and where P5 (Avvakta)
+    cases go when not to the unit the citizen came by (Region Jönköping: 1177's nurses)."""
+
+    fallbacks: list[RoutingFallback] = Field(default_factory=list)
+    p5_pool: HsaId | None = None
 
 
 class EmergencyDepartment(Strict):
@@ -165,6 +186,7 @@ class TenantConfig(Strict):
     sms: Sms = Sms()
     email_sender: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
     after_hours: Literal["call_1177"] | AfterHoursJourcentral = "call_1177"
+    routing: Routing = Routing()
     self_booking: SelfBooking = SelfBooking()
     notices: Notices = Notices()
     video: Video = Video()
@@ -204,11 +226,39 @@ class TenantConfig(Strict):
                 problems.append(f"partner_regions[{i}].tenant: a region does not refer to itself")
         if isinstance(self.after_hours, AfterHoursJourcentral) and self.after_hours.jourcentral not in units:
             problems.append("after_hours.jourcentral: not a unit of this region")
+        problems += self._routing_problems()
         if not any(any(r.role == "admin" for r in p.roles) for p in self.staff):
             problems.append("staff: name at least one administrator (role admin) to run the units")
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    def _routing_problems(self) -> list[str]:
+        """Every fallback and the P5 pool name a unit of the region that offers what it is to take."""
+        offered = {u.unit_id: set(u.professions) for u in self.units}
+        problems = []
+        for i, unit in enumerate(self.units):
+            problems += [
+                f"units[{i}].capacity.{p}: the unit does not offer {p}"
+                for p in unit.capacity
+                if p not in offered[unit.unit_id]
+            ]
+        for i, fallback in enumerate(self.routing.fallbacks):
+            where = f"routing.fallbacks[{i}]"
+            if fallback.unit_id not in offered:
+                problems.append(f"{where}.unit_id: {fallback.unit_id} is not a unit of this region")
+                continue
+            problems += [
+                f"{where}.professions[{j}]: {fallback.unit_id} does not offer {p}"
+                for j, p in enumerate(fallback.professions)
+                if p not in offered[fallback.unit_id]
+            ]
+        pool = self.routing.p5_pool
+        if pool is not None and pool not in offered:
+            problems.append(f"routing.p5_pool: {pool} is not a unit of this region")
+        elif pool is not None and "nurse" not in offered[pool]:
+            problems.append(f"routing.p5_pool: {pool} has no nurse, who answers P5 (Avvakta) cases")
+        return problems
 
     # --- What the app reads from the directory ---------------------------------------------------------------------
 
@@ -219,6 +269,7 @@ class TenantConfig(Strict):
             "after_hours": self.after_hours
             if isinstance(self.after_hours, str)
             else {"jourcentral": self.after_hours.jourcentral},
+            "routing": self.routing.model_dump(exclude_defaults=True),
             "self_booking": self.self_booking.model_dump(),
             "notices": self.notices.model_dump(),
             "sms_provider": "sns" if self.sms.provider == "sns" else {"http": {"url": self.sms.http.url}},  # type: ignore[union-attr]

@@ -89,6 +89,7 @@ class CaseItem(Entity, discriminator="case"):
     overrides = JSONAttribute(null=True)
     referrals = JSONAttribute(null=True)
     entry = JSONAttribute(null=True)  # how the contact began
+    routing = JSONAttribute(null=True)  # where routing sent it and why
     queue_card = JSONAttribute(null=True)  # while queued: what the queue shows beyond the fields above (QueuedCase)
 
 
@@ -246,7 +247,7 @@ class DraftItem(Entity, discriminator="triage_draft"):
     owner = UnicodeAttribute()
     patient_ref = UnicodeAttribute()
     for_child = UnicodeAttribute(null=True)
-    unit_id = UnicodeAttribute()
+    unit_id = UnicodeAttribute(null=True)  # None: a region-wide entry, routed when sent
     reason = UnicodeAttribute()
     free_text = UnicodeAttribute(null=True)
     expectations = UnicodeAttribute(null=True)
@@ -366,6 +367,7 @@ def _case_from_item(item: CaseItem) -> Case:
         overrides=list(item.overrides or []),
         referrals=list(item.referrals or []),
         entry=dict(item.entry) if item.entry else None,
+        routing=dict(item.routing) if item.routing else None,
     )
 
 
@@ -407,6 +409,7 @@ def _item_from_case(case: Case, now: datetime) -> CaseItem:
         overrides=case.overrides or None,
         referrals=case.referrals or None,
         entry=case.entry,
+        routing=case.routing,
         gsi2pk=keys.subject_pk(case.tenant, case.patient_ref),
         gsi2sk=keys.subject_case_sk(submitted, case.case_id),
     )
@@ -590,6 +593,24 @@ class DynamoCases:
         return QueuePage(
             shown, dict(counts), len(found), str(rest[size - 1]["gsi3sk"]["S"]) if len(rest) > size else None, beyond
         )
+
+    def waiting(self, tenant: str, unit_id: str) -> dict[str, int]:
+        """How many cases wait unclaimed in the unit's queue, per profession (routing's capacity): one Query of the
+        queue view index reading only the profession each waits for."""
+        connection = Entity._get_connection()
+        counts: Counter[str] = Counter()
+        start: dict[str, Any] | None = None
+        while True:
+            answer = connection.query(
+                keys.queue_pk(tenant, unit_id),
+                index_name=tables.QUEUE_VIEW_INDEX,
+                attributes_to_get=["profession"],
+                exclusive_start_key=start,
+            )
+            counts.update(str(i["profession"]["S"]) for i in answer.get("Items", ()) if "profession" in i)
+            start = answer.get("LastEvaluatedKey")
+            if not start:
+                return dict(counts)
 
     def backfill_queue_view(self, tenant: str, unit_id: str, professions: Iterable[str], *, now: datetime) -> int:
         """Give the queue view index (gsi3) the queued cases of one unit written before it existed: each queued case
@@ -1245,7 +1266,7 @@ class DraftRecord:
     owner: str  # the citizen who runs the triage
     patient_ref: str  # the owner, or the child they act for
     for_child: str | None
-    unit_id: str
+    unit_id: str | None  # None: entered region-wide (routing finds the unit when it is sent)
     reason: str
     free_text: str
     state: str
@@ -1256,7 +1277,7 @@ class DraftRecord:
     expectations: str = ""
     notify_sms: str | None = None
     notify_email: str | None = None
-    entry: dict[str, Any] | None = None  # how the contact began (a phone call's SMS link)
+    entry: dict[str, Any] | None = None  # how the contact began (a unit's link, a phone call's SMS link)
     case_id: str | None = None  # the case it became, once sent
 
 

@@ -39,8 +39,17 @@ class SessionTokens:
             "amr": principal.auth_method,
             "loa": principal.auth_level,
             "roles": [{"unit_id": r.unit_id, "role": r.role} for r in principal.roles],
-            "wards": [{"ref": w.ref, "name": w.name, "born": w.birth_date} for w in principal.wards],
+            "wards": [
+                {
+                    "ref": w.ref,
+                    "name": w.name,
+                    "born": w.birth_date,
+                    **({"listed": w.listed_unit_id} if w.listed_unit_id else {}),
+                }
+                for w in principal.wards
+            ],
             "born": principal.birth_date,
+            **({"listed": principal.listed_unit_id} if principal.listed_unit_id else {}),
             "iat": int(now.timestamp()),
             "exp": int(expires_at.timestamp()),
         }
@@ -63,7 +72,10 @@ class SessionTokens:
         try:
             kind = PrincipalKind(claims["kind"])
             roles = tuple(UnitRole(str(r["unit_id"]), str(r["role"])) for r in claims.get("roles", []))
-            wards = tuple(Ward(str(w["ref"]), str(w["name"]), str(w["born"])) for w in claims.get("wards", []))
+            wards = tuple(
+                Ward(str(w["ref"]), str(w["name"]), str(w["born"]), str(w.get("listed") or ""))
+                for w in claims.get("wards", [])
+            )
         except (KeyError, ValueError, TypeError) as error:
             raise Unauthenticated("The session is not valid; please log in again.") from error
         return Principal(
@@ -77,4 +89,12 @@ class SessionTokens:
             session_id=str(claims["sid"]),
             wards=wards,
             birth_date=str(claims.get("born") or ""),
+            listed_unit_id=str(claims.get("listed") or ""),
         )
+
+
+def _ward_claims(ward: Ward) -> dict[str, str]:
+    claims = {"ref": ward.ref, "name": ward.name, "born": ward.birth_date}
+    if ward.listed_unit_id:
+        claims["listed"] = ward.listed_unit_id
+    return claims

@@ -18,7 +18,7 @@ from chalicelib.api.core_models import ApiModel
 from chalicelib.api.http import Access
 from chalicelib.api.models import MessageView
 from chalicelib.api.openapi import operation
-from chalicelib.domain.booking import SWEDISH_TIME, Booking, Slot, SlotTaken
+from chalicelib.domain.booking import SWEDISH_TIME, Booking, SelfBookingRule, Slot, SlotTaken
 from chalicelib.domain.errors import ValidationFailed
 
 if TYPE_CHECKING:
@@ -121,12 +121,15 @@ class UnitCalendar(ApiModel):
 
 
 def _limit_hours(unit_id: str) -> int:
-    """The cancellation limit at the unit (its own open-booking rule's, else the region's)."""
+    """The cancellation limit at the unit (its own open-booking rule's, else the region's), for a route whose
+    service call did not read the rule already (a citizen's booking request answers with the one it read)."""
     return bootstrap.container().booking.rule(http.who().tenant, unit_id).cancel_limit_hours
 
 
-def _booking(b: Booking, status: int = 200) -> Response:
-    return http.respond(BookingView.of(b, _limit_hours(b.unit_id)), status)
+def _booking(b: Booking, status: int = 200, *, rule: SelfBookingRule | None = None) -> Response:
+    """The booking as the API shows it; ``rule``: the unit's, when the request has read it already."""
+    hours = rule.cancel_limit_hours if rule is not None else _limit_hours(b.unit_id)
+    return http.respond(BookingView.of(b, hours), status)
 
 
 def _taken(error: SlotTaken) -> Response:
@@ -151,10 +154,10 @@ def _taken(error: SlotTaken) -> Response:
 )
 def case_slots(case_id: str) -> Response:
     service = bootstrap.container().booking
-    case, slots = service.free_slots(http.who(), case_id, http.query(bp.current_request, "form"))
+    case, slots, rule = service.free_slots(http.who(), case_id, http.query(bp.current_request, "form"))
     return http.respond(
         SlotList(
-            slots=[SlotView.of(s) for s in slots], deadline=case.deadline, cancel_limit_hours=_limit_hours(case.unit_id)
+            slots=[SlotView.of(s) for s in slots], deadline=case.deadline, cancel_limit_hours=rule.cancel_limit_hours
         )
     )
 
@@ -193,7 +196,7 @@ def get_booking(case_id: str) -> Response:
     booking = overview.booking
     return http.respond(
         CaseBooking(
-            booking=BookingView.of(booking, _limit_hours(booking.unit_id)) if booking is not None else None,
+            booking=BookingView.of(booking, overview.rule.cancel_limit_hours) if booking is not None else None,
             can_self_book=overview.can_self_book,
             offered_free=overview.offered_free,
         )
@@ -218,10 +221,10 @@ def book(case_id: str) -> Response:
     body = http.parse_body(ChooseSlot, request)
     key = http.idempotency_key(request)
     try:
-        booking = bootstrap.container().booking.book(http.who(), case_id, body.slot_id, idempotency_key=key)
+        booking, rule = bootstrap.container().booking.book(http.who(), case_id, body.slot_id, idempotency_key=key)
     except SlotTaken as error:
         return _taken(error)
-    return _booking(booking, 201)
+    return _booking(booking, 201, rule=rule)
 
 
 @operation(
@@ -241,10 +244,10 @@ def reschedule(case_id: str) -> Response:
     body = http.parse_body(ChooseSlot, request)
     key = http.idempotency_key(request)
     try:
-        booking = bootstrap.container().booking.reschedule(http.who(), case_id, body.slot_id, idempotency_key=key)
+        booking, rule = bootstrap.container().booking.reschedule(http.who(), case_id, body.slot_id, idempotency_key=key)
     except SlotTaken as error:
         return _taken(error)
-    return _booking(booking)
+    return _booking(booking, rule=rule)
 
 
 @operation(
@@ -258,7 +261,8 @@ def reschedule(case_id: str) -> Response:
     errors=(404, 409),
 )
 def cancel(case_id: str) -> Response:
-    return _booking(bootstrap.container().booking.cancel(http.who(), case_id))
+    booking, rule = bootstrap.container().booking.cancel(http.who(), case_id)
+    return _booking(booking, rule=rule)
 
 
 @operation(

@@ -15,10 +15,12 @@ from chalicelib.api.models import (
     CitizenCase,
     EmergencyDepartment,
     EmergencyDepartments,
+    Listing,
     Localized,
     WaitingRoom,
 )
 from chalicelib.api.openapi import operation
+from chalicelib.domain.errors import NotFound
 
 bp = Blueprint(__name__)
 
@@ -136,3 +138,27 @@ def emergency_departments() -> Response:
 def my_children() -> Response:
     wards = http.who().wards
     return http.respond(Children(children=[Child(child_id=w.ref, name=w.name, birth_date=w.birth_date) for w in wards]))
+
+
+@operation(
+    bp,
+    "/citizen/listing",
+    "GET",
+    summary="The health centre I (or a child I act for) am listed at, as the listing register said when I logged in",
+    tag="citizen",
+    access=Access.CITIZEN,
+    response=Listing,
+    errors=(404,),
+    query=(("for_child", "a child's id from GET /citizen/children", False),),
+)
+def my_listing() -> Response:
+    who = http.who()
+    params: dict[str, str] = dict(bp.current_request.query_params or {})
+    child = params.get("for_child")
+    if child is not None and who.ward(child) is None:
+        raise NotFound("There is no such child among those you may act for.")
+    unit_id = who.listed_unit_of(child or who.subject)
+    unit = bootstrap.container().directory.unit(who.tenant, unit_id) if unit_id else None
+    if unit is None:  # not listed, or listed at a unit that is not in Nära
+        return http.respond(Listing(unit_id=None, unit_name=None))
+    return http.respond(Listing(unit_id=str(unit["unit_id"]), unit_name=str(unit.get("name") or unit["unit_id"])))

@@ -20,6 +20,7 @@ from chalicelib.domain.model import (
     Message,
     OfferedTime,
     Principal,
+    QueuedCase,
 )
 
 if TYPE_CHECKING:
@@ -38,16 +39,21 @@ class CaseSummary(ApiModel):
 
     @classmethod
     def of(cls, case: Case) -> CaseSummary:
-        return cls(
-            case_id=case.case_id,
-            unit_id=case.unit_id,
-            reason=case.reason,
-            priority=case.priority,
-            profession=case.profession,
-            status=case.status.value,
-            disposition=case.disposition,
-            submitted_at=case.submitted_at,
-        )
+        return cls(**cls.fields_of(case))
+
+    @staticmethod
+    def fields_of(case: Case | QueuedCase) -> dict[str, Any]:
+        """The summary's fields, of a whole case or of a case as a list shows it (the queue view, ``QueueEntry``)."""
+        return {
+            "case_id": case.case_id,
+            "unit_id": case.unit_id,
+            "reason": case.reason,
+            "priority": case.priority,
+            "profession": case.profession,
+            "status": case.status.value,
+            "disposition": case.disposition,
+            "submitted_at": case.submitted_at,
+        }
 
 
 class CitizenTimelineEntry(ApiModel):
@@ -121,19 +127,46 @@ class EarlierCase(ApiModel):
 class CaseEntry(ApiModel):
     """How the contact began, when not on the citizen's own initiative on the web."""
 
-    channel: Literal["phone_invite", "region_referral"] = Field(
+    channel: Literal["phone_invite", "region_referral", "unit_link", "app", "chosen", "region"] = Field(
         description="phone_invite: an SMS login link sent during a phone call; region_referral: referred here from "
-        "another region (its referral is in referrals)"
+        "another region (its referral is in referrals); unit_link: a unit's link or QR code; app: a regional app's "
+        "deep link; chosen: the citizen picked the unit in the list; region: the region-wide entry (no unit)"
     )
     unit_id: str = ""
+    profession: str | None = Field(default=None, description="unit_link/app: the link's profession")
     invited_by: str = Field(default="", description="HSA-id of the staff member who sent the link")
     invited_by_name: str = ""
     from_region: str | None = Field(default=None, description="region_referral: the referring region")
 
 
+class RoutingAlternative(ApiModel):
+    unit_id: str
+    rule: str = Field(description="Which rule named it: phone_invite, p5_pool, entry_unit, listed_unit, fallback, "
+                      "region_unit")  # fmt: skip
+    reason: Literal["taken", "unknown_unit", "no_profession", "closed", "full", "not_reached"]
+    text: dict[str, str] = Field(description="Why, in Swedish (sv) and English (en)")
+
+
+class RoutingRecord(ApiModel):
+    """Where routing sent the case, by which rule, and every alternative it considered (docs/operations.md)."""
+
+    unit_id: str
+    rule: str = Field(
+        description="phone_invite, p5_pool, entry_unit, listed_unit, fallback, region_unit, all_full, after_hours, "
+        "no_unit or record_only"
+    )
+    profession: str
+    disposition: str
+    explanation: dict[str, str] = Field(description="Why, in Swedish (sv) and English (en)")
+    considered: list[RoutingAlternative] = Field(default_factory=list)
+    entry: dict[str, str] = Field(default_factory=dict, description="How the citizen came in: via, unit_id, profession")
+    listed_unit_id: str | None = Field(default=None, description="The unit the citizen is listed at, when known")
+
+
 class StaffCase(CaseDetail):
     version: int = Field(default=0, description="Grows with every change; a live push with a higher one: fetch again")
     entry: CaseEntry | None = Field(default=None, description="How the contact began (a phone call's SMS link)")
+    routing: RoutingRecord | None = Field(default=None, description="Why the case is at this unit")
     claimed_by: str | None = Field(default=None, description="HSA-id of the staff member handling the case")
     claimed_at: datetime | None = Field(default=None, description="When the current claimer took (or was handed) it")
     handed_by: str | None = Field(default=None, description="HSA-id of the colleague who handed it to the claimer")
@@ -433,7 +466,23 @@ EXPECTATIONS = Field(default="", max_length=EXPECTATIONS_MAX, description="What 
 
 
 class BeginTriage(Strict):
-    unit_id: str = Field(min_length=1, max_length=64)
+    unit_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="The unit the citizen came by or chose; none for the region-wide entry (as from 1177.se): "
+        "routing then finds the unit, normally the citizen's listed health centre",
+    )
+    via: Literal["unit_link", "app", "chosen"] | None = Field(
+        default=None,
+        description="How the unit was given: unit_link (its link or QR code), app (a regional app's deep link), "
+        "chosen (picked in the list; the default with a unit_id)",
+    )
+    profession: str | None = Field(
+        default=None,
+        max_length=40,
+        description="A unit link's profession (e.g. physiotherapist), only with via unit_link or app",
+    )
     reason: str = Field(min_length=1, max_length=REASON_MAX, description="Sökorsak: the reason for contact")
     free_text: str = Field(default="", max_length=DRAFT_FREE_TEXT_MAX, description="The citizen's own words")
     for_child: str | None = Field(
@@ -553,9 +602,16 @@ class Photo(ApiModel):
         )
 
 
+class Listing(ApiModel):
+    """The health centre the citizen is listed at (listning), from the region's listing register."""
+
+    unit_id: str | None = Field(description="Its HSA-id; null when not listed, or not at a unit in Nära")
+    unit_name: str | None = None
+
+
 class TriageDraft(ApiModel):
     draft_id: str
-    unit_id: str
+    unit_id: str | None = Field(description="The unit the citizen came by or chose; null: routed when sent")
     reason: str
     free_text: str
     for_child: str | None = None

@@ -52,6 +52,7 @@ ROUTES: tuple[tuple[str, str, str, str], ...] = (
     ("citizen", "waiting_room", "GET", "/citizen/cases/{case_id}/waiting"),
     ("citizen", "emergency_departments", "GET", "/emergency-departments"),
     ("citizen", "my_children", "GET", "/citizen/children"),
+    ("citizen", "my_listing", "GET", "/citizen/listing"),
     ("staff", "queue", "GET", "/staff/queue"),
     ("staff", "my_cases", "GET", "/staff/my-cases"),
     ("staff", "open_case", "GET", "/staff/cases/{case_id}"),

@@ -15,6 +15,7 @@ from chalicelib.api.http import Access
 from chalicelib.api.models import (
     CaseDetail,
     CaseEntry,
+    CaseSummary,
     CloseCase,
     EarlierCase,
     HandOver,
@@ -25,6 +26,7 @@ from chalicelib.api.models import (
     QueueEntry,
     Refer,
     RejectReferral,
+    RoutingRecord,
     StaffCase,
     TimelineEntry,
 )
@@ -132,14 +134,7 @@ def _entry(case: QueuedCase, now: datetime, unit_names: dict[str, str]) -> Queue
             at=datetime.fromisoformat(str(pending["at"])),
         )
     return QueueEntry(
-        case_id=case.case_id,
-        unit_id=case.unit_id,
-        reason=case.reason,
-        priority=case.priority,
-        profession=case.profession,
-        status=case.status.value,
-        disposition=case.disposition,
-        submitted_at=case.submitted_at,
+        **CaseSummary.fields_of(case),
         waiting_seconds=max(0, int((now - case.submitted_at).total_seconds())),
         deadline=case.deadline,
         seconds_left=_seconds_left(case, now),
@@ -197,6 +192,7 @@ def _staff_case(who: Principal, case: Case, *, earlier: Sequence[Case] = ()) -> 
         overrides=case.overrides,
         referrals=case.referrals,
         entry=CaseEntry.model_validate(case.entry) if case.entry else None,
+        routing=RoutingRecord.model_validate(case.routing) if case.routing else None,
         earlier_cases=[
             EarlierCase(
                 case_id=c.case_id,

@@ -69,6 +69,8 @@ def begin_triage() -> Response:
         notify_sms=body.notify_sms,
         notify_email=body.notify_email,
         invite=body.invite,
+        via=body.via,
+        profession=body.profession,
     )
     return http.respond(draft_view(view), status=201)
 

@@ -111,7 +111,8 @@ class Case:
     expectations: str = ""  # what the citizen expects from the contact
     notify_sms: str | None = None  # E.164 mobile number for "you have a message" texts
     notify_email: str | None = None
-    entry: dict[str, Any] | None = None  # how the contact began: a phone call's SMS link (who sent it)
+    entry: dict[str, Any] | None = None  # how the contact began: a unit's link, a phone call's SMS link (who sent it)
+    routing: dict[str, Any] | None = None  # where routing sent it and why (domain/routing.py ``Decision.as_record``)
     first_contact_at: datetime | None = None  # when staff first wrote: the wait for contact ended
     claimed_at: datetime | None = None  # when the current claimer took it (or was handed it)
     handed_by: str | None = None  # the colleague who handed it to the current claimer (cleared on claim/release)
@@ -151,6 +152,7 @@ class Case:
         patient_age: int | None = None,
         triage_answers: list[dict[str, Any]] | None = None,
         entry: dict[str, Any] | None = None,
+        routing: dict[str, Any] | None = None,
     ) -> Case:
         """A new case. Without a disposition it is queued (the plain intake); with one it follows the triage:
         emergency and 1177 outcomes are recorded as redirected, self-care as self-care, the rest are queued."""
@@ -188,6 +190,7 @@ class Case:
             patient_age=patient_age,
             triage_answers=list(triage_answers or []),
             entry=entry,
+            routing=routing,
         )
         case.events.append({"type": "CaseSubmitted", "case_id": case_id})
         return case

@@ -30,6 +30,7 @@ class Ward:
     ref: str  # the child's keyed-hash pseudonym
     name: str
     birth_date: str  # ISO date; only the age band is shown to staff
+    listed_unit_id: str = ""  # the health centre the child is listed at, per the listing register at login
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,14 @@ class Principal:
     session_id: str = ""  # the server-side session this principal acts in (revocable)
     wards: tuple[Ward, ...] = ()  # children the citizen may act for
     birth_date: str = ""  # citizen: ISO date from the personnummer, so the triage need not ask the age
+    listed_unit_id: str = ""  # citizen: the health centre they are listed at (listning), per the register at login
+
+    def listed_unit_of(self, patient: str) -> str | None:
+        """The unit the patient (the citizen, or a child they act for) is listed at, as known since login."""
+        if patient == self.subject:
+            return self.listed_unit_id or None
+        ward = self.ward(patient)
+        return (ward.listed_unit_id or None) if ward is not None else None
 
     def ward(self, ref: str) -> Ward | None:
         return next((w for w in self.wards if w.ref == ref), None)

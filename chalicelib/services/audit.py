@@ -8,8 +8,6 @@ for the periodic review, and each review is itself logged.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import random
 import re
 from collections.abc import Sequence
@@ -23,6 +21,7 @@ from chalicelib.domain.identity import patient_ref
 from chalicelib.domain.model import Case, Principal, QueuedCase
 from chalicelib.domain.opening_hours import SWEDEN
 from chalicelib.domain.personal_number import PersonalNumber
+from chalicelib.services.paging import decode_cursor, encode_cursor
 from chalicelib.services.ports import Clock, IdGenerator
 
 # On what ground ("på vilken grund") an access was allowed. The citizen's extract shows these in plain words.
@@ -141,9 +140,11 @@ class AuditService:
             if principal.ward(ward) is None:
                 raise NotFound("No such person in your custody.")
             ref = ward
-        records, after = self._log.page_of_patient(principal.tenant, ref, limit=limit, after=_decode(cursor))
+        records, after = self._log.page_of_patient(
+            principal.tenant, ref, limit=limit, after=decode_cursor(cursor, _SORT_KEY, of="this list")
+        )
         shown = [{k: r[k] for k in ("record_id", "at", "unit_id", "actor_roles", "action", "ground")} for r in records]
-        return shown, (_encode(after) if after else None)
+        return shown, (encode_cursor(after) if after else None)
 
     # --- The unit admins' review -----------------------------------------------------------------------------------
 
@@ -221,19 +222,3 @@ class AuditService:
                 ground="review",
                 at=at,
             )
-
-
-def _encode(after: str) -> str:
-    return base64.urlsafe_b64encode(after.encode()).decode().rstrip("=")
-
-
-def _decode(cursor: str | None) -> str | None:
-    if not cursor:
-        return None
-    try:
-        after = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        after = ""
-    if not _SORT_KEY.fullmatch(after):
-        raise ValidationFailed("The cursor is not one this list gave.", field="cursor", message_sv="Ogiltig sidmarkör.")
-    return after

@@ -60,6 +60,7 @@ class BookingOverview:
     booking: Booking | None
     can_self_book: bool
     offered_free: int
+    rule: SelfBookingRule  # the unit's, read once for the request
 
 
 @dataclass(frozen=True)
@@ -157,17 +158,24 @@ class BookingService:
     # --- citizen ---
 
     def rule(self, tenant: str, unit_id: str) -> SelfBookingRule:
-        """The open-booking rule at the unit: its own when its settings hold one, else the region's (a get each)."""
-        unit = self._directory.unit(tenant, unit_id) or {}
+        """The open-booking rule at the unit: its own when its settings hold one, else the region's (a get each).
+        A citizen's booking request reads it once and returns it with its answer (the cancellation limit)."""
+        return self._rule_of(tenant, self._directory.unit(tenant, unit_id) or {})
+
+    def _rule_of(self, tenant: str, unit: dict[str, Any]) -> SelfBookingRule:
+        """The rule at a unit already read from the directory (the region is read only when the unit has none)."""
         region = {} if unit.get("self_booking") is not None else self._directory.region(tenant)
         return SelfBookingRule.of_unit(unit, region)
 
-    def free_slots(self, principal: Principal, case_id: str, form: str | None) -> tuple[Case, list[Slot]]:
-        """The case and the free times of its profession at its unit, before its deadline (one Query); Conflict
-        when the citizen may not book themselves."""
+    def free_slots(
+        self, principal: Principal, case_id: str, form: str | None
+    ) -> tuple[Case, list[Slot], SelfBookingRule]:
+        """The case, the free times of its profession at its unit before its deadline (one Query), and the unit's
+        rule; Conflict when the citizen may not book themselves."""
         case = self._own_case(principal, case_id)
-        require_open_booking(case, self.rule(case.tenant, case.unit_id))
-        return case, self._free_for(case, self._form(case, form))
+        rule = self.rule(case.tenant, case.unit_id)
+        require_open_booking(case, rule)
+        return case, self._free_for(case, self._form(case, form)), rule
 
     def slots_to_offer(self, case: Case, form: str) -> list[Slot]:
         """Free times staff can offer for a case they have opened (its access is logged by that read)."""
@@ -195,31 +203,36 @@ class BookingService:
         """What the case page shows: the booking (if any), whether the citizen may book themselves, and how many
         offered times are still free, so the page asks for times only when there are some to show."""
         case, offered = self.offered_slots(principal, case_id)
+        rule = self.rule(case.tenant, case.unit_id)
         try:
-            require_open_booking(case, self.rule(case.tenant, case.unit_id))
+            require_open_booking(case, rule)
             can_self_book = True
         except Conflict:
             can_self_book = False
-        return BookingOverview(self._bookings.current(case.tenant, case.case_id), can_self_book, len(offered))
+        return BookingOverview(self._bookings.current(case.tenant, case.case_id), can_self_book, len(offered), rule)
 
-    def book(self, principal: Principal, case_id: str, slot_id: str, *, idempotency_key: str) -> Booking:
+    def book(
+        self, principal: Principal, case_id: str, slot_id: str, *, idempotency_key: str
+    ) -> tuple[Booking, SelfBookingRule]:
         """Take the slot for the case: open booking, or one of the times staff offered in the chat. SlotTaken (with
-        fresh alternatives) when someone else was first; a retry with the same key returns the booking."""
+        fresh alternatives) when someone else was first; a retry with the same key returns the booking. With the
+        unit's rule."""
         case = self._own_case(principal, case_id)
+        rule = self.rule(case.tenant, case.unit_id)
         digest = request_hash({"kind": "book", "case_id": case_id, "slot_id": slot_id})
         replay = self._replay(principal, idempotency_key, digest, case)
         if replay is not None:
-            return replay
+            return replay, rule
         current = self._bookings.current(case.tenant, case.case_id)
         if current is not None and current.active:
             if current.slot.slot_id == slot_id:
-                return current  # a double click with a new key: the same booking
+                return current, rule  # a double click with a new key: the same booking
             raise Conflict(
                 "The case already has a booked time; change it instead.",
                 message_sv="Du har redan en bokad tid i ärendet. Ändra den i stället.",
             )
         try:
-            slot = self._bookable(case, slot_id)
+            slot = self._bookable(case, slot_id, rule)
             now = self._clock()
             booking = Booking(
                 booking_id=Booking.new_id(case.case_id, current),
@@ -235,34 +248,38 @@ class BookingService:
                 updated_at=now,
             )
             try:
-                return self._bookings.book(
+                booked = self._bookings.book(
                     booking, now=now, idempotency=(principal.subject, idempotency_key, digest, {"slot_id": slot_id})
                 )
             except SlotTaken as taken:
                 raise SlotTaken(self._alternatives(case, slot)) from taken
         except Conflict as lost:
-            return self._booked_meanwhile(case, slot_id, lost)
+            booked = self._booked_meanwhile(case, slot_id, lost)
+        return booked, rule
 
-    def reschedule(self, principal: Principal, case_id: str, slot_id: str, *, idempotency_key: str) -> Booking:
+    def reschedule(
+        self, principal: Principal, case_id: str, slot_id: str, *, idempotency_key: str
+    ) -> tuple[Booking, SelfBookingRule]:
         """Move the booking to another free time in one transaction (old slot released, new taken, booking
-        changed), up to the tenant's limit before the booked time."""
+        changed), up to the unit's limit before the booked time. With the unit's rule."""
         case = self._own_case(principal, case_id)
+        rule = self.rule(case.tenant, case.unit_id)
         digest = request_hash({"kind": "reschedule", "case_id": case_id, "slot_id": slot_id})
         replay = self._replay(principal, idempotency_key, digest, case)
         if replay is not None:
-            return replay
+            return replay, rule
         current = self._bookings.current(case.tenant, case.case_id)
         if current is None or not current.active:
             raise NotFound("There is no booked time to change.", message_sv="Det finns ingen bokad tid att ändra.")
         if current.slot.slot_id == slot_id:
-            return current
+            return current, rule
         now = self._clock()
-        current.require_citizen_may_change(now, self.rule(case.tenant, case.unit_id).cancel_limit)
+        current.require_citizen_may_change(now, rule.cancel_limit)
         try:
-            slot = self._bookable(case, slot_id)
+            slot = self._bookable(case, slot_id, rule)
             moved = current.moved_to(slot, now)
             try:
-                return self._bookings.move(
+                rebooked = self._bookings.move(
                     current,
                     moved,
                     now=now,
@@ -271,23 +288,26 @@ class BookingService:
             except SlotTaken as taken:
                 raise SlotTaken(self._alternatives(case, slot)) from taken
         except Conflict as lost:
-            return self._booked_meanwhile(case, slot_id, lost)
+            rebooked = self._booked_meanwhile(case, slot_id, lost)
+        return rebooked, rule
 
-    def cancel(self, principal: Principal, case_id: str) -> Booking:
-        """The citizen cancels up to the tenant's limit before the time; cancelling again returns the cancelled
-        booking (DELETE is idempotent)."""
+    def cancel(self, principal: Principal, case_id: str) -> tuple[Booking, SelfBookingRule]:
+        """The citizen cancels up to the unit's limit before the time; cancelling again returns the cancelled
+        booking (DELETE is idempotent). With the unit's rule."""
         case = self._own_case(principal, case_id)
         current = self._bookings.current(case.tenant, case.case_id)
         if current is None:
             raise NotFound("There is no booked time.", message_sv="Det finns ingen bokad tid.")
+        rule = self.rule(case.tenant, case.unit_id)
         if current.state is BookingState.CANCELLED:
-            return current
+            return current, rule
         now = self._clock()
-        cancelled = current.cancel_by_citizen(principal.subject, now, self.rule(case.tenant, case.unit_id).cancel_limit)
+        cancelled = current.cancel_by_citizen(principal.subject, now, rule.cancel_limit)
         try:
-            return self._bookings.end(cancelled, now=now, release=True)
+            ended = self._bookings.end(cancelled, now=now, release=True)
         except Conflict as lost:
-            return self._ended_meanwhile(case, cancelled, lost, by=None)
+            ended = self._ended_meanwhile(case, cancelled, lost, by=None)
+        return ended, rule
 
     def ics(self, principal: Principal, case_id: str) -> bytes:
         """The booked time as an iCalendar file: when, where and with which unit; no health data."""
@@ -300,7 +320,7 @@ class BookingService:
         unit = self._directory.unit(case.tenant, case.unit_id) or {}
         unit_name = str(unit.get("name") or case.unit_id)
         slot = booking.slot
-        hours = self.rule(case.tenant, case.unit_id).cancel_limit_hours
+        hours = self._rule_of(case.tenant, unit).cancel_limit_hours
         calendar = Calendar()
         calendar.add("prodid", "-//Nära//Bokning//SV")
         calendar.add("version", "2.0")
@@ -699,11 +719,11 @@ class BookingService:
     def _alternatives(self, case: Case, slot: Slot) -> list[Slot]:
         return self._free_for(case, slot.form, exclude=slot.slot_id, limit=ALTERNATIVES + 1)[:ALTERNATIVES]
 
-    def _bookable(self, case: Case, slot_id: str) -> Slot:
-        """The slot, if this case may take it: an offered time, or an open-booking time within the rules."""
+    def _bookable(self, case: Case, slot_id: str, rule: SelfBookingRule) -> Slot:
+        """The slot, if this case may take it: an offered time, or an open-booking time within the unit's rule."""
         offered = slot_id in self.offered_slot_ids(case)
         if not offered:
-            require_open_booking(case, self.rule(case.tenant, case.unit_id))
+            require_open_booking(case, rule)
         found = self._bookings.slot(case.tenant, slot_id)
         if found is None:
             raise NotFound("The time could not be found.", message_sv="Tiden finns inte.")

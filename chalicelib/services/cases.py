@@ -3,8 +3,6 @@ self-care, the waiting room, and the staff queue."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import itertools
 import json
@@ -16,9 +14,10 @@ from typing import Any
 
 from chalicelib.adapters.dynamo import DynamoCases, DynamoDirectory, DynamoIdempotency, DynamoQueueStats, QueuePage
 from chalicelib.domain import policy
-from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
+from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.model import Case, CaseStatus, Principal, PrincipalKind
 from chalicelib.services.audit import AuditService
+from chalicelib.services.paging import decode_cursor, encode_cursor
 from chalicelib.services.ports import Clock, IdGenerator
 from chalicelib.triage import TriageOutcome, choose_contact
 
@@ -103,7 +102,7 @@ class CaseService:
         allowed = policy.queue_scope(principal, unit_id)
         if not allowed or (profession is not None and profession not in allowed):
             raise NotFound("There is no such queue.")
-        after = _decode_queue_cursor(cursor)
+        after = decode_cursor(cursor, _QUEUE_SORT_KEY, of="this queue", max_length=200)
         page = self._cases.queue_page(
             principal.tenant,
             unit_id,
@@ -114,7 +113,7 @@ class CaseService:
         )
         listed = [*page.cases, *page.overdue_beyond]
         self._audit.record_list_access(principal, listed, "list_queue")  # first: fails closed
-        return page, (_encode_queue_cursor(page.after) if page.after else None)
+        return page, (encode_cursor(page.after) if page.after else None)
 
     def held(self, principal: Principal) -> list[Case]:
         """Mina pågående ärenden: the cases the staff member holds at units they work at (one Query), most urgent
@@ -225,22 +224,3 @@ class CaseService:
         if not policy.can_view_case(principal, case):
             raise NotFound("The case could not be found.")
         return self._cases.timeline(principal.tenant, case.case_id)
-
-
-def _encode_queue_cursor(after: str) -> str:
-    return base64.urlsafe_b64encode(after.encode()).decode().rstrip("=")
-
-
-def _decode_queue_cursor(cursor: str | None) -> str | None:
-    """The queue sort key a cursor of ``queue`` names; a cursor it did not give is a 422 (ValidationFailed)."""
-    if not cursor:
-        return None
-    try:
-        after = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        after = ""
-    if len(cursor) > 200 or not _QUEUE_SORT_KEY.fullmatch(after):
-        raise ValidationFailed(
-            "The cursor is not one this queue gave.", field="cursor", message_sv="Ogiltig sidmarkör."
-        )
-    return after

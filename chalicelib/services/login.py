@@ -17,7 +17,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 import segno
@@ -45,6 +45,12 @@ LOGIN_CODE = "LOGINCODE"
 BANKID_LIFETIME = timedelta(minutes=5)
 OIDC_LIFETIME = timedelta(minutes=10)
 LOGIN_CODE_LIFETIME = timedelta(seconds=60)
+
+
+class ListedUnitLookup(Protocol):
+    """The listing register as login uses it (the listing-register port): the unit a person is listed at."""
+
+    def listed_unit(self, personal_number: str) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,7 @@ class LoginService:
         bankid_client: BankIdPort | None,
         oidc: dict[str, OidcProvider],
         population: PopulationRegister | None = None,
+        listing: ListedUnitLookup | None = None,
         rates: DynamoRateLimiter | None = None,
         login_limits: dict[str, rate_limits.RateLimit] | None = None,
     ) -> None:
@@ -93,6 +100,7 @@ class LoginService:
         self._bankid = bankid_client
         self._oidc = oidc
         self._population = population
+        self._listing = listing
         self._rates = rates or DynamoRateLimiter()
         self._limits = login_limits or rate_limits.login_steps()
 
@@ -129,7 +137,16 @@ class LoginService:
             auth_level=level,
             wards=self._wards(number),
             birth_date=number.birth_date.isoformat(),
+            listed_unit_id=self._listed(number),
         )
+
+    def _listed(self, person: PersonalNumber) -> str:
+        """The health centre the person is listed at, for routing their cases ("" when not listed, or when the
+        listing register cannot be asked: routing then goes by the region's fallbacks). Only the unit's HSA-id is
+        kept, in the session; the personnummer is not."""
+        if self._listing is None:
+            return ""
+        return self._listing.listed_unit(person.canonical) or ""
 
     def _wards(self, guardian: PersonalNumber) -> tuple[Ward, ...]:
         """Children under 18 in the citizen's custody, per the population register (none if it can't be asked)."""
@@ -149,7 +166,7 @@ class LoginService:
                 continue
             if number.age_on(today) < 18:
                 ref = patient_ref(number.canonical, self._patient_key)
-                wards.append(Ward(ref, child.name, number.birth_date.isoformat()))
+                wards.append(Ward(ref, child.name, number.birth_date.isoformat(), self._listed(number)))
         return tuple(wards)
 
     def _staff(self, hsa_id: str, method: str, level: str) -> Principal:

@@ -180,19 +180,7 @@ class PhotoService:
             self._files.discard_upload(tenant, collection, photo_id)
             self._release(read, photo_id)
             raise
-        image_key, thumbnail_key = self._files.store(
-            tenant, collection, photo_id, image=processed.image, thumbnail=processed.thumbnail
-        )
-        photo = Photo(
-            photo_id=photo_id,
-            draft_id=collection,
-            width=processed.width,
-            height=processed.height,
-            image_key=image_key,
-            thumbnail_key=thumbnail_key,
-            uploaded_at=self._clock(),
-            case_id=case_id,
-        )
+        photo = self._store(tenant, collection, photo_id, processed, uploaded_at=self._clock(), case_id=case_id)
         for attempt in range(ATTEMPTS):
             try:
                 ready = {**read.slots, photo_id: Slot(READY, photo.uploaded_at)}
@@ -316,23 +304,38 @@ class PhotoService:
         """A photo that came with a referral from another region, checked and re-encoded here (``photos.process``)
         as any upload is, stored with the case made of the referral (a case without a draft: the case's own set).
         Sent again: the same photo."""
-        image_key, thumbnail_key = self._files.store(
-            tenant, case_id, photo_id, image=processed.image, thumbnail=processed.thumbnail
-        )
-        photo = Photo(
-            photo_id=photo_id,
-            draft_id=case_id,
-            width=processed.width,
-            height=processed.height,
-            image_key=image_key,
-            thumbnail_key=thumbnail_key,
-            uploaded_at=uploaded_at,
-            case_id=case_id if from_chat else None,
+        photo = self._store(
+            tenant, case_id, photo_id, processed, uploaded_at=uploaded_at, case_id=case_id if from_chat else None
         )
         self._records.record(photo, tenant=tenant, source=processed.source_format)
         return photo
 
     # -- helpers ------------------------------------------------------------------------------------------------
+
+    def _store(
+        self,
+        tenant: str,
+        collection: str,
+        photo_id: str,
+        processed: photos.ProcessedPhoto,
+        *,
+        uploaded_at: datetime,
+        case_id: str | None,
+    ) -> Photo:
+        """Store a processed photo's files in the set and the Photo that names them (not yet recorded)."""
+        image_key, thumbnail_key = self._files.store(
+            tenant, collection, photo_id, image=processed.image, thumbnail=processed.thumbnail
+        )
+        return Photo(
+            photo_id=photo_id,
+            draft_id=collection,
+            width=processed.width,
+            height=processed.height,
+            image_key=image_key,
+            thumbnail_key=thumbnail_key,
+            uploaded_at=uploaded_at,
+            case_id=case_id,
+        )
 
     def _draft(self, principal: Principal, draft_id: str) -> DraftRecord:
         """The citizen's own draft (or their ward's); another's, or an expired one, is NotFound."""

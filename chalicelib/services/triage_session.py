@@ -16,12 +16,12 @@ from chalicelib.adapters.dynamo import DraftRecord, DynamoCases, DynamoDirectory
 from chalicelib.domain.contact import email_address, mobile_number
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from chalicelib.domain.model import EXPECTATIONS_MAX, Case, Principal, PrincipalKind
-from chalicelib.domain.opening_hours import SWEDEN, is_open, next_opening
+from chalicelib.domain.opening_hours import SWEDEN
 from chalicelib.services.cases import request_hash
 from chalicelib.services.invites import PhoneInviteService
 from chalicelib.services.ports import Clock, IdGenerator
+from chalicelib.services.routing import RoutingService, entry_of
 from chalicelib.triage import (
-    AfterHoursTarget,
     Disposition,
     InvalidAnswer,
     Library,
@@ -34,7 +34,6 @@ from chalicelib.triage import (
     complaint_options,
     next_step,
     outcome,
-    route_for_hours,
     start,
     transcript,
 )
@@ -81,12 +80,12 @@ class TriageSessionService:
         cases: DynamoCases,
         clock: Clock,
         ids: IdGenerator,
-        after_hours: AfterHoursTarget = "call_1177",
+        routing: RoutingService,
         invites: PhoneInviteService | None = None,
     ) -> None:
         self._cases = cases
         self._invites = invites
-        self._after_hours = after_hours
+        self._routing = routing
         self._drafts = drafts
         self._directory = directory
         self._idempotency = idempotency
@@ -98,7 +97,7 @@ class TriageSessionService:
         self,
         principal: Principal,
         *,
-        unit_id: str,
+        unit_id: str | None,
         reason: str,
         free_text: str,
         idempotency_key: str,
@@ -107,10 +106,13 @@ class TriageSessionService:
         notify_sms: str | None = None,
         notify_email: str | None = None,
         invite: str | None = None,
+        via: str | None = None,
+        profession: str | None = None,
     ) -> TriageView:
         """A new draft for the citizen or a child in their custody, with its first step. A retry with the same
         Idempotency-Key returns the same draft as it is now. The patient's age comes from the personnummer, so
-        the triage does not ask it."""
+        the triage does not ask it. How the citizen came in (``via``: a unit's link or QR code, an app's deep link,
+        the list, or region-wide without a unit; a phone call's ``invite``) is kept for routing when it is sent."""
         _require_citizen(principal)
         patient = principal.subject
         birth_date = principal.birth_date
@@ -133,17 +135,22 @@ class TriageSessionService:
             "notify_sms": notify_sms,
             "notify_email": notify_email,
             "invite": invite,
+            "via": via,
+            "profession": profession,
         }
         digest = request_hash(payload)
-        if self._directory.unit(principal.tenant, unit_id) is None:
+        unit = self._directory.unit(principal.tenant, unit_id) if unit_id is not None else None
+        if unit_id is not None and unit is None:
             raise ValidationFailed(
                 f"There is no unit {unit_id!r} in this region.",
                 field="unit_id",
                 message_sv="Välj en vårdcentral i listan.",
             )
         contact = _contact(expectations=expectations, notify_sms=notify_sms, notify_email=notify_email)
-        entry = self._entry(principal, invite) if invite else None
-        if entry is not None and entry["unit_id"] != unit_id:  # the link is the unit's: its case goes there
+        entry = self._entry(principal, invite) if invite else _link_entry(unit, via, profession)
+        if invite and unit_id is None:
+            unit_id = entry["unit_id"]  # the phone call's unit
+        if entry is not None and entry.get("unit_id") != unit_id:  # the link is the unit's: its case goes there
             raise ValidationFailed(
                 "The login link you came by is for another unit; start there, or start without the link.",
                 field="unit_id",
@@ -340,7 +347,14 @@ class TriageSessionService:
             if result.disposition is not Disposition.SELF_CARE:
                 raise ValidationFailed("Contact anyway is chosen only after self-care advice.", field="choose_contact")
             result = engine_choose_contact(result, now)
-        unit_id, result = self._for_opening_hours(principal, draft.unit_id, result)
+        decision = self._routing.decide(
+            principal.tenant,
+            result,
+            entry=entry_of(draft.entry, draft.unit_id),
+            listed_unit_id=principal.listed_unit_of(draft.patient_ref),
+            now=now,
+        )
+        unit_id, result = decision.unit_id, decision.outcome
         key = f"triage-submit-{draft.draft_id}"
         digest = request_hash({"draft_id": draft.draft_id, "choose_contact": choose_contact})
         case = Case.submit(
@@ -364,6 +378,7 @@ class TriageSessionService:
             patient_age=_age(state),
             triage_answers=[e.model_dump(mode="json") for e in transcript(state, library=self._library)],
             entry=draft.entry,
+            routing=decision.as_record(),
         )
         try:
             created = self._cases.create(
@@ -399,33 +414,6 @@ class TriageSessionService:
                 return
             except Conflict:
                 draft = self._load(principal, draft.draft_id)
-
-    def after_hours_target(self, tenant: str) -> tuple[AfterHoursTarget, str | None]:
-        """The region's choice: ("call_1177", None) or ("jourcentral", <the jourcentral's unit id>)."""
-        setting = self._directory.region(tenant).get("after_hours", self._after_hours)
-        if isinstance(setting, dict) and setting.get("jourcentral"):
-            return "jourcentral", str(setting["jourcentral"])
-        return "call_1177", None
-
-    def _for_opening_hours(
-        self, principal: Principal, unit_id: str, result: TriageOutcome
-    ) -> tuple[str, TriageOutcome]:
-        """Chat, video and physical go where the unit can answer in time: a closed unit sends urgent cases on
-        (P1 → 112, else 1177 or — if the region says so — a physical visit at its jourcentral, whose queue the
-        case then joins); what can wait for the next opening stays. Returns (unit_id, outcome)."""
-        channel = result.disposition.value
-        unit = self._directory.unit(principal.tenant, unit_id) or {}
-        hours = unit.get("opening_hours")
-        if channel not in ("chat", "video", "physical") or not hours:
-            return unit_id, result  # not a unit channel, or the unit's hours are not configured
-        now = self._clock()
-        target, jourcentral = self.after_hours_target(principal.tenant)
-        routed = route_for_hours(
-            result, is_open(hours, channel, now), target, next_opening=next_opening(hours, channel, now)
-        )
-        if target == "jourcentral" and jourcentral and routed is not result and routed.disposition.value == "physical":
-            return jourcentral, routed
-        return unit_id, routed
 
     # -- helpers ------------------------------------------------------------------------------------------------
 
@@ -512,6 +500,36 @@ def _contact(*, expectations: str, notify_sms: str | None, notify_email: str | N
             message_sv=f"Texten om vad du förväntar dig får vara högst {EXPECTATIONS_MAX} tecken.",
         )
     return {"expectations": text, "notify_sms": mobile_number(notify_sms), "notify_email": email_address(notify_email)}
+
+
+def _link_entry(unit: dict[str, Any] | None, via: str | None, profession: str | None) -> dict[str, Any]:
+    """How a citizen who did not come by a phone call's link entered: region-wide (no unit), by a unit's link or QR
+    code or an app's deep link (perhaps for one of its professions), or by choosing the unit in the list."""
+    if unit is None:
+        if via not in (None, "region") or profession is not None:
+            raise ValidationFailed(
+                "A unit's link names its unit: give unit_id with via and profession.",
+                field="unit_id",
+                message_sv="Länken saknar mottagning. Välj en vårdcentral i listan.",
+            )
+        return {"channel": "region"}
+    channel = via or "chosen"
+    if channel not in ("unit_link", "app", "chosen"):
+        raise ValidationFailed("via is one of unit_link, app and chosen when a unit is given.", field="via")
+    if profession is not None:
+        if channel == "chosen":
+            raise ValidationFailed(
+                "A profession comes only with a unit's link (via unit_link or app).", field="profession"
+            )
+        if profession not in (unit.get("professions") or ()):
+            raise ValidationFailed(
+                f"{unit.get('name') or unit['unit_id']} does not offer {profession}; start without the profession.",
+                field="profession",
+                message_sv="Mottagningen i länken har inte den yrkesgruppen. Börja utan den, eller välj en annan "
+                "mottagning.",
+            )
+        return {"channel": channel, "unit_id": unit["unit_id"], "profession": profession}
+    return {"channel": channel, "unit_id": unit["unit_id"]}
 
 
 def _require_citizen(principal: Principal) -> None:

@@ -47,6 +47,9 @@ export function intakeRows(c) {
       ? h("span", { class: "free-text expectations" }, c.expectations) : h("span", { t: "intake.noExpectations" })),
     c.entry?.channel === "phone_invite" ? row("intake.entry", h("span", { class: "entry", t: "intake.entryPhone",
       vars: { name: c.entry.invited_by_name || c.entry.invited_by } })) : null,
+    c.entry?.channel === "unit_link" || c.entry?.channel === "app" ? row("intake.entry", h("span", { class: "entry",
+      t: c.entry.channel === "app" ? "intake.entryApp" : "intake.entryLink" }),
+    c.entry.profession ? [" (", codeLabel("profession", c.entry.profession), ")"] : null) : null,
   ];
 }
 
@@ -83,7 +86,8 @@ export function triageSection(c) {
         has(c.seconds_left) ? timeLeft(c.seconds_left) : null) : null,
       triage.explanation ? row("triage.explanation", h("span", { class: "explanation", l: triage.explanation })) : null,
       has(triage.ruleset_version) ? row("triage.ruleset", h("code", { class: "ruleset" }, triage.ruleset_version))
-        : null),
+        : null,
+      c.routing ? row("triage.routing", routingWhy(c.routing)) : null),
     h("h3", { t: "triage.redFlags" }),
     flags.length
       ? h("ul", { class: "flag-list red-flags" }, flags.map((f) => h("li", { class: "flag" },
@@ -100,6 +104,19 @@ export function triageSection(c) {
         h("span", { t: "triage.textFlagOf", vars: { category: f.category, source: f.source } }),
         f.negated ? [" ", h("span", { class: "negated", t: "triage.negated" })] : null)))
       : h("p", { t: "triage.noTextFlags" }));
+}
+
+/** Why the case is at this unit: routing's explanation, and (folded) each alternative it considered and why. */
+function routingWhy(routing) {
+  const considered = routing.considered || [];
+  return h("span", { class: "routing" },
+    h("span", { class: "routing-explanation", l: routing.explanation }),
+    considered.length > 1 || (considered.length === 1 && considered[0].reason !== "taken")
+      ? h("details", { class: "routing-considered" }, h("summary", { t: "triage.routingConsidered",
+        vars: { n: considered.length } }),
+      h("ol", {}, considered.map((alt) => h("li", { dataset: { reason: alt.reason, rule: alt.rule } },
+        h("span", { l: alt.text })))))
+      : null);
 }
 
 /** Staff's changes of the triage's priority or profession, with their reasons. */

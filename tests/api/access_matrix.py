@@ -103,6 +103,7 @@ TABLE: dict[tuple[str, str], str] = {
     # --- the citizen's own ---------------------------------------------------------------------------------------
     ("GET", "/citizen/cases"):                "2xx 2xx 2xx | 403 403 403 403 | 401 401 401",
     ("GET", "/citizen/children"):             "2xx 2xx 2xx | 403 403 403 403 | 401 401 401",
+    ("GET", "/citizen/listing"):              "2xx 2xx 2xx | 403 403 403 403 | 401 401 401",
     ("GET", "/citizen/access-log"):           "2xx 2xx 2xx | 403 403 403 403 | 401 401 401",
     ("GET", "/citizen/advice/{advice_id}"):   "2xx 2xx 2xx | 403 403 403 403 | 401 401 401",
     ("GET", "/citizen/phone-invites/{token}"): "404 404 404 | 403 403 403 403 | 401 401 401",

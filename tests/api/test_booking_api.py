@@ -235,7 +235,7 @@ def test_reschedule_failing_between_building_and_committing_changes_nothing(read
         store.before_commit = None
     assert _state(ready, "case-knee", old, new) == before
     # the key was not used up: the same request now goes through
-    moved = ready.container.booking.reschedule(PATIENT, "case-knee", new, idempotency_key="move-key-0002")
+    moved, _ = ready.container.booking.reschedule(PATIENT, "case-knee", new, idempotency_key="move-key-0002")
     assert _state(ready, "case-knee", old, new)[2:] == (None, "case-knee") and moved.slot.slot_id == new
 
 

@@ -229,7 +229,10 @@ def test_a_staff_members_first_message_teaches_the_estimate(api: Api) -> None:
 def test_after_hours_the_region_may_send_cases_to_its_jourcentral(api: Api) -> None:
     weekdays = {d: [["08:00", "16:30"]] for d in ("mon", "tue", "wed", "thu", "fri")}
     api.container.directory.put_unit(
-        "testregion", "SE-VC-H", "Vårdcentralen", {"professions": ["nurse"], "opening_hours": {"chat": weekdays}}
+        "testregion",
+        "SE-VC-H",
+        "Vårdcentralen",
+        {"professions": ["nurse", "doctor", "midwife", "psychologist"], "opening_hours": {"chat": weekdays}},
     )
     api.container.directory.put_region("testregion", {"after_hours": {"jourcentral": UNIT_B}})
     library = load_library()

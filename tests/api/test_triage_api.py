@@ -289,6 +289,7 @@ def _service_at(container: Any, moment: datetime) -> TriageSessionService:
         cases=built._cases,
         clock=lambda: moment,
         ids=lambda: uuid.uuid4().hex,
+        routing=container.routing,
     )
 
 

@@ -85,7 +85,7 @@ def test_a_unit_may_have_its_own_self_booking_rule_and_a_wrong_one_names_its_fie
     raw["units"][1]["self_booking"] = {"professions": ["nurse"], "priorities": ["P5", "P4"], "cancel_limit_hours": 4}
     raw["units"][2]["self_booking"] = {}  # no self-booking at this unit, whatever the region allows
     config = parse(raw, "region.yaml")
-    first, second, third = (config.unit_details(u) for u in config.units)
+    first, second, third, *_ = (config.unit_details(u) for u in config.units)
     assert "self_booking" not in first  # the region's rule applies
     assert second["self_booking"] == {"professions": ["nurse"], "priorities": ["P4", "P5"], "cancel_limit_hours": 4}
     assert third["self_booking"] == {"professions": [], "priorities": [], "cancel_limit_hours": 24}
@@ -110,7 +110,7 @@ def test_references_between_sections_must_name_the_regions_own_units() -> None:
     raw["units"].append(copy.deepcopy(raw["units"][1]))
     assert _problems(raw) == [
         "units[0].overflow_partners[0].unit_id: not another unit of this region",
-        "units[3].unit_id: SE2321000081-VC02 is listed twice",
+        "units[4].unit_id: SE2321000081-VC02 is listed twice",
         "staff[0].roles[0].unit_id: SE2321000081-VC99 is not a unit of this region",
         "after_hours.jourcentral: not a unit of this region",
     ]
@@ -211,3 +211,32 @@ def test_languages_start_with_swedish_each_once_and_reach_the_pages() -> None:
     for wrong in (["en", "sv"], ["sv", "sv"], [], ["sv", "fi"]):
         raw["languages"] = wrong
         assert _problems(raw)[0].startswith("languages"), wrong
+
+
+def test_routing_names_units_of_the_region_that_offer_what_they_are_to_take() -> None:
+    raw = copy.deepcopy(_raw())
+    raw["routing"] = {
+        "p5_pool": "SE2321000081-VC99",
+        "fallbacks": [
+            {"unit_id": "SE2321000081-VC01", "professions": ["nurse", "midwife"], "priorities": ["P2"]},
+            {"unit_id": "SE2321000057-VC00"},  # another region's
+        ],
+    }
+    raw["units"][0]["capacity"] = {"nurse": 20, "psychologist": 3}
+    problems = _problems(raw)
+    assert "routing.fallbacks[0].professions[1]: SE2321000081-VC01 does not offer midwife" in problems
+    assert "routing.fallbacks[1].unit_id: SE2321000057-VC00 is not a unit of this region" in problems
+    assert "routing.p5_pool: SE2321000081-VC99 is not a unit of this region" in problems
+    assert "units[0].capacity.psychologist: the unit does not offer psychologist" in problems
+    raw["routing"] = {"fallbacks": [{"unit_id": "SE2321000081-VC01", "priorities": ["P7"]}]}
+    assert any(p.startswith("routing.fallbacks[0].priorities[0]:") for p in _problems(raw))
+
+
+def test_the_demo_regions_route_as_their_files_say() -> None:
+    config = parse(copy.deepcopy(_raw()), "region.yaml")
+    assert config.region_settings()["routing"] == {
+        "p5_pool": "SE2321000081-V1177",
+        "fallbacks": [{"unit_id": "SE2321000081-VC01", "professions": ["nurse", "doctor", "physiotherapist"]}],
+    }
+    oskarshamn = next(u for u in config.units if u.unit_id == "SE2321000081-VC02")
+    assert config.unit_details(oskarshamn)["capacity"] == {"nurse": 30}
