@@ -20,6 +20,8 @@ The same code runs in AWS Lambda and in the local stack; only endpoints and cred
     NARA_FREJA_ISSUER, NARA_FREJA_CLIENT_ID, NARA_FREJA_CLIENT_SECRET   Freja eID+ (OIDC); unset: not offered
     NARA_SITHS_ISSUER, NARA_SITHS_CLIENT_ID, NARA_SITHS_CLIENT_SECRET   the region's SITHS IdP (OIDC)
     NARA_POPULATION_REGISTER_URL   custody lookups (vårdnadshavare); unset: citizens act only for themselves
+    NARA_LISTING_REGISTER_URL      where residents are listed (listning); its bearer token is the secret
+                             nara/{tenant}/listing/token; unset: nobody is known to be listed (docs/listing.md)
     NARA_PHOTO_BUCKET        the region's photo bucket (default nara-{tenant}-photos)
     NARA_S3_PUBLIC_URL       only locally: where browsers reach S3 (the gateway's /local/s3 proxy); in AWS, S3 itself
 """
@@ -55,6 +57,7 @@ if TYPE_CHECKING:  # the adapters and services are imported where they are built
     from chalicelib.services.booking import BookingService
     from chalicelib.services.cases import CaseService
     from chalicelib.services.chat import ChatService
+    from chalicelib.services.entry_points import EntryPointService
     from chalicelib.services.events import EventConsumers, EventService
     from chalicelib.services.handling import HandlingService
     from chalicelib.services.interregion import InterRegionService
@@ -63,6 +66,7 @@ if TYPE_CHECKING:  # the adapters and services are imported where they are built
     from chalicelib.services.notify import NotificationService
     from chalicelib.services.overflow import OverflowService
     from chalicelib.services.photos import PhotoService
+    from chalicelib.services.ports import ListingRegister
     from chalicelib.services.realtime import RealtimeService
     from chalicelib.services.record import RecordService
     from chalicelib.services.region_admin import RegionAdminService
@@ -111,6 +115,8 @@ class Settings:
     # when it differs from the configuration's (NARA_PARTNER_URLS, JSON: the local stack runs partners on its ports).
     region_key_secret_id: str = ""
     partner_urls: dict[str, str] = field(default_factory=dict)
+    listing_register_url: str | None = None  # the region's listing register (listning); None: not configured
+    listing_token_secret_id: str = ""  # the secret holding its bearer token
 
     @staticmethod
     def from_environment() -> Settings:
@@ -135,6 +141,8 @@ class Settings:
             public_origin=env.get("NARA_PUBLIC_ORIGIN", "").rstrip("/"),
             bankid_url=env.get("NARA_BANKID_URL") or None,
             population_register_url=env.get("NARA_POPULATION_REGISTER_URL") or None,
+            listing_register_url=env.get("NARA_LISTING_REGISTER_URL") or None,
+            listing_token_secret_id=f"nara/{tenant}/listing/token",  # the data stack's secret (docs/deploy.md)
             sms_sender_id=env.get("NARA_SMS_SENDER_ID") or None,
             email_sender=env.get("NARA_EMAIL_SENDER") or None,
             bankid_cert=env.get("NARA_BANKID_CERT") or None,
@@ -313,6 +321,11 @@ class Container:
         return RegionSigner(s.tenant, CachedSecret(s.region_key_secret_id, region=s.region, endpoint=s.aws_endpoint))
 
     @_Lazy
+    def listing(self) -> ListingRegister:
+        """The region's listing register (where a resident is listed); built when first used."""
+        return listing_register(self.settings)
+
+    @_Lazy
     def triage_library(self) -> Library:
         from chalicelib.triage import default_library
 
@@ -355,6 +368,7 @@ class Container:
             bankid_client=_bankid(s),
             oidc=_oidc_providers(s),
             population=population,
+            listing=self.listing,
             rates=self._rates,
         )
 
@@ -574,6 +588,13 @@ class Container:
         return RegionAdminService(self.directory, self._session_store, clock=utc_now, ids=new_id)
 
     @_Lazy
+    def entry_points(self) -> EntryPointService:
+        from chalicelib.services.entry_points import EntryPointService
+
+        citizen_url = f"{self.settings.public_origin}/citizen/"
+        return EntryPointService(self.directory, self.region_admin, citizen_url=citizen_url)
+
+    @_Lazy
     def overflow(self) -> OverflowService:
         from chalicelib.adapters import dynamo
         from chalicelib.services.overflow import OverflowService
@@ -617,6 +638,20 @@ _consumers: list[tuple[Container, EventConsumers]] = []
 def build(settings: Settings) -> Container:
     """The container of these settings; its parts are built when first used."""
     return Container(settings)
+
+
+def listing_register(settings: Settings) -> ListingRegister:
+    """The listing register of these settings: over HTTP with the token secret when NARA_LISTING_REGISTER_URL is set,
+    else one that knows nobody (the caller routes without it). Nothing is asked, and httpx is not imported, until
+    the first ``listed_unit``."""
+    from chalicelib.adapters.listing import HttpListingRegister, NullListingRegister
+
+    if not settings.listing_register_url:
+        return NullListingRegister()
+    from chalicelib.adapters.secrets import CachedSecret
+
+    token = CachedSecret(settings.listing_token_secret_id, region=settings.region, endpoint=settings.aws_endpoint)
+    return HttpListingRegister(settings.listing_register_url, token)
 
 
 def _bankid(settings: Settings) -> BankIdClient | None:

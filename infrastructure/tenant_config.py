@@ -5,10 +5,10 @@ One YAML file per region (``infrastructure/regions/<tenant>.yaml``). ``load(path
 file (``units[2].opening_hours.chat.mon[0]: …``), so a region can fix all of them in one go.
 
 What the file holds (docs/operations.md): the region's name and AWS region; its languages and branding (logo and
-colours, checked for WCAG 2.1 AA contrast); retention periods; login methods (BankID, Freja eID+, SITHS) and the
-population register; the SMS provider and e-mail sender; after-hours handling, open booking, notices, video servers;
-the emergency departments shown at "go to an emergency department now"; its units (HSA-id, name, address, phone,
-opening hours per channel, professions, self-booking rules, capacity and overflow partners); and the staff a new
+colours, checked for WCAG 2.1 AA contrast); retention periods; login methods (BankID, Freja eID+, SITHS), the population
+register and the listing register; the SMS provider and e-mail sender; after-hours handling, open booking, notices,
+video servers; the emergency departments shown at "go to an emergency department now"; its units (HSA-id, name, address,
+phone, opening hours per channel, professions, self-booking rules, capacity and overflow partners); and the staff a new
 region starts with (its first administrators, of units and of the region; in the demo regions every demo staff member).
 
 The app reads the region settings from the directory (``DynamoDirectory.region``/``unit``), so ``region_settings()``
@@ -131,6 +131,8 @@ class Identity(Strict):
     freja: Oidc | None = None
     siths: Oidc
     population_register_url: Annotated[str, Field(pattern=r"^https://\S+$")] | None = None
+    # where each resident is listed (listning); its bearer token is the data stack's secret nara/<tenant>/listing/token
+    listing_register_url: Annotated[str, Field(pattern=r"^https://\S+$")] | None = None
 
     @model_validator(mode="after")
     def _citizens_can_log_in(self) -> Identity:

@@ -152,17 +152,19 @@ class RunningStack:
         self,
         token: str,
         *,
-        unit_id: str,
+        unit_id: str | None,
         reason: str,
         free_text: str = "",
         for_child: str | None = None,
         key: str | None = None,
+        via: str | None = None,
     ) -> dict[str, Any]:
         """A case in the unit's queue, as a citizen makes one over the API: the triage of a cold (every question
-        it does not know answered "Nej"), then "Jag vill ändå ha kontakt" — P5 for a nurse, whatever the hour."""
+        it does not know answered "Nej"), then "Jag vill ändå ha kontakt" — P5 for a nurse, whatever the hour.
+        Without a unit it is the region-wide entry: routing sends it (normally to the citizen's listed unit)."""
         headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": key or uuid.uuid4().hex}
         api = httpx.Client(base_url=f"{self.origin}/api", headers=headers, timeout=15)
-        intake = {"unit_id": unit_id, "reason": reason, "free_text": free_text, "for_child": for_child}
+        intake = {"unit_id": unit_id, "reason": reason, "free_text": free_text, "for_child": for_child, "via": via}
         draft = api.post("/citizen/triage", json=intake).raise_for_status().json()
         while draft["step"] is not None:
             step = draft["step"]["id"]

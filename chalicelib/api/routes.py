@@ -53,6 +53,8 @@ ROUTES: tuple[tuple[str, str, str, str], ...] = (
     ("citizen", "emergency_departments", "GET", "/emergency-departments"),
     ("citizen", "my_children", "GET", "/citizen/children"),
     ("citizen", "my_listing", "GET", "/citizen/listing"),
+    ("entry_points", "unit_qr", "GET", "/units/{unit_id}/qr.svg"),
+    ("entry_points", "unit_entry_links", "GET", "/staff/units/{unit_id}/entry-links"),
     ("staff", "queue", "GET", "/staff/queue"),
     ("staff", "my_cases", "GET", "/staff/my-cases"),
     ("staff", "open_case", "GET", "/staff/cases/{case_id}"),
@@ -154,6 +156,7 @@ MODULES = (
     "admin",
     "region_admin",
     "interregion",
+    "entry_points",
 )
 
 _lock = threading.RLock()

@@ -1,6 +1,13 @@
 // Home (after login) and Ny kontakt: who it concerns, vårdcentral, sökorsak, own words, expectations and how to be
 // notified. "Fortsätt" begins a triage draft on the server (it survives reload and closing the browser); unfinished
 // drafts are listed as "Fortsätt där du slutade". "Ändra det du skrev" opens the same fields again for a draft.
+//
+// How the citizen came (docs/operations.md, "Entry points"): a unit's link or QR code (#/ny-kontakt?enhet=<unit>
+// [&yrke=<profession>]) or a regional app's deep link (the same with &via=app) chooses that unit, and the draft is
+// begun with via "unit_link" or "app" and the link's profession; a login link staff sent by SMS (?inbjudan=<token>)
+// chooses the sender's unit; the region-wide entry (#/ny-kontakt, as from 1177.se) offers "Låt Nära välja" — the
+// citizen's listed health centre (GET /citizen/listing) — first, and then the draft is begun without a unit (the
+// routing picks it). A unit picked in the list is via "chosen".
 
 import { clear, h, uniqueId } from "/shared/dom.js";
 import { errorSummary, field, IntentKey } from "/shared/forms.js";
@@ -11,16 +18,61 @@ addStrings({
   sv: {
     "invite.from": "Du fick länken från {unit}. Vi har valt den mottagningen åt dig.",
     "invite.gone": "Länken du fick har redan använts eller gäller inte längre. Välj vårdcentral själv nedan.",
+    "entry.from": "Du kom via länken till {unit}. Vi har valt den mottagningen åt dig.",
+    "entry.unknown": "Länken du använde gäller en mottagning som inte finns i Nära. "
+      + "Välj vårdcentral själv nedan.",
+    "entry.letNaraChoose": "Låt Nära välja — din listade vårdcentral: {name}",
   },
   en: {
     "invite.from": "You got the link from {unit}. We have chosen that unit for you.",
     "invite.gone": "The link you got has been used already or has expired. Choose a health centre yourself below.",
+    "entry.from": "You came by the link to {unit}. We have chosen that unit for you.",
+    "entry.unknown": "The link you used is for a unit that is not in Nära. Choose a health centre yourself below.",
+    "entry.letNaraChoose": "Let Nära choose — your listed health centre: {name}",
   },
 });
 
+const LET_NARA_CHOOSE = "nara"; // the unit list's value for "Låt Nära välja": the draft is begun without a unit
+const PROFESSION = /^[a-z_]{1,40}$/;
+
+/** The query of the hash route (#/ny-kontakt?enhet=…&yrke=…&via=app, ?inbjudan=…). */
+function hashQuery() {
+  return new URLSearchParams(location.hash.split("?")[1] || "");
+}
+
+/**
+ * A unit's link, QR code or a regional app's deep link (?enhet=<unit>[&yrke=<profession>][&via=app]): the unit to
+ * choose, how the citizen came and the link's profession (only one the unit offers); a notice either way. None:
+ * the page was not opened by such a link.
+ */
+function linkedUnit(units) {
+  const query = hashQuery();
+  const unitId = query.get("enhet");
+  if (!unitId) return null;
+  const unit = units.get(unitId);
+  if (!unit) return { unit: null, note: h("p", { class: "notice", role: "status", t: "entry.unknown" }) };
+  const asked = query.get("yrke") || "";
+  const profession = PROFESSION.test(asked) && (unit.professions || []).includes(asked) ? asked : null;
+  return {
+    unit,
+    via: query.get("via") === "app" ? "app" : "unit_link",
+    profession,
+    note: h("p", { class: "notice", role: "status", t: "entry.from", vars: { unit: unit.name } }),
+  };
+}
+
+/** The citizen's listed health centre ({unit_id, unit_name}, both null when not listed); not listed if unknown. */
+async function listing(ctx) {
+  try {
+    return await ctx.api.get("/citizen/listing");
+  } catch {
+    return { unit_id: null, unit_name: null }; // the citizen chooses, as without a listing
+  }
+}
+
 /** "Från telefon till digitalt": a login link staff sent by SMS (#/ny-kontakt?inbjudan=<token>) names the unit. */
 async function invitedUnit(ctx) {
-  const token = new URLSearchParams(location.hash.split("?")[1] || "").get("inbjudan");
+  const token = hashQuery().get("inbjudan");
   if (!token) return { unit: null, note: null };
   try {
     const unit = await ctx.api.get(`/citizen/phone-invites/${encodeURIComponent(token)}`);
@@ -76,15 +128,22 @@ export async function intakeView(ctx) {
   ctx.main.append(h("h1", { tabindex: "-1", t: "newCase.title" }), h("p", { class: "lead", t: "newCase.lead" }));
   const drafts = h("div");
   ctx.main.append(drafts);
-  const [units, { children }, invite] = await Promise.all([
-    ctx.units(), ctx.api.get("/citizen/children"), invitedUnit(ctx), listDrafts(ctx, drafts)]);
-  if (invite.note) drafts.before(invite.note);
+  const regionWide = !hashQuery().has("enhet") && !hashQuery().has("inbjudan");
+  const [units, { children }, invite, listed] = await Promise.all([
+    ctx.units(), ctx.api.get("/citizen/children"), invitedUnit(ctx),
+    regionWide ? listing(ctx) : null, listDrafts(ctx, drafts)]);
+  const link = invite.token ? null : linkedUnit(units);
+  const note = invite.note || link?.note;
+  if (note) drafts.before(note);
 
   const unitSelect = h("select", { required: true, autocomplete: "off" },
-    h("option", { value: "", t: "newCase.unitChoose" }),
+    listed?.unit_id
+      ? h("option", { value: LET_NARA_CHOOSE, t: "entry.letNaraChoose", vars: { name: listed.unit_name } })
+      : h("option", { value: "", t: "newCase.unitChoose" }),
     [...units.values()].map((u) => h("option", { value: u.unit_id }, u.name)));
   const unitInfo = h("p", { class: "unit-info", "aria-live": "polite" });
   if (invite.unit && units.has(invite.unit.unit_id)) unitSelect.value = invite.unit.unit_id;
+  if (link?.unit) unitSelect.value = link.unit.unit_id;
   const who = children.length ? whoChoice(children) : null;
   const written = writtenFields();
   const fields = {
@@ -93,11 +152,11 @@ export async function intakeView(ctx) {
   };
   fields.unit_id.el.append(unitInfo);
   unitSelect.addEventListener("change", () => {
-    const unit = units.get(unitSelect.value);
+    const unit = units.get(unitSelect.value === LET_NARA_CHOOSE ? listed.unit_id : unitSelect.value);
     if (unit) bind(unitInfo, "newCase.unitInfo", { address: unit.address, phone: unit.phone });
     else clear(unitInfo);
   });
-  if (unitSelect.value) unitSelect.dispatchEvent(new Event("change")); // the unit of a phone invitation
+  if (unitSelect.value) unitSelect.dispatchEvent(new Event("change")); // a unit chosen by a link, or the listed one
 
   const summary = h("div");
   const submitError = h("div");
@@ -111,6 +170,17 @@ export async function intakeView(ctx) {
     submit);
   ctx.main.append(form);
 
+  /** The unit and how it was chosen: none (Nära chooses), the link's unit (as the link came), or picked in a list. */
+  function unitChoice() {
+    const chosen = unitSelect.value;
+    if (chosen === LET_NARA_CHOOSE) return {};
+    if (link?.unit && chosen === link.unit.unit_id) {
+      return { unit_id: chosen, via: link.via, ...(link.profession ? { profession: link.profession } : {}) };
+    }
+    if (invite.token) return { unit_id: chosen }; // the phone entry: the invitation says how the contact began
+    return { unit_id: chosen, via: "chosen" };
+  }
+
   const intent = new IntentKey();
   form.addEventListener("input", () => intent.reset()); // changed input = a new intended submit
   form.addEventListener("change", () => intent.reset());
@@ -119,11 +189,11 @@ export async function intakeView(ctx) {
     label: "newCase.submit", busyLabel: "newCase.submitting",
     prepare() {
       const value = (name) => fields[name].control.value.trim();
-      const body = { unit_id: unitSelect.value, reason: value("reason"), free_text: value("free_text") };
+      const body = { reason: value("reason"), free_text: value("free_text"), ...unitChoice() };
       for (const name of ["expectations", "notify_sms", "notify_email"]) if (value(name)) body[name] = value(name);
       if (who?.value()) body.for_child = who.value();
       if (invite.token) body.invite = invite.token; // the case records that it began on the phone
-      const problems = body.unit_id ? [] : [{ field: fields.unit_id, key: "newCase.errUnit" }];
+      const problems = unitSelect.value ? [] : [{ field: fields.unit_id, key: "newCase.errUnit" }];
       return { body, problems: [...problems, ...checkWritten(fields, body)] };
     },
     async send(body) {

@@ -53,7 +53,8 @@ export function takeLoginReturn(kind) {
   } catch {
     // storage blocked: start from the start page
   }
-  if (!/^#\/[\w/%-]*$/.test(back)) back = "";
+  // a page of this app, with the query of its hash route if it had one (a unit's link: #/ny-kontakt?enhet=…)
+  if (!/^#\/[\w/%-]*(?:\?[\w%=&.+-]*)?$/.test(back)) back = "";
   history.replaceState(null, "", location.pathname + location.search + back);
   if (code) return { code };
   return { error: LOGIN_ERRORS.has(error) ? error : "failed" };

@@ -3,12 +3,14 @@
 // one of the unit's own) and who works there as what, without a developer. GET/PUT /staff/units/{unit}/settings
 // (PUT at the version shown: 409 names who changed it meanwhile) and PUT /staff/units/{unit}/staff/{hsa_id} (exactly
 // these roles; none: no longer works here). Every change is listed with who and when — the settings, the roles and
-// the unit's phrase templates (docs/administration.md).
+// the unit's phrase templates (docs/administration.md). Its links into the citizen journey, QR codes and website
+// snippet: entrylinks.js.
 
 import { codeLabel, errorMessage, h, timeEl, uniqueId } from "/shared/dom.js";
 import { choiceGroup, errorSummary, field } from "/shared/forms.js";
 import { addStrings } from "/shared/i18n.js";
 import { PROFESSIONS, codeChoice, lastChanged, loggedOut, openingHours, phoneHours, text } from "./adminforms.js";
+import { entryLinksSection } from "./entrylinks.js";
 
 const ROLES = [...PROFESSIONS, "admin", "coordinator"];
 const PRIORITIES = ["P1", "P2", "P3", "P4", "P5"];
@@ -179,12 +181,19 @@ export async function unitAdminView(ctx, unitId) {
   const settingsArea = h("div");
   const staffArea = h("div");
   const changesArea = h("section", { class: "card unit-changes", "aria-labelledby": "unit-changes-title" });
-  ctx.main.append(lead, settingsArea, staffArea, changesArea);
+  const linksArea = h("div");
+  let linksFor = null; // the name and professions the links were made for: a change of them makes them anew
+  ctx.main.append(lead, settingsArea, staffArea, linksArea, changesArea);
 
   function render() {
     lead.textContent = view.name;
     settingsArea.replaceChildren(settingsForm());
     staffArea.replaceChildren(staffSection());
+    const shown = JSON.stringify([view.name, view.professions]);
+    if (shown !== linksFor) {
+      linksFor = shown;
+      linksArea.replaceChildren(entryLinksSection(ctx, unitId));
+    }
     renderChanges();
   }
 

@@ -63,6 +63,8 @@ VIDEO_SECRETS = (
     ("TurnSecret", "turn/shared_secret", "The TURN server's shared secret (static-auth-secret)." + _PLACEHOLDER),
     # and a region's own SMS gateway (sms_provider {"http": ...}, docs/notifications.md): its bearer token
     ("SmsTokenSecret", "sms/token", "Bearer token of the region's HTTP SMS gateway." + _PLACEHOLDER),
+    # and the region's listing register (identity.listing_register_url, docs/listing.md): its bearer token
+    ("ListingTokenSecret", "listing/token", "Bearer token of the region's listing register." + _PLACEHOLDER),
     # and the key signing its requests to partner regions (referral to another region, docs/referral-across-regions.md)
     (
         "RegionKeySecret",

@@ -61,8 +61,8 @@ def _parameter(description: str, *, pattern: str | None = None, example: str = "
     return param
 
 
-# The region's non-secret settings: parameters of the app stack, given when it is deployed. Empty leaves a login
-# method (or the custody lookup) off: the app offers only what it is configured for; RULES refuse a half-configured
+# The region's non-secret settings: parameters of the app stack, given when it is deployed. Empty leaves a login method
+# (or the custody or listing lookup) off: the app offers only what it is configured for; RULES refuse a half-configured
 # login method. The secrets that go with them are in the data stack (data_stack.IDENTITY_SECRETS).
 PARAMETERS: dict[str, Any] = {
     "PublicOrigin": _parameter(
@@ -108,6 +108,12 @@ PARAMETERS: dict[str, Any] = {
         "act only for themselves.",
         pattern=HTTPS_URL,
         example="https://folkbokforing.region.se/api",
+    ),
+    "ListingRegisterUrl": _parameter(
+        "Base URL of the region's listing register (listning: the vardcentral each resident is listed at; its bearer "
+        "token is the data stack's secret listing/token). Empty: routing does without it.",
+        pattern=HTTPS_URL,
+        example="https://listning.region.se/api",
     ),
 }
 
@@ -313,13 +319,14 @@ FUNCTION_GRANTS: dict[str, Grants] = {
     # GETs and discarded; chat, claims and video meetings push to connections. Secrets: BankID's certificate, key and
     # CA (read when the login service is built: the first login request after a cold start), the TURN secret
     # (GET /video/ice-servers), the region's signing key (GET /interregion/jwks.json publishes its public half) and
-    # the SMS gateway's token with SNS SMS (staff's phone invites text the caller a login link). No e-mail: only
-    # notices are e-mailed.
+    # the SMS gateway's token with SNS SMS (staff's phone invites text the caller a login link) and the listing
+    # register's token (where the citizen is listed, asked when a triage is routed). No e-mail: only notices are
+    # e-mailed.
     "app": Grants(
         audit="append+read",
         photos="all",
         push=True,
-        secrets=(*BANKID_SECRETS, "TurnSecretArn", "RegionKeySecretArn", "SmsTokenSecretArn"),
+        secrets=(*BANKID_SECRETS, "TurnSecretArn", "RegionKeySecretArn", "SmsTokenSecretArn", "ListingTokenSecretArn"),
         sms=True,
     ),
     # WebSocket $connect: checks the ticket (a session, or an interpreter's one-time ticket) and stores the

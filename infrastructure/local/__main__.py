@@ -30,6 +30,7 @@ from typing import Any
 import uvicorn
 
 from chalicelib.adapters.interregion import new_signing_key
+from chalicelib.adapters.listing import listing_token_secret
 from chalicelib.adapters.notify import sms_token_secret
 from infrastructure.definitions import TenantResources
 from infrastructure.local import demo_region
@@ -118,9 +119,11 @@ def main(argv: list[str] | None = None) -> int:
     aws.client("ses").verify_email_identity(EmailAddress=config.email_sender)  # SES sends only from verified senders
     origin = f"http://{args.host}:{args.port}"
     freja_secret, siths_secret = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    sms_token = secrets.token_urlsafe(32)
+    sms_token, listing_token = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     if config.sms.provider == "http":  # the region's own gateway: here a simulator that fills the outbox
         aws.client("secretsmanager").create_secret(Name=sms_token_secret(config.tenant), SecretString=sms_token)
+    # the listing register's bearer token: a secret, as in AWS; the simulated register below expects it
+    aws.client("secretsmanager").create_secret(Name=listing_token_secret(config.tenant), SecretString=listing_token)
     # the region's key signing its requests to partner regions: a secret, as in AWS (docs/referral-across-regions.md)
     aws.client("secretsmanager").create_secret(
         Name=f"nara/{config.tenant}/interregion/signing_key", SecretString=new_signing_key()
@@ -144,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
             "NARA_PATIENT_KEY": secrets.token_urlsafe(48),
             "NARA_PUBLIC_ORIGIN": origin,
             "NARA_POPULATION_REGISTER_URL": f"{origin}/local/population",
+            "NARA_LISTING_REGISTER_URL": f"{origin}/local/listing",
             "NARA_S3_PUBLIC_URL": f"{origin}/local/s3",
             "NARA_SMS_SENDER_ID": config.sms.sender_id,
             "NARA_EMAIL_SENDER": config.email_sender,
@@ -161,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     app_module = importlib.import_module("app")
     from chalicelib import bootstrap
-    from infrastructure.local import bankid_sim, oidc_sim, outbox, population_sim
+    from infrastructure.local import bankid_sim, listing_sim, oidc_sim, outbox, population_sim
     from infrastructure.local.gateway import build_gateway, s3_proxy_routes
 
     container = bootstrap.container()
@@ -194,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         *s3_proxy_routes("/local/s3", aws.endpoint),
         *bankid_sim.routes("/local/bankid"),
         *population_sim.routes("/local/population"),
+        *listing_sim.routes("/local/listing", config.tenant, token=listing_token),
         *faults.routes("/local/faults"),
         *oidc_sim.routes(
             "/local/freja",

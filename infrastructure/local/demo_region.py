@@ -1,6 +1,6 @@
 """The demo regions of the local stack: each region's configuration file (``infrastructure/regions/<tenant>.yaml``:
 settings, units, staff) plus what only a demo has — the citizens who can log in, their children in the simulated
-population register, bookable times and phrase templates.
+population register, where they are listed in the simulated listing register, bookable times and phrase templates.
 
 All names, HSA-ids and personnummer here are made up (the personnummer are Skatteverket-style test numbers).
 """
@@ -190,4 +190,24 @@ CUSTODY: dict[str, list[dict[str, str]]] = {
         {"personal_number": "200502204571", "name": "Elsa Tolvansson"},
     ],
     "199001012385": [{"personal_number": "202206012391", "name": "Noah Andersson"}],
+}
+
+# The simulated listing register (listning), per region: the vårdcentral each demo person is listed at. Ali Hassan
+# is listed in neither region (he has just moved here), so routing has to do without a listing for him; a region
+# without an entry here (a new region's file run locally) lists nobody.
+LISTINGS: dict[str, dict[str, dict[str, str]]] = {
+    "jonkoping": {
+        "191212121212": {"unit_id": HUSKVARNA, "listed_since": "2015-03-01"},  # Tolvan Tolvansson
+        "201803142387": {"unit_id": HUSKVARNA, "listed_since": "2018-03-20"},  # Lilly Tolvansson
+        "200502204571": {"unit_id": HUSKVARNA, "listed_since": "2005-03-01"},  # Elsa Tolvansson
+        "199001012385": {"unit_id": NASSJO, "listed_since": "2019-09-01"},  # Greta Andersson
+        "202206012391": {"unit_id": TENHULT, "listed_since": "2023-01-15"},  # Noah Andersson
+    },
+    "kalmar": {
+        "191212121212": {"unit_id": "SE2321000081-VC01", "listed_since": "2016-05-01"},  # Tolvan: Kalmar centrum
+        "201803142387": {"unit_id": "SE2321000081-VC01", "listed_since": "2018-03-20"},  # Lilly: Kalmar centrum
+        "200502204571": {"unit_id": "SE2321000081-VC01", "listed_since": "2005-03-01"},  # Elsa: Kalmar centrum
+        "199001012385": {"unit_id": "SE2321000081-VC02", "listed_since": "2020-02-01"},  # Greta: Oskarshamn
+        "202206012391": {"unit_id": "SE2321000081-VC02", "listed_since": "2022-06-15"},  # Noah: Oskarshamn
+    },
 }

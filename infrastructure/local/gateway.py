@@ -5,7 +5,7 @@
     /@connections/{id}       the management API: POST delivers, GET describes, DELETE closes; unknown id -> 410
     /citizen/, /staff/       the two static frontends; /config.js tells them where the API is
     /branding/{file}         the region's logo from its configuration file (``deploy`` puts it at the same path)
-    /local/...               the local stack's simulators (BankID, Freja eID+, SITHS, population register)
+    /local/...               the local stack's simulators (BankID, Freja eID+, SITHS, population and listing registers)
     /local/s3/{bucket}/...   S3 as browsers reach it (see :func:`s3_proxy_routes`): photo uploads and reads
 
 As CloudFront does in AWS, the pages, ``/config.js`` and the API's answers carry the security headers of

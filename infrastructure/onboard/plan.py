@@ -79,6 +79,7 @@ def app_parameters(config: TenantConfig) -> dict[str, str]:
         "SmsSenderId": config.sms.sender_id if config.sms.provider == "sns" else "",
         "EmailSender": config.email_sender,
         "PopulationRegisterUrl": identity.population_register_url or "",
+        "ListingRegisterUrl": identity.listing_register_url or "",
     }
 
 
@@ -93,6 +94,7 @@ FIELD_OF_PARAMETER = {
     "SmsSenderId": "sms.sender_id",
     "EmailSender": "email_sender",
     "PopulationRegisterUrl": "identity.population_register_url",
+    "ListingRegisterUrl": "identity.listing_register_url",
 }
 
 

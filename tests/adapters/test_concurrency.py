@@ -201,7 +201,7 @@ def test_fifty_citizens_on_one_slot_self_booked_or_offered_give_one_booking_and_
     assert {s.slot_id for s in service.offered_slots(citizens[1], "race-1")[1]} == {target.slot_id}
 
     outcomes = at_once(
-        50, lambda i: service.book(citizens[i], f"race-{i}", target.slot_id, idempotency_key=f"race-key-{i:04d}")
+        50, lambda i: service.book(citizens[i], f"race-{i}", target.slot_id, idempotency_key=f"race-key-{i:04d}")[0]
     )
 
     won = [o for o in outcomes if isinstance(o, Booking)]
@@ -228,7 +228,9 @@ def test_fifty_citizens_on_one_slot_self_booked_or_offered_give_one_booking_and_
     # a loser's key was not used up: the same key books one of the alternatives offered
     loser = next(i for i in range(0, 50, 2) if f"race-{i}" != winner)
     alternative = refused[0].alternatives[0]
-    again = service.book(citizens[loser], f"race-{loser}", alternative.slot_id, idempotency_key=f"race-key-{loser:04d}")
+    again, _ = service.book(
+        citizens[loser], f"race-{loser}", alternative.slot_id, idempotency_key=f"race-key-{loser:04d}"
+    )
     assert again.slot.slot_id == alternative.slot_id and service._bookings.slot(tenant, target.slot_id)[1] == winner
 
 
@@ -248,7 +250,7 @@ def test_fifty_parallel_sends_of_one_citizens_booking_make_one_booking_and_all_g
 
     def send(i: int) -> Booking:
         key = "anna-key-0001" if keys == "one key" else f"anna-key-{i:04d}"
-        return service.book(anna, "c-anna", target.slot_id, idempotency_key=key)  # type: ignore[no-any-return]
+        return service.book(anna, "c-anna", target.slot_id, idempotency_key=key)[0]  # type: ignore[no-any-return]
 
     outcomes = at_once(50, send)
 
@@ -275,14 +277,14 @@ def test_a_reschedule_and_a_cancel_each_sent_many_times_at_once_apply_once(
     old, new = free[40], free[42]  # beyond the 24 hours within which only the unit can change a time
     service.book(anna, "c-anna", old.slot_id, idempotency_key="anna-book-0001")
 
-    moved = at_once(20, lambda i: service.reschedule(anna, "c-anna", new.slot_id, idempotency_key="anna-move-0001"))
+    moved = at_once(20, lambda i: service.reschedule(anna, "c-anna", new.slot_id, idempotency_key="anna-move-0001")[0])
 
     assert [o for o in moved if not isinstance(o, Booking)] == []
     assert {(o.booking_id, o.slot.slot_id, o.state.value) for o in moved} == {("c-anna.1", new.slot_id, "booked")}
     assert (slots.slot(tenant, old.slot_id)[1], slots.slot(tenant, new.slot_id)[1]) == (None, "c-anna")
     assert slots.current(tenant, "c-anna").version == 2
 
-    cancelled = at_once(10, lambda i: service.cancel(anna, "c-anna"))
+    cancelled = at_once(10, lambda i: service.cancel(anna, "c-anna")[0])
 
     assert [o for o in cancelled if not isinstance(o, Booking)] == []
     assert {(o.booking_id, o.state.value) for o in cancelled} == {("c-anna.1", "cancelled")}

@@ -73,6 +73,8 @@ TABLE: dict[tuple[str, str], str] = {
     # an uploaded logo by its hash: public (the pages show it before a login); no such logo here, for anyone
     ("GET", "/branding/uploads/{name}"):      "404 404 404 | 404 404 404 404 | 404 404 404",
     ("GET", "/emergency-departments"):        "2xx 2xx 2xx | 2xx 2xx 2xx 2xx | 2xx 2xx 2xx",
+    # a unit's QR code (a waiting room's poster): public, for every unit of the region
+    ("GET", "/units/{unit_id}/qr.svg"):       "2xx 2xx 2xx | 2xx 2xx 2xx 2xx | 2xx 2xx 2xx",
     ("GET", "/auth/methods"):                 "2xx 2xx 2xx | 2xx 2xx 2xx 2xx | 2xx 2xx 2xx",
     ("GET", "/interregion/jwks.json"):        "2xx 2xx 2xx | 2xx 2xx 2xx 2xx | 2xx 2xx 2xx",
     # the test region offers no BankID and no OIDC login (the local stack does): their own 404, for everyone
@@ -248,6 +250,9 @@ TABLE: dict[tuple[str, str], str] = {
     ("PUT", "/staff/units/{unit_id}/settings"):
         "403 403 403 | 403/404 403/404 403/404 2xx/404 | 401 401 401",
     ("PUT", "/staff/units/{unit_id}/staff/{hsa_id}"):
+        "403 403 403 | 403/404 403/404 403/404 2xx/404 | 401 401 401",
+    # the unit's links, QR codes and website snippet: its administrators (and the region's, none of the roles here)
+    ("GET", "/staff/units/{unit_id}/entry-links"):
         "403 403 403 | 403/404 403/404 403/404 2xx/404 | 401 401 401",
     # --- unit administrators: the access log review and the statistics ---------------------------------------------
     ("GET", "/staff/units/{unit_id}/access-log"):

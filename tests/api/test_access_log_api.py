@@ -88,6 +88,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("DELETE", "/staff/units/{unit_id}/schedule/exceptions/{exception_id}"): NOT_PATIENT_DATA,
     ("GET", "/staff/templates"): NOT_PATIENT_DATA,
     ("GET", "/staff/units/{unit_id}/settings"): NOT_PATIENT_DATA + " (the unit's settings and staff)",
+    ("GET", "/staff/units/{unit_id}/entry-links"): NOT_PATIENT_DATA + " (the unit's links, QR codes and snippet)",
     ("PUT", "/staff/units/{unit_id}/settings"): NOT_PATIENT_DATA,
     ("PUT", "/staff/units/{unit_id}/staff/{hsa_id}"): NOT_PATIENT_DATA,
     ("GET", "/staff/region/access"): NOT_PATIENT_DATA,

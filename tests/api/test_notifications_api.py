@@ -306,6 +306,7 @@ def test_staff_send_a_caller_a_login_link_and_the_case_starts_at_their_unit(api:
         "unit_id": UNIT_A,
         "invited_by": people.nurse_a.subject,
         "invited_by_name": "Sjuksköterska A",
+        "profession": None,
     }
     assert "entry" not in api.call("GET", f"/citizen/cases/{case['case_id']}", who=people.anna)[1]
 
@@ -322,7 +323,8 @@ def test_a_case_begun_with_someone_elses_link_is_refused_and_changes_nothing(api
     assert api.call("GET", "/citizen/triage", who=people.bertil)[1]["drafts"] == []
     # Anna's link still works for her: a case without it starts as usual, at the unit she chooses
     case = send_case(api, people.anna, unit_id=UNIT_B)
-    assert api.call("GET", f"/staff/cases/{case['case_id']}", who=people.nurse_b)[1]["entry"] is None
+    entry = api.call("GET", f"/staff/cases/{case['case_id']}", who=people.nurse_b)[1]["entry"]
+    assert (entry["channel"], entry["unit_id"], entry["invited_by"]) == ("chosen", UNIT_B, "")
 
 
 def test_a_login_link_works_for_one_citizen_only_and_not_after_a_day(api: Api, people: People) -> None:

@@ -151,6 +151,7 @@ def test_every_route_declares_who_may_call_it(api: Api) -> None:
         "/interregion/jwks.json",  # the public half of the region's key, for partner regions
         "/openapi.json",
         "/units",
+        "/units/{unit_id}/qr.svg",  # a unit's QR code, for its waiting room and website (docs/operations.md)
         "/video/interpreter/session",  # the interpreter's one-time link (docs/video.md)
         "/video/interpreter/ws-ticket",  # checks the interpreter's meeting-scoped session itself
     ], "a route became public: is that intended?"

@@ -274,3 +274,17 @@ def test_a_staff_message_reaches_the_citizen_as_an_sms_in_the_outbox(stack: Runn
     assert texts and f"#/arenden/{sent['case_id']}" in texts[0]
     assert "Snuva" not in texts[0] and "hur mår du" not in texts[0]  # nothing about the case itself
     assert "+46701112233" in httpx.get(f"{stack.origin}/local/outbox").text
+
+
+def test_a_region_wide_case_goes_to_the_health_centre_the_listing_register_names(stack: RunningStack) -> None:
+    greta = stack.login("citizen", GRETA)  # listed at Nässjö in the demo's simulated listing register
+    listing = httpx.get(f"{stack.origin}/api/citizen/listing", headers=_auth(greta)).json()
+    assert listing == {"unit_id": NASSJO, "unit_name": "Vårdcentralen Nässjö"}
+    case = stack.send_case(greta, unit_id=None, reason="Snuva")
+    assert case["unit_id"] == NASSJO
+    karin = stack.login("staff", KARIN_NURSE_NASSJO)
+    view = httpx.get(f"{stack.origin}/api/staff/cases/{case['case_id']}", headers=_auth(karin)).json()
+    assert view["routing"]["rule"] == "listed_unit" and view["routing"]["listed_unit_id"] == NASSJO
+    assert "Vårdcentralen Nässjö" in view["routing"]["explanation"]["sv"]
+    ali = stack.login("citizen", "198505059876")  # listed nowhere
+    assert httpx.get(f"{stack.origin}/api/citizen/listing", headers=_auth(ali)).json()["unit_id"] is None

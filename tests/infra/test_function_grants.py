@@ -71,7 +71,7 @@ DECLARED: dict[str, set[tuple[str, str]]] = {
     | AUDIT_READ
     | PHOTOS
     | PUSH
-    | _secrets(*BANKID, "TurnSecretArn", "RegionKeySecretArn", "SmsTokenSecretArn")
+    | _secrets(*BANKID, "TurnSecretArn", "RegionKeySecretArn", "SmsTokenSecretArn", "ListingTokenSecretArn")
     | SMS,
     "ws_connect": BASE,
     "ws_message": BASE | AUDIT_APPEND | PUSH,
@@ -210,13 +210,14 @@ def test_the_audit_table_is_append_only_for_every_function(stacks: Stacks) -> No
 def test_secrets_are_readable_only_where_they_are_read(stacks: Stacks) -> None:
     readers = {
         secret: _who(stacks, "secretsmanager:GetSecretValue", secret)
-        for secret in (*BANKID, "TurnSecretArn", "SmsTokenSecretArn", "RegionKeySecretArn")
+        for secret in (*BANKID, "TurnSecretArn", "SmsTokenSecretArn", "RegionKeySecretArn", "ListingTokenSecretArn")
     }
     assert readers == {
         **{secret: {"app"} for secret in BANKID},
         "TurnSecretArn": {"app"},
         "SmsTokenSecretArn": {"app", "on_event_for_notify", "send_held_notices"},
         "RegionKeySecretArn": {"app", "on_event_for_interregion"},
+        "ListingTokenSecretArn": {"app"},  # asked when a citizen's triage is routed
     }
 
 

@@ -137,15 +137,29 @@ def test_plan_and_deploy_refuse_a_wrong_file_before_rendering_anything(
         assert not (tmp_path / verb).exists()
 
 
-def test_a_setting_aws_would_refuse_is_named_by_its_field_at_plan_time(stacks: Stacks) -> None:
+@pytest.mark.parametrize("setting", ["population_register_url", "listing_register_url"])
+def test_a_setting_aws_would_refuse_is_named_by_its_field_at_plan_time(stacks: Stacks, setting: str) -> None:
     config = load(REGIONS_DIR / "kalmar.yaml")
     insecure = config.model_copy(
-        update={"identity": config.identity.model_copy(update={"population_register_url": "http://pr.example/api"})}
+        update={"identity": config.identity.model_copy(update={setting: "http://pr.example/api"})}
     )
     with pytest.raises(planning.PlanError) as refused:
         planning.render(insecure, stacks.chalice)
     (problem,) = refused.value.problems
-    assert problem.startswith("identity.population_register_url: 'http://pr.example/api' is not empty, or like https")
+    assert problem.startswith(f"identity.{setting}: 'http://pr.example/api' is not empty, or like https")
+
+
+def test_a_listing_register_url_too_long_for_aws_is_named_by_its_field_at_plan_time(stacks: Stacks) -> None:
+    config = load(REGIONS_DIR / "kalmar.yaml")
+    long_url = "https://listning.regionkalmar.example/" + "a" * 100
+    too_long = config.model_copy(
+        update={"identity": config.identity.model_copy(update={"listing_register_url": long_url})}
+    )
+    with pytest.raises(planning.PlanError) as refused:
+        planning.render(too_long, stacks.chalice)
+    assert refused.value.problems == [
+        "identity.listing_register_url: at most 128 characters in AWS (the stack parameter ListingRegisterUrl)"
+    ]
 
 
 # --- plan: what the templates say ------------------------------------------------------------------------------
@@ -170,6 +184,7 @@ def test_plan_writes_three_stacks_with_parameters_files_and_the_code(tmp_path: P
         "SmsSenderId": "",  # Kalmar sends SMS through its own HTTP gateway, not Amazon SNS
         "EmailSender": "no-reply@nara-kalmar.example",
         "PopulationRegisterUrl": "https://folkbokforing.regionkalmar.example/api",
+        "ListingRegisterUrl": "https://listning.regionkalmar.example/api",
     }
     assert set(app) == set(package.PARAMETERS)
     web = {p["ParameterKey"]: p["ParameterValue"] for p in json.loads((tmp_path / "web-parameters.json").read_text())}

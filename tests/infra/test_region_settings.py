@@ -20,7 +20,7 @@ DATA_KEY = {"Fn::GetAtt": ["DataKey", "Arn"]}
 BANKID_SECRETS = {"BankIdCertSecret", "BankIdKeySecret", "BankIdCaSecret"}
 OIDC_SECRETS = {"FrejaClientSecret": "NARA_FREJA_CLIENT_SECRET", "SithsClientSecret": "NARA_SITHS_CLIENT_SECRET"}
 # read by the functions themselves when needed (by ARN or by name), never put in the environment
-READ_SECRETS = BANKID_SECRETS | {"TurnSecret", "SmsTokenSecret", "RegionKeySecret"}
+READ_SECRETS = BANKID_SECRETS | {"TurnSecret", "SmsTokenSecret", "RegionKeySecret", "ListingTokenSecret"}
 # what the region puts itself (created as placeholders)
 IDENTITY_SECRETS = READ_SECRETS | set(OIDC_SECRETS)
 PARAMETER_SETTINGS = {
@@ -31,10 +31,18 @@ PARAMETER_SETTINGS = {
     "NARA_SITHS_ISSUER": "SithsIssuer",
     "NARA_SITHS_CLIENT_ID": "SithsClientId",
     "NARA_POPULATION_REGISTER_URL": "PopulationRegisterUrl",
+    "NARA_LISTING_REGISTER_URL": "ListingRegisterUrl",
     "NARA_SMS_SENDER_ID": "SmsSenderId",
     "NARA_EMAIL_SENDER": "EmailSender",
 }
-URL_PARAMETERS = {"PublicOrigin", "BankIdUrl", "FrejaIssuer", "SithsIssuer", "PopulationRegisterUrl"}
+URL_PARAMETERS = {
+    "PublicOrigin",
+    "BankIdUrl",
+    "FrejaIssuer",
+    "SithsIssuer",
+    "PopulationRegisterUrl",
+    "ListingRegisterUrl",
+}
 LAMBDA_ENVIRONMENT_BYTES = 4096  # all keys and values of a function's environment together
 LONGEST_IMPORT = 160  # a data-stack name, URL or ARN (a stream ARN, at most about 130, is the longest)
 LONGEST_PUT_SECRET = 256  # an OIDC client secret or the TURN secret: docs/deploy.md tells regions so
@@ -105,7 +113,7 @@ def test_bankid_credentials_are_read_at_cold_start_and_never_put_in_the_environm
         assert not {_secret_behind(stacks, value) for value in variables.values()} & READ_SECRETS
 
 
-def test_the_functions_may_read_only_the_bankid_turn_sms_gateway_and_region_key_secrets(stacks: Stacks) -> None:
+def test_the_functions_may_read_only_the_bankid_turn_sms_gateway_listing_and_region_key_secrets(stacks: Stacks) -> None:
     # which function reads which: tests/infra/test_function_grants.py
     roles = of_type(stacks.app, "AWS::IAM::Role")
     readers = set()
@@ -196,6 +204,9 @@ def test_region_settings_are_app_stack_parameters_with_descriptions(stacks: Stac
         ("SithsIssuer", " https://idp.rjl.se", False),
         ("PopulationRegisterUrl", "https://folkbokforing.rjl.se/api", True),
         ("PopulationRegisterUrl", "ftp://folkbokforing.rjl.se", False),
+        ("ListingRegisterUrl", "https://listning.rjl.se/api", True),
+        ("ListingRegisterUrl", "http://listning.rjl.se/api", False),
+        ("ListingRegisterUrl", "https://listning.rjl.se/api?token=x", False),
     ],
 )
 def test_url_parameters_take_only_https_urls(stacks: Stacks, parameter: str, value: str, allowed: bool) -> None:

@@ -102,6 +102,20 @@ def test_a_unit_may_have_its_own_self_booking_rule_and_a_wrong_one_names_its_fie
     assert "not a setting of a region's configuration" in problems[-1]
 
 
+def test_the_listing_register_is_optional_and_a_wrong_url_names_its_field() -> None:
+    raw = copy.deepcopy(_raw())
+    assert parse(raw, "region.yaml").identity.listing_register_url == "https://listning.regionkalmar.example/api"
+    del raw["identity"]["listing_register_url"]
+    assert parse(raw, "region.yaml").identity.listing_register_url is None  # routing does without it
+    for wrong in ("http://listning.regionkalmar.example/api", "listning.regionkalmar.example", "https://a b"):
+        raw["identity"]["listing_register_url"] = wrong
+        assert _problems(raw) == [f"identity.listing_register_url: {wrong!r} is not an https:// address"]
+    raw["identity"]["listing_registry_url"] = "https://listning.regionkalmar.example/api"  # misspelt
+    del raw["identity"]["listing_register_url"]
+    (problem,) = _problems(raw)
+    assert problem.startswith("identity.listing_registry_url: ") and "not a setting" in problem, problem
+
+
 def test_references_between_sections_must_name_the_regions_own_units() -> None:
     raw = copy.deepcopy(_raw())
     raw["staff"][0]["roles"][0]["unit_id"] = "SE2321000081-VC99"

@@ -74,3 +74,31 @@ def test_the_children_a_guardian_may_act_for_survive_the_token() -> None:
     parent = replace(NURSE, kind=PrincipalKind.CITIZEN, roles=(), wards=(Ward("child-ref", "Lilly", "2018-03-14"),))
     tokens = SessionTokens(tenant="jonkoping", signing_key=KEY)
     assert tokens.verify(tokens.issue(parent, now=NOW, expires_at=LATER), now=NOW).wards == parent.wards
+
+
+def test_a_citizens_token_carries_where_they_and_their_children_are_listed_and_never_the_personnummer() -> None:
+    from chalicelib.domain.principal import Ward
+
+    tokens = SessionTokens(tenant="jonkoping", signing_key=KEY)
+    citizen = Principal(
+        "jonkoping",
+        PrincipalKind.CITIZEN,
+        "hash-of-anna",
+        "Anna",
+        "bankid",
+        "loa3",
+        session_id="s-2",
+        wards=(
+            Ward("hash-of-lilly", "Lilly", "2018-03-14", "SE2321000057-VC01"),
+            Ward("hash-of-noah", "Noah", "2022-06-01"),
+        ),
+        birth_date="1912-12-12",
+        listed_unit_id="SE2321000057-VC02",
+    )
+    token = tokens.issue(citizen, now=NOW, expires_at=LATER)
+    back = tokens.verify(token, now=NOW)
+    assert back == citizen
+    assert back.listed_unit_of("hash-of-anna") == "SE2321000057-VC02"
+    assert back.listed_unit_of("hash-of-lilly") == "SE2321000057-VC01"
+    assert back.listed_unit_of("hash-of-noah") is None and back.listed_unit_of("someone-else") is None
+    assert "191212" not in jwt.decode(token, options={"verify_signature": False}).__repr__()
