@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, StrictFloat, StrictInt, StrictStr
+from pydantic import AwareDatetime, BeforeValidator, Field, StrictFloat, StrictInt, StrictStr
 
 from chalicelib.api.core_models import ApiModel, Strict
 from chalicelib.domain.model import (
@@ -161,6 +161,109 @@ class RoutingRecord(ApiModel):
     considered: list[RoutingAlternative] = Field(default_factory=list)
     entry: dict[str, str] = Field(default_factory=dict, description="How the citizen came in: via, unit_id, profession")
     listed_unit_id: str | None = Field(default=None, description="The unit the citizen is listed at, when known")
+
+
+PROFESSION_CODES = Literal["nurse", "doctor", "psychologist", "physiotherapist", "midwife", "medical_secretary"]
+DISPOSITION_CODES = Literal[
+    "emergency_112", "emergency_department", "call_1177", "self_care", "chat", "video", "physical"
+]
+
+
+class SimulatedEntry(Strict):
+    """How the simulated citizen came in."""
+
+    via: Literal["region", "unit_link", "app", "chosen", "phone"] = Field(
+        description="region: 1177.se or the region's site (no unit); unit_link: a unit's link or QR code; app: a "
+        "regional app's deep link; chosen: picked in the list; phone: the SMS login link staff sent during a call"
+    )
+    unit_id: str | None = Field(
+        default=None, min_length=1, max_length=64, description="The unit of the link, app, choice or call (not region)"
+    )
+    profession: PROFESSION_CODES | None = Field(
+        default=None, description="unit_link/app only: the link's profession (the unit must offer it)"
+    )
+
+
+class SimulatedOutcome(Strict):
+    """The triage outcome to route, as the triage would give it."""
+
+    disposition: DISPOSITION_CODES
+    priority: Literal["P1", "P2", "P3", "P4", "P5"] | None = Field(
+        default=None, description="Required unless the disposition is self_care (112 is always P1)"
+    )
+    profession: PROFESSION_CODES
+
+
+def _iso_text(value: object) -> object:
+    """A time comes as ISO 8601 text (not a number of seconds, which pydantic would also read)."""
+    if not isinstance(value, str):
+        raise ValueError("give the time as ISO 8601 text with its offset")
+    return value
+
+
+class RoutingSimulation(Strict):
+    """Where a case would land: the same routing function as live cases, with the facts given here instead of a
+    citizen's. It reads no patient data and writes nothing, so it needs no Idempotency-Key and leaves no access
+    record; the other units' queues are read as they are now (only how many wait)."""
+
+    entry: SimulatedEntry
+    listed_unit_id: str | None = Field(
+        default=None, min_length=1, max_length=64, description="The unit the citizen is listed at; null: not listed"
+    )
+    at: Annotated[AwareDatetime, BeforeValidator(_iso_text)] = Field(
+        description="When the case is sent: ISO 8601 with its offset, e.g. 2025-03-15T22:00:00+01:00"
+    )
+    outcome: SimulatedOutcome
+    full_units: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=list, max_length=500, description="Units to treat as full (over capacity) for every profession"
+    )
+
+
+class RoutingFallbackView(ApiModel):
+    unit_id: str
+    professions: list[str] = Field(description="The professions it takes; empty: all")
+    priorities: list[str] = Field(description="The priorities it takes; empty: all")
+
+
+class RoutingRulesView(ApiModel):
+    """The region's routing rules as they are now (the region's configuration file: ``routing``, ``after_hours``)."""
+
+    fallbacks: list[RoutingFallbackView] = Field(description="In the order they are tried")
+    p5_pool: str | None = Field(description="Where P5 (Avvakta) cases go first; null: none")
+    after_hours: Literal["call_1177", "jourcentral"] = Field(
+        description="What cannot wait for a closed unit: call 1177, or the jourcentral's queue"
+    )
+    jourcentral: str | None = Field(description="The jourcentral's unit, when after_hours is jourcentral")
+
+
+class RoutingSimulated(RoutingRecord):
+    """The decision as a case would keep it (``routing``), with the simulated outcome's priority and deadline and
+    the region's rules that decided it."""
+
+    priority: str | None = Field(description="P1–P5; null for self-care")
+    deadline: datetime | None = Field(description="First contact at the latest (at + the priority's time)")
+    rules: RoutingRulesView
+
+
+class RoutingUnitView(ApiModel):
+    unit_id: str
+    name: str
+    professions: list[str]
+    capacity: dict[str, int] = Field(
+        description="The most cases that may wait unclaimed, per profession (none: no cap)"
+    )
+    waiting: dict[str, int] = Field(description="How many cases wait unclaimed now, per profession")
+    opening_hours: dict[str, Any] = Field(
+        default_factory=dict, description="Per channel (chat, video, physical), Swedish time; empty: always open"
+    )
+
+
+class RoutingOverview(ApiModel):
+    """The region's routing at a glance for its administrators: the rules, and every unit's professions, capacity
+    and queue now (counts only)."""
+
+    rules: RoutingRulesView
+    units: list[RoutingUnitView]
 
 
 class StaffCase(CaseDetail):

@@ -105,6 +105,8 @@ ROUTES: tuple[tuple[str, str, str, str], ...] = (
     ("region_admin", "put_region_logo", "PUT", "/staff/region/logo"),
     ("region_admin", "put_region_unit", "PUT", "/staff/region/units/{unit_id}"),
     ("region_admin", "put_region_admin", "PUT", "/staff/region/admins/{hsa_id}"),
+    ("region_routing", "get_region_routing", "GET", "/staff/region/routing"),
+    ("region_routing", "simulate_routing", "POST", "/staff/region/routing/simulate"),
     ("schedule", "get_schedule", "GET", "/staff/units/{unit_id}/schedule"),
     ("schedule", "put_availability", "PUT", "/staff/units/{unit_id}/schedule/availability/{availability_id}"),
     ("schedule", "delete_availability", "DELETE", "/staff/units/{unit_id}/schedule/availability/{availability_id}"),
@@ -157,6 +159,7 @@ MODULES = (
     "region_admin",
     "interregion",
     "entry_points",
+    "region_routing",
 )
 
 _lock = threading.RLock()

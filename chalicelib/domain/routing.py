@@ -55,6 +55,7 @@ Reason = Literal["taken", "unknown_unit", "no_profession", "closed", "full", "no
 
 UNIT_CHANNELS = frozenset({Disposition.CHAT, Disposition.VIDEO, Disposition.PHYSICAL})
 LINK_PROFESSION_PRIORITIES = frozenset({Priority.P4, Priority.P5})
+_TRIAGE_PROFESSIONS = frozenset(p.value for p in Profession)
 
 PROFESSION_NAMES: Mapping[str, LocalizedText] = {
     "nurse": LocalizedText(sv="sjuksköterska", en="nurse"),
@@ -326,6 +327,7 @@ def _linked_profession(outcome: TriageOutcome, entry: Entry, units: Mapping[str,
     unit = units.get(entry.unit_id or "")
     if (
         wanted is None
+        or wanted not in _TRIAGE_PROFESSIONS  # a profession the triage does not assign (occupational therapist)
         or unit is None
         or entry.via not in ("unit_link", "app")
         or wanted == outcome.profession.value

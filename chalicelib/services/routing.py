@@ -57,6 +57,11 @@ class RoutingService:
             principal.tenant, outcome, entry=entry, listed=listed_unit_id, now=at, full=tuple(full_units)
         )
 
+    def units(self, tenant: str) -> list[UnitFacts]:
+        """The region's units as routing sees them now, each with how many cases wait in its queue per profession
+        (the simulator's overview for region administrators: counts only, no patient data)."""
+        return [UnitFacts.of(u, self._cases.waiting(tenant, u["unit_id"])) for u in self._directory.units(tenant)]
+
     def rules(self, tenant: str) -> RoutingRules:
         return RoutingRules.of(self._directory.region(tenant), default_after_hours=self._after_hours)  # type: ignore[arg-type]
 

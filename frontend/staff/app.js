@@ -436,6 +436,8 @@ startApp({
     { path: /^\/triagekvalitet$/, auth: true, view: toUnit("triagekvalitet") },
     { path: /^\/triagekvalitet\/([^/]+)$/, auth: true, view: tracked(triageQualityView) },
     { path: /^\/region$/, auth: true, view: tracked(regionAdminView) },
+    { path: /^\/region\/ruttning$/, auth: true,
+      view: tracked((ctx) => import("./routingsim.js").then((m) => m.routingSimulatorView(ctx))) },
     { path: /^\/frasmallar\/([^/]+)$/, auth: true,
       view: tracked((ctx, unitId) => import("./templates.js").then((m) => m.templatesView(ctx, unitId))) },
   ],

@@ -23,6 +23,7 @@ addStrings({
     "nav.regionAdmin": "Region",
     "regionAdmin.title": "Regionadministration",
     "regionAdmin.notAdmin": "Regionadministration är för regionens administratörer.",
+    "regionAdmin.simulatorLink": "Ruttningssimulator: pröva var ärenden hamnar",
     "regionAdmin.units": "Enheter i regionen",
     "regionAdmin.unitsCaption": "Regionens enheter",
     "regionAdmin.col.name": "Namn",
@@ -123,6 +124,7 @@ addStrings({
     "nav.regionAdmin": "Region",
     "regionAdmin.title": "Region administration",
     "regionAdmin.notAdmin": "Region administration is for the region's administrators.",
+    "regionAdmin.simulatorLink": "Routing simulator: try where cases land",
     "regionAdmin.units": "Units of the region",
     "regionAdmin.unitsCaption": "The region's units",
     "regionAdmin.col.name": "Name",
@@ -268,11 +270,14 @@ export async function regionAdminView(ctx) {
   }
   let view = await ctx.api.get("/staff/region");
   const lead = h("p", { class: "lead" });
+  // the routing simulator has a page of its own (#/region/ruttning, routingsim.js)
+  const tools = h("p", { class: "region-tools" },
+    h("a", { href: "#/region/ruttning", t: "regionAdmin.simulatorLink" }));
   const unitsArea = h("div");
   const settingsArea = h("div");
   const adminsArea = h("div");
   const changesArea = h("section", { class: "card region-changes", "aria-labelledby": "region-changes-title" });
-  ctx.main.append(lead, settingsArea, unitsArea, adminsArea, changesArea);
+  ctx.main.append(lead, tools, settingsArea, unitsArea, adminsArea, changesArea);
 
   function render() {
     lead.textContent = view.name;

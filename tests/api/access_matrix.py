@@ -274,6 +274,10 @@ TABLE: dict[tuple[str, str], str] = {
         "403 403 403 | 403 403 403 403 | 401 401 401",
     ("PUT", "/staff/region/admins/{hsa_id}"):
         "403 403 403 | 403 403 403 403 | 401 401 401",
+    # the routing overview and simulator: no patient data, still the region's administrators' only
+    ("GET", "/staff/region/routing"):         "403 403 403 | 403 403 403 403 | 401 401 401",
+    ("POST", "/staff/region/routing/simulate"):
+        "403 403 403 | 403 403 403 403 | 401 401 401",
     # --- last: logging out (each cell with a session of its own) ---------------------------------------------------
     ("POST", "/auth/logout"):                 "2xx 2xx 2xx | 2xx 2xx 2xx 2xx | 401 401 401",
 }

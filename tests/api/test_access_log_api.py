@@ -97,6 +97,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("PUT", "/staff/region/logo"): NOT_PATIENT_DATA,
     ("PUT", "/staff/region/units/{unit_id}"): NOT_PATIENT_DATA,
     ("PUT", "/staff/region/admins/{hsa_id}"): NOT_PATIENT_DATA,
+    ("GET", "/staff/region/routing"): NOT_PATIENT_DATA + " (the rules, the units, how many wait: counts)",
+    ("POST", "/staff/region/routing/simulate"): NOT_PATIENT_DATA + " (the simulator: facts the admin gives)",
     ("POST", "/staff/templates"): NOT_PATIENT_DATA,
     ("PUT", "/staff/templates/{template_id}"): NOT_PATIENT_DATA,
     ("DELETE", "/staff/templates/{template_id}"): NOT_PATIENT_DATA,
