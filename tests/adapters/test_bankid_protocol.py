@@ -18,12 +18,12 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 
 from chalicelib.adapters.bankid import AuthStarted, BankIdClient, BankIdError, BankIdUnavailable, Collected
 from chalicelib.domain.bankid import CollectStatus, Flow, message_for_collect, qr_data, user_message
 from infrastructure.local.bankid_sim import BankIdSimulator, routes
+from tests.serving import serving
 
 PREFIX = "/local/bankid"
 REAL_TIME_PREFIX = "/realtime/bankid"
@@ -75,24 +75,12 @@ def sim() -> Iterator[Sim]:
     simulator = BankIdSimulator(clock=clock, today=lambda: date(2026, 11, 25))
     real_time = BankIdSimulator(start_timeout=0.5)
     app = Starlette(routes=[*routes(PREFIX, simulator=simulator), *routes(REAL_TIME_PREFIX, simulator=real_time)])
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    # accepted connections inherit it; without it each small response waits ~40 ms for a delayed ACK
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the simulator did not start"
-        time.sleep(0.02)
-    origin = f"http://127.0.0.1:{port}"
-    with BankIdClient(f"{origin}{PREFIX}/rp/v6.0", timeout=5) as client, httpx.Client(timeout=5) as app_client:
+    with (
+        serving(app) as origin,
+        BankIdClient(f"{origin}{PREFIX}/rp/v6.0", timeout=5) as client,
+        httpx.Client(timeout=5) as app_client,
+    ):
         yield Sim(origin, clock, simulator, client, app_client)
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
 
 
 @pytest.fixture(autouse=True)

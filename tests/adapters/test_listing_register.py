@@ -10,7 +10,6 @@ import asyncio
 import json
 import logging
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -18,7 +17,6 @@ from typing import Any
 import boto3
 import httpx
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -29,6 +27,7 @@ from chalicelib.adapters.listing import HttpListingRegister, NullListingRegister
 from infrastructure.local import demo_region, listing_sim
 from infrastructure.tenant_config import of_tenant
 from tests.conftest import TEST_TENANT
+from tests.serving import serving
 
 TOKEN = "the-regions-listing-token"
 LOGGER = logger.name  # the adapter's warnings (the tests' environment logs only errors)
@@ -63,21 +62,8 @@ def origin() -> Iterator[str]:
             Route("/nonsense/listings/{personal_number}", _nonsense),
         ]
     )
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the simulator did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with serving(app) as origin:
+        yield origin
 
 
 def _register(base: str, token: str = TOKEN, **kwargs: Any) -> HttpListingRegister:

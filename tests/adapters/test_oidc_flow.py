@@ -11,8 +11,6 @@ import base64
 import hashlib
 import hmac
 import json
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -24,7 +22,6 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 import httpx
 import jwt
 import pytest
-import uvicorn
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.applications import Starlette
@@ -57,6 +54,7 @@ from infrastructure.local.oidc_sim import (
     provider_routes,
     siths_demo_users,
 )
+from tests.serving import bound_socket, serving
 
 CLIENT_ID = "nara-jonkoping"
 CLIENT_SECRET = "local-secret-for-tests"
@@ -87,9 +85,8 @@ class Idp:
 
 @pytest.fixture(scope="module")
 def idp() -> Iterator[Idp]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    origin = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    bound = bound_socket()
+    origin = bound[1]
     clock = Clock()
     freja = OidcProviderSim(
         "/local/freja",
@@ -111,17 +108,8 @@ def idp() -> Iterator[Idp]:
         clients={CLIENT_ID: {"secret": CLIENT_SECRET, "redirect_uris": [SITHS_CALLBACK]}},
     )
     app = Starlette(routes=[*provider_routes(freja), *provider_routes(siths)])
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the OIDC simulator did not start"
-        time.sleep(0.02)
-    yield Idp(origin, freja, siths, clock)
-    server.should_exit = True
-    thread.join(timeout=5)
-    sock.close()
+    with serving(app, bound):
+        yield Idp(origin, freja, siths, clock)
 
 
 @pytest.fixture(autouse=True)
