@@ -28,6 +28,7 @@ def _new_region(path: Path) -> Path:
     raw.update(tenant="vasterbotten", name="Region Västerbotten", public_origin="https://nara.vll.example")
     raw["sms"] = {"provider": "sns", "sender_id": "RegionVB"}
     raw["after_hours"] = "call_1177"
+    raw["routing"] = {"fallbacks": [{"unit_id": UNIT, "professions": ["nurse"]}]}  # its own rules, of its own unit
     del raw["branding"]["logo"]  # a region without a logo of its own (Kalmar's is beside Kalmar's file)
     raw["units"] = [
         {
