@@ -61,10 +61,11 @@ function linkedUnit(units) {
   };
 }
 
-/** The citizen's listed health centre ({unit_id, unit_name}, both null when not listed); not listed if unknown. */
-async function listing(ctx) {
+/** The patient's listed health centre ({unit_id, unit_name}, both null when not listed): the citizen's own, or a
+ * child's they act for; not listed if unknown. */
+async function listing(ctx, child = "") {
   try {
-    return await ctx.api.get("/citizen/listing");
+    return await ctx.api.get("/citizen/listing", { query: child ? { for_child: child } : {} });
   } catch {
     return { unit_id: null, unit_name: null }; // the citizen chooses, as without a listing
   }
@@ -129,18 +130,19 @@ export async function intakeView(ctx) {
   const drafts = h("div");
   ctx.main.append(drafts);
   const regionWide = !hashQuery().has("enhet") && !hashQuery().has("inbjudan");
-  const [units, { children }, invite, listed] = await Promise.all([
+  const [units, { children }, invite, listedFirst] = await Promise.all([
     ctx.units(), ctx.api.get("/citizen/children"), invitedUnit(ctx),
     regionWide ? listing(ctx) : null, listDrafts(ctx, drafts)]);
+  let listed = listedFirst; // the one the contact is for: the citizen, or the child chosen below
   const link = invite.token ? null : linkedUnit(units);
   const note = invite.note || link?.note;
   if (note) drafts.before(note);
 
+  const firstOption = () => (listed?.unit_id
+    ? h("option", { value: LET_NARA_CHOOSE, t: "entry.letNaraChoose", vars: { name: listed.unit_name } })
+    : h("option", { value: "", t: "newCase.unitChoose" }));
   const unitSelect = h("select", { required: true, autocomplete: "off" },
-    listed?.unit_id
-      ? h("option", { value: LET_NARA_CHOOSE, t: "entry.letNaraChoose", vars: { name: listed.unit_name } })
-      : h("option", { value: "", t: "newCase.unitChoose" }),
-    [...units.values()].map((u) => h("option", { value: u.unit_id }, u.name)));
+    firstOption(), [...units.values()].map((u) => h("option", { value: u.unit_id }, u.name)));
   const unitInfo = h("p", { class: "unit-info", "aria-live": "polite" });
   if (invite.unit && units.has(invite.unit.unit_id)) unitSelect.value = invite.unit.unit_id;
   if (link?.unit) unitSelect.value = link.unit.unit_id;
@@ -157,6 +159,15 @@ export async function intakeView(ctx) {
     else clear(unitInfo);
   });
   if (unitSelect.value) unitSelect.dispatchEvent(new Event("change")); // a unit chosen by a link, or the listed one
+  // "Låt Nära välja" names the listed health centre of the one the contact is for: a child may be listed elsewhere
+  who?.el.addEventListener("change", async () => {
+    if (!regionWide) return;
+    const letNara = unitSelect.options[0].value === LET_NARA_CHOOSE && unitSelect.value === LET_NARA_CHOOSE;
+    listed = await listing(ctx, who.value());
+    unitSelect.options[0].replaceWith(firstOption());
+    if (letNara || !unitSelect.value) unitSelect.value = unitSelect.options[0].value;
+    unitSelect.dispatchEvent(new Event("change"));
+  });
 
   const summary = h("div");
   const submitError = h("div");

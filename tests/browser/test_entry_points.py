@@ -218,3 +218,17 @@ def test_cases_begun_by_a_units_link_and_by_the_region_wide_entry_land_at_the_un
     case_id = page.url.rsplit("/", 1)[-1]
     assert _case_unit(stack, PERSONNUMMER[GRETA], case_id) == listing["unit_id"]
     problems.assert_none()
+
+
+def test_let_nara_choose_names_the_childs_own_listed_health_centre(open_page: Any, stack: Any) -> None:
+    """Greta is listed at Nässjö, her son Noah at Tenhult (the demo's simulated listing register): when the contact is
+    for Noah, "Låt Nära välja" names his health centre, and the draft is begun for him without a unit."""
+    page, _ = open_page("/citizen/#/ny-kontakt", session=citizen(GRETA))
+    unit = page.get_by_label("Vårdcentral")
+    expect(unit.locator("option").first).to_have_text("Låt Nära välja — din listade vårdcentral: Vårdcentralen Nässjö")
+    expect(unit).to_have_value("nara")
+    page.get_by_label("Noah Andersson", exact=False).check()
+    expect(unit.locator("option").first).to_have_text(f"Låt Nära välja — din listade vårdcentral: {TENHULT}")
+    expect(unit).to_have_value("nara")
+    body = _begun_with(page, "Kliar i ögonen")
+    assert "unit_id" not in body and body["for_child"]
