@@ -672,7 +672,7 @@ def test_deploy_creates_data_web_and_app_through_change_sets_and_uploads_the_fro
     assert directory.region("kalmar")["name"] == "Region Kalmar län"
     assert {u["unit_id"] for u in directory.units("kalmar")} == {u.unit_id for u in plan.config.units}
     assert directory.staff("kalmar", "SE2321000081-S004")["roles"][0]["role"] == "admin"
-    assert "directory: region settings updated from the file; 3 units and 4 staff present" in said
+    assert "directory: region settings updated from the file; 4 units and 5 staff present" in said
     s3 = boto3.client("s3", region_name="eu-north-1")
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket="nara-kalmar-web")["Contents"]}
     assert {"citizen/index.html", "staff/index.html", "shared/app.js", "config.js"} <= keys
