@@ -20,7 +20,12 @@ import websockets
 from tests.stack import COLD_ANSWERS, start_stack
 
 HUSKVARNA = "SE2321000057-VC01"
-TARGETS_MS = {"submit case p95": 150.0, "staff queue p95": 100.0, "message to citizen's WebSocket p95": 150.0}
+TARGETS_MS: dict[str, float | None] = {
+    "submit case p95": 150.0,
+    "staff queue p95": 100.0,
+    "message to citizen's WebSocket p95": 150.0,
+    "message POST answered p95": None,  # the nurse's own request, to its answer (no target)
+}
 ROUNDS = 60
 
 
@@ -51,11 +56,19 @@ async def _triage(client: httpx.AsyncClient, token: str, words: str) -> str:
     return str(draft["draft_id"])
 
 
+async def _arrival(ws: websockets.ClientConnection, case_id: str) -> float:
+    """When the message of ``case_id`` reaches the citizen's WebSocket (read as it arrives, while the nurse's
+    request is still being answered: the push is made before the request's last calls)."""
+    while json.loads(await ws.recv())["message"]["case_id"] != case_id:
+        pass
+    return time.perf_counter()
+
+
 async def _measure(stack: object) -> dict[str, float]:
     origin = stack.origin  # type: ignore[attr-defined]
     citizen = stack.login("citizen", "191212121212")  # type: ignore[attr-defined]
     nurse = stack.login("staff", "SE2321000057-S001")  # type: ignore[attr-defined]
-    submit, queue, push = [], [], []
+    submit, queue, push, answered = [], [], [], []
     ws_url = stack.ws_connect_url(citizen)  # type: ignore[attr-defined]
     async with httpx.AsyncClient(base_url=origin, timeout=60) as client, websockets.connect(ws_url) as ws:
         case_id = ""
@@ -74,6 +87,7 @@ async def _measure(stack: object) -> dict[str, float]:
                 "/api/staff/queue", params={"unit_id": HUSKVARNA}, headers={"Authorization": f"Bearer {nurse}"}
             )
             queue.append((time.perf_counter() - t0) * 1000)
+            arrival = asyncio.ensure_future(_arrival(ws, case_id))
             while True:
                 t0 = time.perf_counter()
                 posted = await client.post(
@@ -86,14 +100,14 @@ async def _measure(stack: object) -> dict[str, float]:
                 # one nurse writing 60 messages a few seconds apart meets the staff rate limit (docs/security.md):
                 # as her page does, wait as told and send again; the wait is not counted
                 await asyncio.sleep(float(posted.headers.get("Retry-After", "1")))
+            answered.append((time.perf_counter() - t0) * 1000)
             posted.raise_for_status()
-            while json.loads(await asyncio.wait_for(ws.recv(), 10))["message"]["case_id"] != case_id:
-                pass
-            push.append((time.perf_counter() - t0) * 1000)
+            push.append((await asyncio.wait_for(arrival, 10) - t0) * 1000)
     return {
         "submit case p95": _p95(submit),
         "staff queue p95": _p95(queue),
         "message to citizen's WebSocket p95": _p95(push),
+        "message POST answered p95": _p95(answered),
     }
 
 
@@ -102,7 +116,10 @@ def main() -> None:
     print(f"Vertical slice on the local stack ({ROUNDS} rounds; the queue grows to {ROUNDS} cases)")
     for name, value in results.items():
         target = TARGETS_MS[name]
-        print(f"  {name:40s} {value:7.1f} ms   target {target:5.0f} ms   ratio {value / target:.2f}")
+        if target is None:
+            print(f"  {name:40s} {value:7.1f} ms   (no target)")
+        else:
+            print(f"  {name:40s} {value:7.1f} ms   target {target:5.0f} ms   ratio {value / target:.2f}")
 
 
 if __name__ == "__main__":

@@ -649,13 +649,11 @@ class DynamoCases:
         """Store ``message`` with the case's next sequence number. Returns (message, created).
 
         The case counter, the message and the client-id marker are written in one transaction: a retry with the
-        same client id returns the stored message instead of writing a second one.
+        same client id finds the marker there, the transaction is refused, and the stored message is returned
+        instead of a second one (the marker is read only then, not before every message).
         """
         pk = keys.case_pk(case.tenant, case.case_id)
         marker_sk = keys.message_client_sk(message.sender_id, message.client_id)
-        existing = self._message_by_client_id(pk, marker_sk)
-        if existing is not None:
-            return existing, False
         tx_case = CaseItem(pk=pk, sk=keys.CASE_SK)
         tx_case.version = case.version  # the update is conditional on this version
         msg_item = MessageItem(

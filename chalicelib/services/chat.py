@@ -258,9 +258,10 @@ class ChatService:
                 time.sleep(random.uniform(0.005, 0.02) * (attempt + 1))  # noqa: S311 - jitter, not security
                 continue
             if created:
+                # pushed first: the other side is waiting for it; the waiting room's statistics can follow
+                self._push_to(case, {"type": "message", "message": message_payload(stored)}, principal.subject)
                 if principal.is_staff and case.first_contact_at is None:
                     self._record_first_contact(case, stored)
-                self._push_to(case, {"type": "message", "message": message_payload(stored)}, principal.subject)
             return stored, created
         raise Conflict(
             "The chat is very busy right now; please send the message again.",
@@ -276,12 +277,10 @@ class ChatService:
 
     def _push_to(self, case: Case, payload: dict[str, object], actor: str) -> None:
         """Best effort to the case's participants: the patient, the guardian who sent it, the staff member holding
-        it, and whoever acted (their other tabs). The change is stored already; clients resync by seq."""
-        recipients = {case.patient_ref, actor}
-        if case.submitted_by:
-            recipients.add(case.submitted_by)
-        if case.claimed_by:
-            recipients.add(case.claimed_by)
+        it, and whoever acted (their other tabs), the actor last: the others are waiting for the change, the actor's
+        own page has it already. The change is stored already; clients resync by seq."""
+        others = [case.patient_ref, case.submitted_by, case.claimed_by]
+        recipients = [*dict.fromkeys(s for s in others if s and s != actor), actor]
         for subject in recipients:
             for connection_id in self._connections.of_subject(case.tenant, subject):
                 try:

@@ -2,8 +2,9 @@
 
 For each region named (its configuration file is ``infrastructure/regions/<tenant>.yaml``) a stack of its own:
 the embedded AWS (moto server) with that tenant's resources, created from the same definitions the AWS stack uses,
-the region seeded from its configuration, the event pump, and the API, the WebSocket endpoint and both frontends
-on its own port (the first region on ``--port``, the next on the port after it, ...). Nothing is shared between
+the region seeded from its configuration, the event pump (a child process of its own: ``pump_process.py``), and
+the API, the WebSocket endpoint and both frontends on its own port (the first region on ``--port``, the next on the
+port after it, ...). Nothing is shared between
 regions: tokens, keys and data of one are useless in the other, as in AWS. The first region runs in this process,
 each further one in a child process. Ctrl-C stops everything.
 
@@ -22,8 +23,10 @@ import os
 import secrets
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -33,11 +36,12 @@ from chalicelib.adapters.interregion import new_signing_key
 from chalicelib.adapters.listing import listing_token_secret
 from chalicelib.adapters.notify import sms_token_secret
 from infrastructure.definitions import TenantResources
-from infrastructure.local import demo_region
+from infrastructure.local import demo_region, pump_process
 from infrastructure.local.embedded_aws import CREDENTIALS, REGION, EmbeddedAws
 from infrastructure.local.faults import FaultInjector
-from infrastructure.local.pump import EventPump
 from infrastructure.tenant_config import ConfigError, of
+
+SWITCH_INTERVAL = 0.001  # seconds; Python's default is 0.005
 
 
 class _Server(uvicorn.Server):
@@ -77,6 +81,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.faults:
         faults.install()  # before the first botocore session: every client of this process passes through it
     started = time.monotonic()
+    # What AWS runs in many processes (each request's Lambda, the consumers' Lambdas, DynamoDB) runs here in one, under
+    # one interpreter lock. A thread that waits for an answer (a request's worker on its AWS call, the embedded AWS on
+    # the next request) waits up to the switch interval for the lock each time it wakes while another thread computes
+    # (the event pump's consumers): 5 ms by default, several times per AWS call. 1 ms keeps a request's calls from
+    # paying for the consumers' work (docs/benchmarks.md, the vertical slice).
+    sys.setswitchinterval(SWITCH_INTERVAL)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     for noisy in ("werkzeug", "botocore", "urllib3", "pynamodb"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -170,13 +180,6 @@ def main(argv: list[str] | None = None) -> int:
 
     container = bootstrap.container()
     demo_region.seed(container.directory, config, local_origin=origin)
-    pump = EventPump.for_app(
-        app_module,
-        aws=aws,
-        region=REGION,
-        stream_arns={created.table_stream_arn: created.table_stream_arn},
-        queue_urls=created.queue_urls,
-    )
 
     def config_js(request: Any) -> str:
         ws_scheme = "wss" if request.url.scheme == "https" else "ws"
@@ -223,9 +226,22 @@ def main(argv: list[str] | None = None) -> int:
         branding={config.branding.logo: logo} if config.branding.logo and logo else None,
     )
 
+    pump_faults = Path(tempfile.gettempdir()) / f"nara-pump-faults-{os.getpid()}.json"  # what the pump injected
+    if args.faults:
+        faults.also_from.append(pump_faults)
+
     @contextlib.asynccontextmanager
     async def lifespan(_: Any) -> AsyncIterator[None]:
-        pump.start()
+        # the event pump in a process of its own, as the consumers run in Lambdas of their own (pump_process.py)
+        pump = pump_process.start(
+            endpoint=aws.endpoint,
+            region=REGION,
+            stream_arns={created.table_stream_arn: created.table_stream_arn},
+            queue_urls=created.queue_urls,
+            faults=args.faults,
+            fault_seed=None if args.fault_seed is None else args.fault_seed + 1000,
+            faults_report=pump_faults,
+        )
         if args.faults:
             faults.enable()
         print(
@@ -235,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
             f"  API (OpenAPI):        {origin}/api/openapi.json\n"
             f"  WebSocket:            ws://{args.host}:{args.port}/ws\n"
             f"  Embedded AWS:         {aws.endpoint}\n"
+            f"  Event pump:           process {pump.pid}\n"
             + (
                 f"  Faults on purpose:    {args.faults:.0%} of AWS calls ({origin}/local/faults)\n"
                 if args.faults
@@ -243,8 +260,11 @@ def main(argv: list[str] | None = None) -> int:
             + "Stop with Ctrl-C.\n",
             flush=True,
         )
-        yield
-        pump.stop()
+        try:
+            yield
+        finally:
+            pump_process.stop(pump)
+            pump_faults.unlink(missing_ok=True)
 
     gateway.router.lifespan_context = lifespan
     server = _Server(

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import copy
+import io
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -15,6 +18,9 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoReque
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from infrastructure.definitions import TenantResources
+
+log = logging.getLogger("nara.local.embedded_aws")
+_REQUEST_LOG = logging.getLogger("werkzeug")
 
 REGION = "eu-north-1"
 CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
@@ -82,6 +88,65 @@ class _Dispatcher(DomainDispatcherApplication):
         if host not in self._backend_of_host:
             self._backend_of_host[host] = super().get_backend_for_host(host)
         return self._backend_of_host[host]
+
+
+class _KeepAlive(MotoRequestHandler):
+    """moto's request handler, with HTTP/1.1 keep-alive: AWS's endpoints keep a connection open for the next call,
+    and botocore keeps its connections in a pool for that.
+
+    werkzeug's development server closes every connection after one answer (``Connection: close``) and, before
+    closing, waits 10 ms for stray request bytes, so each AWS call of the stack paid for a new TCP connection and a
+    new server thread, and each handoff between those threads under the one interpreter lock. Here the request's
+    body is read whole before the app sees it (exactly its ``Content-Length``, or a chunked body to its end), so
+    nothing of it is left to be mistaken for the next request, and the answer carries its length; the connection
+    then stays open for the next request. The app is :class:`_OneAtATime`, which gives its answer as one list."""
+
+    disable_nagle_algorithm = True
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        if _REQUEST_LOG.isEnabledFor(logging.INFO):  # the line is built only to be shown (the stack shows warnings)
+            super().log_request(code, size)
+
+    def run_wsgi(self) -> None:
+        if self.headers.get("Expect", "").lower().strip(" \t") == "100-continue":
+            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        self.environ = environ = self.make_environ()
+        if environ.get("wsgi.input_terminated"):  # chunked: werkzeug's reader stops at the last chunk
+            body = environ["wsgi.input"].read()
+        else:
+            body = self.rfile.read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = io.BytesIO(body)
+        started: list[Any] = []
+        written: list[bytes] = []
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[..., None]:
+            started[:] = [status, headers]
+            return written.append
+
+        try:
+            answer = b"".join([*written, *self.server.app(environ, start_response)])
+        except Exception:
+            log.exception("the embedded AWS failed on a request")
+            started[:] = ["500 INTERNAL SERVER ERROR", [("Content-Type", "text/plain")]]
+            answer, self.close_connection = b"", True
+        status, headers = started
+        code, _, reason = status.partition(" ")
+        self.send_response(int(code), reason)
+        head = self.command == "HEAD"  # its Content-Length is the object's, as the app gave it
+        for name, value in headers:
+            if name.lower() in ("connection", "transfer-encoding") or (name.lower() == "content-length" and not head):
+                continue
+            self.send_header(name, value)
+        if not head and not (100 <= int(code) < 200 or int(code) in (204, 304)):
+            self.send_header("Content-Length", str(len(answer)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        if self.command != "HEAD":  # headers and body in one write: a second small one would wait for an ACK
+            self._headers_buffer.append(b"\r\n" + answer)  # type: ignore[attr-defined]
+            self.flush_headers()
+        else:
+            self.end_headers()
+        self.wfile.flush()
 
 
 class _OneAtATime:
@@ -524,6 +589,83 @@ def index_projections_by_name() -> None:
     SecondaryIndex.project = project  # type: ignore[method-assign]
 
 
+def _attribute_value_on_the_wire(value: dict[str, Any]) -> dict[str, Any]:
+    """One DynamoDB ``AttributeValue`` (``{"S": ...}``, ``{"M": {...}}``, ...) as moto's JSON serializer writes it:
+    strings and numbers as text, binaries in base64, maps and lists member by member, ``BOOL``/``NULL`` as given."""
+    out: dict[str, Any] = {}
+    for kind, inner in value.items():
+        if inner is None:
+            continue
+        if kind in ("S", "N"):
+            out[kind] = str(inner)
+        elif kind == "B":
+            out[kind] = _base64(inner)
+        elif kind in ("SS", "NS"):
+            out[kind] = [str(v) for v in inner]
+        elif kind == "BS":
+            out[kind] = [_base64(v) for v in inner]
+        elif kind == "M":
+            out[kind] = {k: _attribute_value_on_the_wire(v) for k, v in inner.items()}
+        elif kind == "L":
+            out[kind] = [_attribute_value_on_the_wire(v) for v in inner]
+        elif kind in ("BOOL", "NULL"):
+            out[kind] = inner
+    return out
+
+
+def _base64(value: str | bytes) -> str:
+    raw = value.encode("utf-8") if isinstance(value, str) else value
+    return base64.b64encode(raw).strip().decode("utf-8")
+
+
+def attribute_values_written_directly() -> None:
+    """DynamoDB's (and its stream's) item attributes leave the embedded AWS without moto's model-driven walk.
+
+    moto 5.2 serialises every answer by walking the operation's output shape, looking each member up through a chain
+    of alias providers (``AttributePicker``, ``XFormedAttributePicker``): for an ``AttributeValue`` that is ten
+    look-ups of two spellings each, at every level of every attribute of every item. It was a third of the embedded
+    AWS's time in the vertical slice's profile (a case is some 40 attributes, its triage record nested maps; a stream
+    record carries the whole case twice). An item's values are already in DynamoDB's wire form, so they are written
+    as they are (:func:`_attribute_value_on_the_wire`, the same JSON; ``tests/adapters/test_embedded_aws.py``
+    compares it with moto's own walk); everything else of the answer is serialised by moto as before."""
+    from moto.core.serialize import BaseJSONSerializer
+
+    original = BaseJSONSerializer._serialize_type_structure
+    if getattr(original, "writes_attribute_values", False):
+        return
+
+    def serialize_structure(self: Any, serialized: Any, value: Any, shape: Any, key: str) -> None:
+        if shape.name == "AttributeValue" and isinstance(value, dict) and key:
+            self._default_serialize(serialized, _attribute_value_on_the_wire(value), shape, key)
+            return
+        original(self, serialized, value, shape, key)
+
+    serialize_structure.writes_attribute_values = True  # type: ignore[attr-defined]
+    serialize_structure.__wrapped__ = original  # type: ignore[attr-defined]  # moto's own
+    BaseJSONSerializer._serialize_type_structure = serialize_structure  # type: ignore[method-assign]
+
+
+def actions_of_a_service_found_once() -> None:
+    """moto finds the operations a service's handler answers by listing the handler class's functions with
+    ``inspect.getmembers`` on every request (``method_names_from_class``): some 5 % of the embedded AWS's time in the
+    vertical slice. A class's functions do not change while the server runs, so each class is listed once."""
+    from moto.core import responses
+
+    if getattr(responses.method_names_from_class, "once_per_class", False):
+        return
+    listed: dict[type, frozenset[str]] = {}
+    original = responses.method_names_from_class
+
+    def method_names_from_class(clazz: Any) -> frozenset[str]:
+        names = listed.get(clazz)
+        if names is None:
+            names = listed[clazz] = frozenset(original(clazz))
+        return names
+
+    method_names_from_class.once_per_class = True  # type: ignore[attr-defined]
+    responses.method_names_from_class = method_names_from_class  # type: ignore[assignment]
+
+
 IDEMPOTENCY_WINDOW = 600.0  # seconds: DynamoDB keeps a transaction's client request token for 10 minutes
 
 
@@ -581,8 +723,10 @@ class EmbeddedAws:
         transactions_as_in_dynamodb()
         queries_read_only_their_partition()
         index_projections_by_name()
+        attribute_values_written_directly()
+        actions_of_a_service_found_once()
         app = _OneAtATime(_Dispatcher(create_backend_app))
-        self._server = make_server("127.0.0.1", self.port, app, threaded=True, request_handler=MotoRequestHandler)
+        self._server = make_server("127.0.0.1", self.port, app, threaded=True, request_handler=_KeepAlive)
         self.port = self._server.server_port
         self._thread = threading.Thread(target=self._server.serve_forever, name="embedded-aws", daemon=True)
         self._thread.start()

@@ -24,6 +24,7 @@ import json
 import random
 import threading
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import botocore.session
@@ -90,6 +91,7 @@ class FaultInjector:
         self.calls: Counter[str] = Counter()  # by service
         self.injected: Counter[str] = Counter()  # by kind
         self.by_service: Counter[str] = Counter()
+        self.also_from: list[Path] = []  # reports of other processes' injectors (the event pump's) to add
 
     def install(self) -> None:
         injector = self
@@ -135,9 +137,10 @@ class FaultInjector:
         return AWSResponse(request.url, status, headers, _Body(body))
 
     def report(self) -> dict[str, Any]:
+        """What was injected so far, in this process and in those of ``also_from`` (as far as they wrote it)."""
         with self._lock:
             eligible = sum(n for service, n in self.calls.items() if service in self.services)
-            return {
+            found = {
                 "share": self.share,
                 "enabled": self._enabled,
                 "calls": eligible,
@@ -145,6 +148,16 @@ class FaultInjector:
                 "by_kind": dict(self.injected),
                 "by_service": dict(self.by_service),
             }
+        for path in self.also_from:
+            try:
+                other = json.loads(path.read_text())
+            except (OSError, ValueError):
+                continue  # not written yet
+            found["calls"] += other["calls"]
+            found["injected"] += other["injected"]
+            for field in ("by_kind", "by_service"):
+                found[field] = dict(Counter(found[field]) + Counter(other[field]))
+        return found
 
     def routes(self, path: str) -> list[Any]:
         """``GET <path>``: what was injected so far (the local stack only)."""

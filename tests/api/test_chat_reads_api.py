@@ -172,3 +172,26 @@ def test_a_late_lower_write_never_lowers_a_stored_mark(api: Api) -> None:
     marks = reads.of_case(TENANT, "case-1")
     assert (marks["staff"].seq, marks["citizen"].seq) == (5, 0)
     assert reads.of_case(TENANT, "case-2")["staff"].seq == 0  # marks are per case
+
+
+def test_a_message_reaches_the_other_side_before_the_senders_own_tabs_and_a_retry_is_not_pushed_again(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The citizen waiting for the nurse's answer gets it first; the nurse's own other tabs (which the sending tab
+    does not need) last. A retry of the same message (same client id) answers it again without a second push."""
+    for connection_id, who in (("c-nurse-a", NURSE_A), ("c-anna", ANNA), ("c-nurse-a2", NURSE_A2)):
+        _connect(connection_id, who)
+    case_id = _case(api)
+    recorder = Recorder()
+    monkeypatch.setattr(api.container.chat, "_pusher", recorder)
+
+    status, first = _post(api, NURSE_A, case_id, "Hur länge har du haft ont?", "nurse-1")
+    assert status == 201
+    assert [c for c, p in recorder.sent if p["type"] == "message"] == ["c-anna", "c-nurse-a"]  # not NURSE_A2
+    assert recorder.sent[0][1]["message"]["text"] == "Hur länge har du haft ont?"
+
+    recorder.sent.clear()
+    status, again = _post(api, NURSE_A, case_id, "Hur länge har du haft ont?", "nurse-1")
+    assert status == 200 and again["seq"] == first["seq"] == 1
+    assert recorder.sent == []
+    assert [m["seq"] for m in api.call("GET", f"/cases/{case_id}/messages", who=ANNA)[1]["messages"]] == [1]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import re
 import signal
 import time
 import uuid
@@ -223,12 +225,26 @@ def test_staff_of_another_unit_cannot_open_the_case(stack: RunningStack) -> None
     assert "Ont i halsen" not in response.text
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def test_stops_cleanly_and_starts_again(tmp_path: Path) -> None:
     first = start_stack(tmp_path, timeout=90, regions=("jonkoping", "kalmar"))  # as `make run`: one region a child
+    deadline = time.monotonic() + 30
+    while len(pumps := [int(p) for p in re.findall(r"Event pump:\s+process (\d+)", first.log_path.read_text())]) < 2:
+        assert time.monotonic() < deadline, "each region's stack names its event pump's process"
+        time.sleep(0.2)
+    assert all(_alive(pid) for pid in pumps)
     first.process.send_signal(signal.SIGINT)  # what Ctrl-C sends
     assert first.process.wait(timeout=30) == 0
     log = first.log_path.read_text()
     assert "Nära stopped (Region Jönköpings län)." in log and "Nära stopped (Region Kalmar län)." in log
+    assert not [pid for pid in pumps if _alive(pid)], "an event pump outlived its stack"
     second = start_stack(tmp_path)
     try:
         assert httpx.get(f"{second.origin}/api/health").json()["status"] == "ok"
