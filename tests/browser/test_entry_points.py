@@ -163,9 +163,12 @@ def test_the_region_wide_entry_offers_to_let_nara_choose_the_listed_health_centr
     body = _begun_with(page, "Kliar i ögonen")
     assert "unit_id" not in body and "via" not in body and "profession" not in body
 
-    # not listed: the citizen chooses, as without a listing
+    # not listed: the citizen chooses, as without a listing (the draft above has opened its first question: back to
+    # the region-wide entry itself, loaded afresh)
     page.unroute("**/api/citizen/listing")
     page.route("**/api/citizen/listing", lambda route: route.fulfill(json={"unit_id": None, "unit_name": None}))
+    expect(page.get_by_role("heading", level=1)).not_to_have_text("Ny kontakt")
+    page.goto(f"{stack.origin}/citizen/#/ny-kontakt")
     page.reload()
     unit = page.get_by_label("Vårdcentral")
     expect(unit.locator("option").first).to_have_text("Välj vårdcentral")
